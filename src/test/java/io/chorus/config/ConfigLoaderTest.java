@@ -1,0 +1,106 @@
+package io.chorus.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigLoaderTest {
+
+  @Test
+  void defaultsMatchTheSeedServer() throws Exception {
+    ChorusConfig config = ConfigLoader.load(new String[0], Map.of());
+
+    assertThat(config.host()).isEqualTo("0.0.0.0");
+    assertThat(config.port()).isEqualTo(8080);
+    assertThat(config.instances()).isEqualTo(Runtime.getRuntime().availableProcessors());
+    assertThat(config.welcomeMessage()).isEqualTo("Welcome to the chat!");
+    assertThat(config.maxMessageSize()).isEqualTo(64 * 1024);
+  }
+
+  @Test
+  void flagsBeatEnvironmentWhichBeatsTheFile(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("chorus.properties");
+    Files.writeString(file, "port=7000\nhost=127.0.0.2\nwelcome-message=from the file\ninstances=3\n");
+
+    ChorusConfig config = ConfigLoader.load(
+        new String[] {"--config", file.toString(), "--port=9000"},
+        Map.of("CHORUS_PORT", "8000", "CHORUS_HOST", "127.0.0.3"));
+
+    assertThat(config.port()).isEqualTo(9000);
+    assertThat(config.host()).isEqualTo("127.0.0.3");
+    assertThat(config.welcomeMessage()).isEqualTo("from the file");
+    assertThat(config.instances()).isEqualTo(3);
+  }
+
+  @Test
+  void configFileMayComeFromTheEnvironment(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("chorus.properties");
+    Files.writeString(file, "max-message-size=1MiB\n");
+
+    ChorusConfig config = ConfigLoader.load(new String[0], Map.of("CHORUS_CONFIG", file.toString()));
+
+    assertThat(config.maxMessageSize()).isEqualTo(1 << 20);
+  }
+
+  @Test
+  void sizesAcceptUnits() throws Exception {
+    assertThat(ConfigLoader.load(new String[] {"--max-message-size", "512"}, Map.of()).maxMessageSize()).isEqualTo(512);
+    assertThat(ConfigLoader.load(new String[] {"--max-message-size", "16KiB"}, Map.of()).maxMessageSize())
+        .isEqualTo(16384);
+  }
+
+  @Test
+  void invalidValueNamesTheSettingTheValueAndItsSource() {
+    assertThatThrownBy(() -> ConfigLoader.load(new String[0], Map.of("CHORUS_PORT", "eighty")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("invalid port: 'eighty' is not a whole number (from environment variable CHORUS_PORT)");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--port", "70000"}, Map.of()))
+        .hasMessage("invalid port: '70000' must be between 0 and 65535 (from option --port)");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--max-message-size", "lots"}, Map.of()))
+        .hasMessageStartingWith("invalid max-message-size: 'lots' is not a size");
+  }
+
+  @Test
+  void unknownOptionAndMissingValueAreErrors() {
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--prot", "80"}, Map.of()))
+        .hasMessage("unknown option --prot (see --help)");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--port"}, Map.of()))
+        .hasMessage("option --port needs a value");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"8080"}, Map.of()))
+        .hasMessageStartingWith("unexpected argument '8080'");
+  }
+
+  @Test
+  void unknownKeyInTheFileIsAnErrorButUnknownEnvironmentVariablesAreIgnored(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("chorus.properties");
+    Files.writeString(file, "prot=80\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--config", file.toString()}, Map.of()))
+        .hasMessageStartingWith("unknown setting 'prot' in config file");
+    // Kubernetes injects CHORUS_SERVICE_HOST and the like for a Service named chorus.
+    assertThat(ConfigLoader.load(new String[0], Map.of("CHORUS_SERVICE_HOST", "10.0.0.1")).port()).isEqualTo(8080);
+  }
+
+  @Test
+  void missingConfigFileIsAnError() {
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--config", "/nonexistent/chorus.properties"}, Map.of()))
+        .hasMessageStartingWith("config: cannot read '/nonexistent/chorus.properties' (from option --config)");
+  }
+
+  @Test
+  void helpListsEverySettingWithItsFlagVariableAndDefault() {
+    String help = ConfigLoader.help();
+
+    for (Setting setting : Setting.values()) {
+      assertThat(help).contains(setting.flag(), setting.env());
+    }
+    assertThat(help).contains("'8080'", "'Welcome to the chat!'");
+    assertThat(ConfigLoader.wantsHelp(new String[] {"--port", "1", "--help"})).isTrue();
+  }
+}
