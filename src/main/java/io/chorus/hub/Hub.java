@@ -1,0 +1,102 @@
+package io.chorus.hub;
+
+import io.netty.buffer.ByteBufAllocator;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+
+/**
+ * One event loop's rooms and the connections in them. Touched by that loop's thread only, so it holds plain maps
+ * and arrays and no locks. It subscribes to a room on the {@link Broker} when the room's first local connection
+ * joins and cancels when the last one leaves: one subscription per (hub, room), never one per connection.
+ *
+ * <p>Fan-out encodes each envelope once and writes the same bytes to every member without flushing; one task per
+ * event-loop turn then flushes every room written to. Under load, many messages reach a connection with a
+ * single system call.
+ */
+public final class Hub {
+
+  private final Broker broker;
+  private final String nodeId;
+  private final Executor eventLoop;
+  private final ByteBufAllocator allocator;
+  private final Map<String, Room> rooms = new HashMap<>();
+  private final List<Room> unflushed = new ArrayList<>();
+  private final Runnable flushTask = this::flush;
+  private boolean flushScheduled;
+
+  /**
+   * @param broker    carries envelopes between hubs
+   * @param nodeId    this node's id, stamped on every envelope published here
+   * @param eventLoop runs a task later on this hub's event loop
+   * @param allocator allocates the shared frame of each message
+   */
+  public Hub(Broker broker, String nodeId, Executor eventLoop, ByteBufAllocator allocator) {
+    this.broker = broker;
+    this.nodeId = nodeId;
+    this.eventLoop = eventLoop;
+    this.allocator = allocator;
+  }
+
+  /**
+   * Puts the connection in the room. It receives the room's messages once {@link Membership#ready()} has
+   * completed; callbacks on that future run before any message reaches the connection.
+   */
+  public Membership join(String roomName, Connection connection) {
+    Room room = rooms.get(roomName);
+    if (room == null) {
+      room = new Room(this, roomName);
+      rooms.put(roomName, room);
+      room.subscribe(broker);
+    }
+    Membership membership = new Membership(room, connection);
+    room.admit(membership);
+    return membership;
+  }
+
+  /** Publishes a message that a client of this node sent to a room. */
+  public void publish(String room, byte[] payload, boolean binary) {
+    broker.publish(new Envelope(room, payload, binary, EpochClock.nanos(), nodeId));
+  }
+
+  /** Rooms with at least one connection of this hub. */
+  public int roomCount() {
+    return rooms.size();
+  }
+
+  void broadcast(Room room, Envelope envelope) {
+    if (room.isEmpty()) {
+      return;
+    }
+    OutboundMessage message = OutboundMessage.encode(envelope.payload(), envelope.binary(), allocator);
+    try {
+      room.send(message);
+    } finally {
+      message.release();
+    }
+    if (!room.unflushed) {
+      room.unflushed = true;
+      unflushed.add(room);
+    }
+    if (!flushScheduled) {
+      flushScheduled = true;
+      eventLoop.execute(flushTask);
+    }
+  }
+
+  void forget(Room room) {
+    rooms.remove(room.name, room);
+  }
+
+  private void flush() {
+    flushScheduled = false;
+    for (Room room : unflushed) {
+      room.unflushed = false;
+      room.flush();
+    }
+    unflushed.clear();
+  }
+}
