@@ -1,0 +1,87 @@
+package io.chorus;
+
+import io.chorus.bus.RoomBus;
+import io.chorus.config.ChorusConfig;
+import io.chorus.hub.CloseReason;
+import io.chorus.hub.Hub;
+import io.chorus.transport.ChatPageEndpoint;
+import io.chorus.transport.WebSocketEndpoint;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.ext.web.Router;
+
+/**
+ * One gateway per event loop. It owns the connections its loop accepts and the hub they fan out through; all
+ * gateways share one listening port, and Vert.x spreads accepted connections over them.
+ */
+final class GatewayVerticle extends VerticleBase {
+
+  private final ChorusConfig config;
+  private final String nodeId;
+  private HttpServer server;
+  private WebSocketEndpoint webSockets;
+
+  GatewayVerticle(ChorusConfig config, String nodeId) {
+    this.config = config;
+    this.nodeId = nodeId;
+  }
+
+  @Override
+  public Future<?> start() {
+    Hub hub = new Hub(new RoomBus(vertx.eventBus()), nodeId, ((ContextInternal) context).nettyEventLoop(),
+        PooledByteBufAllocator.DEFAULT);
+    webSockets = new WebSocketEndpoint(hub, WebSocketEndpoint.welcome(config.welcomeMessage()), config.maxMessageSize());
+    ChatPageEndpoint chatPage = new ChatPageEndpoint();
+
+    Router router = Router.router(vertx);
+    router.get("/").handler(chatPage::page);
+    router.get("/chat.js").handler(chatPage::script);
+    router.get("/chat.css").handler(chatPage::style);
+
+    // Upgrades skip the router: they need the connection itself, not a routing context.
+    server = vertx.createHttpServer(httpOptions()).requestHandler(request -> {
+      if (WebSocketEndpoint.isUpgrade(request)) {
+        webSockets.upgrade(request);
+      } else {
+        router.handle(request);
+      }
+    });
+    return server.listen();
+  }
+
+  /** The port this gateway listens on, resolved when it was asked for port 0. */
+  int actualPort() {
+    return server.actualPort();
+  }
+
+  /**
+   * Closes every connection of this gateway with 1001, so that clients reconnect elsewhere; completes when the last
+   * one is gone.
+   */
+  Future<Void> closeConnections() {
+    Promise<Void> closed = Promise.promise();
+    context.runOnContext(v -> webSockets.closeAll(CloseReason.GOING_AWAY).onComplete(closed));
+    return closed.future();
+  }
+
+  private HttpServerOptions httpOptions() {
+    return new HttpServerOptions()
+        .setHost(config.host())
+        // Port 0 asks for a free port; Vert.x shares a random port among its servers only when asked with -1.
+        .setPort(config.port() == 0 ? -1 : config.port())
+        .setAcceptBacklog(8192)
+        .setTcpNoDelay(true)
+        .setCompressionSupported(false)
+        // Compression would deflate every broadcast once per connection; off until a setting turns it on.
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
+        // A frame can never be larger than a message; Netty refuses oversized frames before buffering them.
+        .setMaxWebSocketFrameSize(config.maxMessageSize())
+        .setMaxWebSocketMessageSize(config.maxMessageSize());
+  }
+}
