@@ -1,0 +1,130 @@
+package io.chorus;
+
+import com.sun.net.httpserver.HttpServer;
+import io.chorus.support.Browser;
+import io.chorus.support.TestClients;
+import io.chorus.support.TestServer;
+import io.chorus.support.TestSocket;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Real Chromium tabs chatting through Chorus: the server's own page, and the seed tutorial's page unchanged. */
+class ChatPageBrowserIT {
+
+  private static TestServer server;
+  private static TestClients clients;
+  private static Browser browser;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = TestServer.start();
+    clients = new TestClients(server.port());
+    browser = Browser.launch();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    browser.close();
+    clients.close();
+    server.close();
+  }
+
+  @Test
+  void twoTabsOfTheChatPageChatInTheirRoom() throws Exception {
+    String page = "http://127.0.0.1:" + server.port() + "/?room=browser-room";
+    Browser.Tab alice = browser.open(page, "");
+    Browser.Tab bob = browser.open(page, "");
+    for (Browser.Tab tab : new Browser.Tab[] {alice, bob}) {
+      await().atMost(Duration.ofSeconds(20)).until(() -> tab.text("#status").equals("connected"));
+      await().until(() -> tab.texts("#messages li").contains("Welcome to the chat!"));
+    }
+    assertThat(alice.text("#room")).isEqualTo("browser-room");
+
+    alice.eval("document.getElementById('messageInput').value = 'hello from Alice'");
+    alice.eval("document.getElementById('sendButton').click()");
+    bob.eval("const input = document.getElementById('messageInput'); input.value = 'hi Alice';"
+        + "document.getElementById('composer').requestSubmit()");
+
+    for (Browser.Tab tab : new Browser.Tab[] {alice, bob}) {
+      await().until(() -> tab.texts("#messages li").containsAll(java.util.List.of("hello from Alice", "hi Alice")));
+    }
+    assertThat(alice.eval("document.getElementById('messageInput').value")).isEqualTo("");
+  }
+
+  @Test
+  void incomingTextIsShownAsTextAndBinaryAsANoteWithItsSize() throws Exception {
+    Browser.Tab tab = browser.open("http://127.0.0.1:" + server.port() + "/?room=rendering", "");
+    await().atMost(Duration.ofSeconds(20)).until(() -> tab.text("#status").equals("connected"));
+    TestSocket sender = clients.connect("/ws/rendering");
+    String markup = "<img src=x onerror=\"document.title='owned'\"><b>bold?</b>";
+
+    sender.send(markup);
+    sender.send(new byte[] {1, 2, 3, 4, 5});
+
+    await().until(() -> tab.texts("#messages li").contains("[binary message, 5 bytes]"));
+    assertThat(tab.texts("#messages li")).contains(markup);
+    assertThat(tab.eval("document.querySelectorAll('#messages img, #messages b').length")).isEqualTo(0);
+    assertThat(tab.eval("document.title")).isEqualTo("Chorus Chat");
+  }
+
+  @Test
+  void invalidRoomInTheAddressFallsBackToTheLobbyWithANotice() throws Exception {
+    Browser.Tab tab = browser.open("http://127.0.0.1:" + server.port() + "/?room=no%20spaces", "");
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> tab.text("#status").equals("connected"));
+    assertThat(tab.text("#room")).isEqualTo("lobby");
+    assertThat(tab.text("#messages li")).startsWith("Invalid room name");
+  }
+
+  /**
+   * The seed tutorial's page, byte for byte, served from another loopback port as a developer would. It connects
+   * to the hard-coded {@code ws://localhost:8080}; the test points that address at the test server by wrapping the
+   * browser's WebSocket constructor before the page runs, so the page itself stays unchanged.
+   */
+  @Test
+  void tutorialPageUnchangedChatsThroughChorus() throws Exception {
+    HttpServer pageServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    pageServer.createContext("/", exchange -> {
+      try (InputStream page = getClass().getResourceAsStream("/seed/tutorial-client.html");
+           OutputStream body = exchange.getResponseBody()) {
+        byte[] bytes = page.readAllBytes();
+        exchange.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
+        exchange.sendResponseHeaders(200, bytes.length);
+        body.write(bytes);
+      }
+    });
+    pageServer.start();
+    try {
+      String redirect = "const Original = window.WebSocket;"
+          + "window.WebSocket = function (url, protocols) {"
+          + "  return new Original(url.replace('ws://localhost:8080', 'ws://127.0.0.1:" + server.port() + "'), protocols);"
+          + "};"
+          + "window.WebSocket.prototype = Original.prototype; Object.assign(window.WebSocket, Original);";
+      String page = "http://127.0.0.1:" + pageServer.getAddress().getPort() + "/";
+      Browser.Tab first = browser.open(page, redirect);
+      Browser.Tab second = browser.open(page, redirect);
+      for (Browser.Tab tab : new Browser.Tab[] {first, second}) {
+        await().atMost(Duration.ofSeconds(20))
+            .until(() -> tab.texts("#messages div").contains(TestSocket.WELCOME));
+      }
+
+      first.eval("document.getElementById('messageInput').value = 'tutorial says hi'");
+      first.eval("document.getElementById('sendButton').click()");
+
+      for (Browser.Tab tab : new Browser.Tab[] {first, second}) {
+        await().until(() -> tab.texts("#messages div").contains("tutorial says hi"));
+      }
+    } finally {
+      pageServer.stop(0);
+    }
+  }
+}

@@ -1,0 +1,56 @@
+package io.chorus;
+
+import io.chorus.support.TestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The chat page, its script and its style are served from the jar. */
+class ChatPageIT {
+
+  private static TestServer server;
+  private static final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = TestServer.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    server.close();
+  }
+
+  @Test
+  void rootWithoutUpgradeServesTheChatPageAsHtml() throws Exception {
+    HttpResponse<String> page = get("/");
+
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("content-type")).hasValue("text/html; charset=utf-8");
+    assertThat(page.body()).contains("<title>Chorus Chat</title>", "id=\"messageInput\"", "/chat.js");
+  }
+
+  @Test
+  void scriptAndStyleAreServedWithTheirTypes() throws Exception {
+    assertThat(get("/chat.js").headers().firstValue("content-type")).hasValue("text/javascript; charset=utf-8");
+    assertThat(get("/chat.js").body()).contains("new WebSocket(url)");
+    assertThat(get("/chat.css").headers().firstValue("content-type")).hasValue("text/css; charset=utf-8");
+  }
+
+  @Test
+  void unknownPathIsNotFound() throws Exception {
+    assertThat(get("/no-such-page").statusCode()).isEqualTo(404);
+  }
+
+  private static HttpResponse<String> get(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}
