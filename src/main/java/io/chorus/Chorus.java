@@ -2,21 +2,31 @@ package io.chorus;
 
 import io.chorus.bus.RoomBus;
 import io.chorus.config.ChorusConfig;
+import io.chorus.metrics.ChorusMetrics;
+import io.chorus.metrics.PromtoolFilter;
+import io.chorus.transport.ManagementEndpoint;
+import io.chorus.transport.Readiness;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The composition root: builds Vert.x and the gateways from one configuration, and takes them down again. A step
- * that fails stops the start with a {@link StartupException} naming the step.
+ * The composition root: builds the metrics, Vert.x and the gateways from one configuration, and takes them down
+ * again. A step that fails stops the start with a {@link StartupException} naming the step.
  */
 public final class Chorus {
 
@@ -25,39 +35,59 @@ public final class Chorus {
 
   private final ChorusConfig config;
   private final Vertx vertx;
+  private final Readiness readiness;
   private final List<GatewayVerticle> gateways;
   private final int port;
+  private final OptionalInt managementPort;
 
-  private Chorus(ChorusConfig config, Vertx vertx, List<GatewayVerticle> gateways) {
+  private Chorus(ChorusConfig config, Vertx vertx, Readiness readiness, List<GatewayVerticle> gateways,
+      OptionalInt managementPort) {
     this.config = config;
     this.vertx = vertx;
+    this.readiness = readiness;
     this.gateways = List.copyOf(gateways);
     this.port = gateways.get(0).actualPort();
+    this.managementPort = managementPort;
   }
 
   public static Future<Chorus> start(ChorusConfig config) {
-    Vertx vertx = Vertx.builder().with(vertxOptions(config)).build();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registry.config().meterFilter(new PromtoolFilter());
+    new FileDescriptorMetrics().bindTo(registry);
+    Readiness readiness = new Readiness();
+    ChorusMetrics metrics = new ChorusMetrics(registry, () -> readiness.state() == Readiness.State.READY);
+    ManagementEndpoint management = new ManagementEndpoint(registry, readiness);
+    Vertx vertx = Vertx.builder()
+        .with(vertxOptions(config))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
     RoomBus.registerCodec(vertx.eventBus());
     String nodeId = UUID.randomUUID().toString();
-    List<GatewayVerticle> gateways = new CopyOnWriteArrayList<>();
+
     Promise<Chorus> started = Promise.promise();
-    vertx.deployVerticle(() -> {
-      GatewayVerticle gateway = new GatewayVerticle(config, nodeId);
-      gateways.add(gateway);
-      return gateway;
-    }, new DeploymentOptions().setInstances(config.instances())).onComplete(deployed -> {
-      if (deployed.succeeded()) {
-        started.complete(new Chorus(config, vertx, gateways));
-      } else {
-        started.fail(new StartupException("listen on " + config.host() + ":" + config.port(), deployed.cause()));
-        vertx.close();
-      }
-    });
+    startManagement(vertx, config, management)
+        .compose(managementPort -> deployGateways(vertx, config, nodeId, metrics, management)
+            .map(gateways -> new Chorus(config, vertx, readiness, gateways, managementPort)))
+        .onComplete(deployed -> {
+          if (deployed.succeeded()) {
+            readiness.ready();
+            started.complete(deployed.result());
+          } else {
+            started.fail(deployed.cause());
+            vertx.close();
+          }
+        });
     return started.future();
   }
 
+  /** The port for WebSockets and the chat page. */
   public int port() {
     return port;
+  }
+
+  /** The port for metrics and health: the management port if one is set, else the main port. */
+  public int managementPort() {
+    return managementPort.orElse(port);
   }
 
   public ChorusConfig config() {
@@ -68,17 +98,50 @@ public final class Chorus {
     return vertx.isNativeTransportEnabled();
   }
 
-  /** Closes every connection with 1001, waits a bounded time for the closing handshakes, then stops Vert.x. */
+  /**
+   * Stops taking clients (readiness fails), closes every connection with 1001, waits a bounded time for the closing
+   * handshakes, then stops Vert.x.
+   */
   public Future<Void> stop() {
+    readiness.drain();
     return Future.all(gateways.stream().map(GatewayVerticle::closeConnections).toList())
         .timeout(SHUTDOWN_CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)
         .transform(closed -> vertx.close());
+  }
+
+  private static Future<OptionalInt> startManagement(Vertx vertx, ChorusConfig config, ManagementEndpoint endpoint) {
+    if (config.managementPort().isEmpty()) {
+      return Future.succeededFuture(OptionalInt.empty());
+    }
+    int port = config.managementPort().getAsInt();
+    ManagementVerticle verticle = new ManagementVerticle(endpoint, config.host(), port);
+    return vertx.deployVerticle(verticle)
+        .map(id -> OptionalInt.of(verticle.actualPort()))
+        .recover(failure -> Future.failedFuture(
+            new StartupException("listen on management port " + config.host() + ":" + port, failure)));
+  }
+
+  private static Future<List<GatewayVerticle>> deployGateways(Vertx vertx, ChorusConfig config, String nodeId,
+      ChorusMetrics metrics, ManagementEndpoint management) {
+    List<GatewayVerticle> gateways = new CopyOnWriteArrayList<>();
+    return vertx.deployVerticle(() -> {
+          GatewayVerticle gateway = new GatewayVerticle(config, nodeId, metrics, management);
+          gateways.add(gateway);
+          return gateway;
+        }, new DeploymentOptions().setInstances(config.instances()))
+        .map(id -> (List<GatewayVerticle>) gateways)
+        .recover(failure -> Future.failedFuture(
+            new StartupException("listen on " + config.host() + ":" + config.port(), failure)));
   }
 
   private static VertxOptions vertxOptions(ChorusConfig config) {
     return new VertxOptions()
         .setEventLoopPoolSize(config.instances())
         .setPreferNativeTransport(true)
+        .setMetricsOptions(new MicrometerMetricsOptions()
+            .setEnabled(true)
+            .setJvmMetricsEnabled(true)
+            .setNettyMetricsEnabled(true))
         // Chorus serves its page from memory: no class-path files resolved or cached on disk.
         .setFileSystemOptions(new FileSystemOptions().setClassPathResolvingEnabled(false).setFileCachingEnabled(false));
   }

@@ -4,7 +4,9 @@ import io.chorus.bus.RoomBus;
 import io.chorus.config.ChorusConfig;
 import io.chorus.hub.CloseReason;
 import io.chorus.hub.Hub;
+import io.chorus.metrics.ChorusMetrics;
 import io.chorus.transport.ChatPageEndpoint;
+import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.WebSocketEndpoint;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.vertx.core.Future;
@@ -23,25 +25,35 @@ final class GatewayVerticle extends VerticleBase {
 
   private final ChorusConfig config;
   private final String nodeId;
+  private final ChorusMetrics metrics;
+  private final ManagementEndpoint management;
   private HttpServer server;
   private WebSocketEndpoint webSockets;
 
-  GatewayVerticle(ChorusConfig config, String nodeId) {
+  /**
+   * @param management mounted on this gateway's port unless the configuration gives it a port of its own
+   */
+  GatewayVerticle(ChorusConfig config, String nodeId, ChorusMetrics metrics, ManagementEndpoint management) {
     this.config = config;
     this.nodeId = nodeId;
+    this.metrics = metrics;
+    this.management = management;
   }
 
   @Override
   public Future<?> start() {
     Hub hub = new Hub(new RoomBus(vertx.eventBus()), nodeId, ((ContextInternal) context).nettyEventLoop(),
-        PooledByteBufAllocator.DEFAULT);
-    webSockets = new WebSocketEndpoint(hub, WebSocketEndpoint.welcome(config.welcomeMessage()), config.maxMessageSize());
+        PooledByteBufAllocator.DEFAULT, metrics);
+    webSockets = new WebSocketEndpoint(config, hub, metrics);
     ChatPageEndpoint chatPage = new ChatPageEndpoint();
 
     Router router = Router.router(vertx);
     router.get("/").handler(chatPage::page);
     router.get("/chat.js").handler(chatPage::script);
     router.get("/chat.css").handler(chatPage::style);
+    if (config.managementPort().isEmpty()) {
+      management.mount(router);
+    }
 
     // Upgrades skip the router: they need the connection itself, not a routing context.
     server = vertx.createHttpServer(httpOptions()).requestHandler(request -> {
@@ -77,6 +89,8 @@ final class GatewayVerticle extends VerticleBase {
         .setAcceptBacklog(8192)
         .setTcpNoDelay(true)
         .setCompressionSupported(false)
+        // HTTP/1.1 only: WebSockets upgrade from it, and an h2c upgrade would only add attack surface.
+        .setHttp2ClearTextEnabled(false)
         // Compression would deflate every broadcast once per connection; off until a setting turns it on.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)

@@ -1,5 +1,6 @@
 package io.chorus.hub;
 
+import io.chorus.metrics.ChorusMetrics;
 import io.netty.buffer.ByteBufAllocator;
 
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ public final class Hub {
   private final String nodeId;
   private final Executor eventLoop;
   private final ByteBufAllocator allocator;
+  private final ChorusMetrics metrics;
   private final Map<String, Room> rooms = new HashMap<>();
   private final List<Room> unflushed = new ArrayList<>();
   private final Runnable flushTask = this::flush;
@@ -33,12 +35,14 @@ public final class Hub {
    * @param nodeId    this node's id, stamped on every envelope published here
    * @param eventLoop runs a task later on this hub's event loop
    * @param allocator allocates the shared frame of each message
+   * @param metrics   records messages, deliveries, latency and rooms
    */
-  public Hub(Broker broker, String nodeId, Executor eventLoop, ByteBufAllocator allocator) {
+  public Hub(Broker broker, String nodeId, Executor eventLoop, ByteBufAllocator allocator, ChorusMetrics metrics) {
     this.broker = broker;
     this.nodeId = nodeId;
     this.eventLoop = eventLoop;
     this.allocator = allocator;
+    this.metrics = metrics;
   }
 
   /**
@@ -50,6 +54,7 @@ public final class Hub {
     if (room == null) {
       room = new Room(this, roomName);
       rooms.put(roomName, room);
+      metrics.roomOpened(roomName);
       room.subscribe(broker);
     }
     Membership membership = new Membership(room, connection);
@@ -59,6 +64,7 @@ public final class Hub {
 
   /** Publishes a message that a client of this node sent to a room. */
   public void publish(String room, byte[] payload, boolean binary) {
+    metrics.received(payload.length);
     broker.publish(new Envelope(room, payload, binary, EpochClock.nanos(), nodeId));
   }
 
@@ -72,11 +78,14 @@ public final class Hub {
       return;
     }
     OutboundMessage message = OutboundMessage.encode(envelope.payload(), envelope.binary(), allocator);
+    int delivered;
     try {
-      room.send(message);
+      delivered = room.send(message);
     } finally {
       message.release();
     }
+    metrics.delivered(delivered, (long) delivered * envelope.payload().length);
+    metrics.deliveryLatency(EpochClock.nanos() - envelope.ingressNanos());
     if (!room.unflushed) {
       room.unflushed = true;
       unflushed.add(room);
@@ -88,7 +97,9 @@ public final class Hub {
   }
 
   void forget(Room room) {
-    rooms.remove(room.name, room);
+    if (rooms.remove(room.name, room)) {
+      metrics.roomClosed(room.name);
+    }
   }
 
   private void flush() {

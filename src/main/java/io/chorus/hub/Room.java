@@ -55,12 +55,17 @@ final class Room implements Handler<Envelope> {
     });
   }
 
-  void send(OutboundMessage message) {
+  /** Queues the message on every member; returns how many took it. */
+  int send(OutboundMessage message) {
     broadcasting = true;
+    int sent = 0;
     try {
       for (int i = 0; i < size; i++) {
-        members[i].connection().send(message);
+        if (members[i].connection().send(message)) {
+          sent++;
+        }
       }
+      return sent;
     } finally {
       broadcasting = false;
       removeLeftDuringBroadcast();

@@ -42,6 +42,8 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
   private ChannelPromise quietPromise;
   private Membership membership;
   private State state = State.OPEN;
+  /** The close code sent or received first; 1006 ("abnormal closure") while there is none. */
+  private int closeCode = 1006;
   private ScheduledFuture<?> closeTimer;
   private byte[] fragments;
   private int fragmentsLength;
@@ -92,7 +94,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
     if (state != State.OPEN) {
       return;
     }
-    beginClosing();
+    beginClosing(reason.code());
     ctx.writeAndFlush(new CloseWebSocketFrame(reason.code(), reason.text()), quietPromise);
     closeTimer = ctx.executor().schedule(this::closeNow, endpoint.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -138,7 +140,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
       closeTimer.cancel(false);
     }
     leaveRoom();
-    endpoint.forget(this);
+    endpoint.forget(this, closeCode);
     ctx.fireChannelInactive();
   }
 
@@ -194,8 +196,8 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
 
   private void onCloseFrame(CloseWebSocketFrame frame) {
     if (state == State.OPEN) {
-      beginClosing();
       int code = frame.statusCode();
+      beginClosing(code < 0 ? 1005 : code);
       CloseWebSocketFrame answer = code < 0 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(code, null);
       ctx.writeAndFlush(answer).addListener(written -> closeNow());
     } else {
@@ -208,13 +210,14 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
     if (state != State.OPEN) {
       return;
     }
-    beginClosing();
+    beginClosing(reason.code());
     ctx.writeAndFlush(new CloseWebSocketFrame(reason.code(), reason.text())).addListener(written -> closeNow());
     closeTimer = ctx.executor().schedule(this::closeNow, endpoint.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private void beginClosing() {
+  private void beginClosing(int code) {
     state = State.CLOSING;
+    closeCode = code;
     fragments = null;
     leaveRoom();
   }

@@ -1,9 +1,12 @@
 package io.chorus.transport;
 
+import io.chorus.config.ChorusConfig;
 import io.chorus.hub.CloseReason;
 import io.chorus.hub.Hub;
 import io.chorus.hub.OutboundMessage;
 import io.chorus.hub.RoomName;
+import io.chorus.metrics.ChorusMetrics;
+import io.chorus.metrics.Handshake;
 import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -29,20 +32,18 @@ public final class WebSocketEndpoint {
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
   private final Hub hub;
+  private final ChorusMetrics metrics;
   private final OutboundMessage welcome;
   private final int maxMessageSize;
   private final List<WebSocketConnection> connections = new ArrayList<>();
   private Promise<Void> allClosed;
 
-  public WebSocketEndpoint(Hub hub, OutboundMessage welcome, int maxMessageSize) {
+  public WebSocketEndpoint(ChorusConfig config, Hub hub, ChorusMetrics metrics) {
     this.hub = hub;
-    this.welcome = welcome;
-    this.maxMessageSize = maxMessageSize;
-  }
-
-  /** The welcome frame of plain mode: {@code {"type":"welcome","message":"..."}}. */
-  public static OutboundMessage welcome(String message) {
-    return OutboundMessage.constant(new JsonObject().put("type", "welcome").put("message", message).encode());
+    this.metrics = metrics;
+    this.welcome = OutboundMessage.constant(
+        new JsonObject().put("type", "welcome").put("message", config.welcomeMessage()).encode());
+    this.maxMessageSize = config.maxMessageSize();
   }
 
   public static boolean isUpgrade(HttpServerRequest request) {
@@ -61,6 +62,7 @@ public final class WebSocketEndpoint {
     } else if (path.startsWith(ROOM_PATH)) {
       upgrade(request, path.substring(ROOM_PATH.length()));
     } else {
+      metrics.handshake(Handshake.NOT_FOUND);
       request.response().setStatusCode(404).end("No WebSocket endpoint at " + path + ": use / or /ws/{room}\n");
     }
   }
@@ -84,12 +86,19 @@ public final class WebSocketEndpoint {
 
   private void upgrade(HttpServerRequest request, String room) {
     if (!RoomName.isValid(room)) {
+      metrics.handshake(Handshake.INVALID_ROOM);
       request.response().setStatusCode(400)
           .end("Invalid room name: use 1 to " + RoomName.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ -\n");
       return;
     }
     // On failure Vert.x has already answered the client (400, 405 or 426) and closed the request.
-    request.toWebSocket().onSuccess(webSocket -> open(webSocket, room));
+    request.toWebSocket().onComplete(upgraded -> {
+      if (upgraded.succeeded()) {
+        open(upgraded.result(), room);
+      } else {
+        metrics.handshake(Handshake.BAD_REQUEST);
+      }
+    });
   }
 
   private void open(ServerWebSocket webSocket, String room) {
@@ -98,14 +107,17 @@ public final class WebSocketEndpoint {
     vertxHandler.pipeline().addBefore(vertxHandler.name(), "chorus", connection);
     connection.slot = connections.size();
     connections.add(connection);
+    metrics.handshake(Handshake.ACCEPTED);
+    metrics.connectionOpened();
     connection.join(hub.join(room, connection), welcome);
   }
 
-  void forget(WebSocketConnection connection) {
+  void forget(WebSocketConnection connection, int closeCode) {
     int slot = connection.slot;
     if (slot < 0) {
       return;
     }
+    metrics.connectionClosed(closeCode);
     WebSocketConnection last = connections.remove(connections.size() - 1);
     if (last != connection) {
       connections.set(slot, last);

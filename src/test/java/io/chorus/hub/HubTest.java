@@ -1,5 +1,7 @@
 package io.chorus.hub;
 
+import io.chorus.metrics.ChorusMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.vertx.core.Future;
@@ -23,7 +25,9 @@ class HubTest {
 
   private final FakeBroker broker = new FakeBroker();
   private final Queue<Runnable> eventLoop = new ArrayDeque<>();
-  private final Hub hub = new Hub(broker, "node-1", eventLoop::add, new UnpooledByteBufAllocator(false));
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final Hub hub = new Hub(broker, "node-1", eventLoop::add, new UnpooledByteBufAllocator(false),
+      new ChorusMetrics(registry, () -> true));
 
   @Test
   void firstJoinSubscribesOnceAndLastLeaveCancels() {
@@ -73,6 +77,23 @@ class HubTest {
     assertThat(second.texts()).containsExactly("one", "two");
     assertThat(first.flushes).isEqualTo(1);
     assertThat(second.flushes).isEqualTo(1);
+  }
+
+  @Test
+  void fanOutIsCountedOncePerBatchWithOneLatencySample() {
+    for (int i = 0; i < 3; i++) {
+      hub.join("room", new RecordingConnection());
+    }
+    hub.join("other", new RecordingConnection());
+
+    hub.publish("room", bytes("12345"), false);
+
+    assertThat(registry.get("chorus_messages_received").counter().count()).isEqualTo(1);
+    assertThat(registry.get("chorus_bytes_received").counter().count()).isEqualTo(5);
+    assertThat(registry.get("chorus_messages_delivered").counter().count()).isEqualTo(3);
+    assertThat(registry.get("chorus_bytes_delivered").counter().count()).isEqualTo(15);
+    assertThat(registry.get("chorus_delivery_latency").timer().count()).isEqualTo(1);
+    assertThat(registry.get("chorus_rooms").gauge().value()).isEqualTo(2);
   }
 
   @Test

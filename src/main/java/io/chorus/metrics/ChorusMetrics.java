@@ -1,0 +1,147 @@
+package io.chorus.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Every Chorus meter, registered once at start; callers hold this object, never look a meter up. Labels carry
+ * small closed vocabularies only: never a room, a connection or an address, because rooms are unbounded.
+ *
+ * <p>Fan-out records per batch, not per connection: one {@code delivered(count, bytes)} and one latency sample for
+ * each message an event loop writes out.
+ */
+public final class ChorusMetrics {
+
+  /** Close codes that get their own label value; any other code a client sends is counted as "other". */
+  private static final int[] KNOWN_CLOSE_CODES = {1000, 1001, 1002, 1003, 1005, 1006, 1007, 1008, 1009, 1010, 1011, 1013};
+
+  private final AtomicInteger webSocketConnections = new AtomicInteger();
+  private final Map<String, Integer> roomHubs = new ConcurrentHashMap<>();
+  private final Counter received;
+  private final Counter bytesReceived;
+  private final Counter delivered;
+  private final Counter bytesDelivered;
+  private final Map<Drop, Counter> dropped = new EnumMap<>(Drop.class);
+  private final Map<Handshake, Counter> handshakes = new EnumMap<>(Handshake.class);
+  private final Counter[] disconnectsByCode = new Counter[KNOWN_CLOSE_CODES.length];
+  private final Counter otherDisconnects;
+  private final Timer deliveryLatency;
+
+  /**
+   * @param ready whether the node currently takes new clients, exported as {@code chorus_ready}
+   */
+  public ChorusMetrics(MeterRegistry registry, BooleanSupplier ready) {
+    Gauge.builder("chorus_ready", ready, supplier -> supplier.getAsBoolean() ? 1 : 0)
+        .description("1 while the node takes new clients (GET /health/ready answers 200), else 0")
+        .register(registry);
+    Gauge.builder("chorus_connections", webSocketConnections, AtomicInteger::get)
+        .description("Open client connections")
+        .tag("transport", "websocket")
+        .register(registry);
+    Gauge.builder("chorus_rooms", roomHubs, Map::size)
+        .description("Rooms with at least one connection on this node")
+        .register(registry);
+    received = Counter.builder("chorus_messages_received")
+        .description("Messages received from clients and published to their room")
+        .register(registry);
+    bytesReceived = Counter.builder("chorus_bytes_received")
+        .description("Payload bytes of the messages received from clients")
+        .register(registry);
+    delivered = Counter.builder("chorus_messages_delivered")
+        .description("Messages written to client connections (one per message and connection)")
+        .register(registry);
+    bytesDelivered = Counter.builder("chorus_bytes_delivered")
+        .description("Payload bytes written to client connections")
+        .register(registry);
+    for (Drop drop : Drop.values()) {
+      dropped.put(drop, Counter.builder("chorus_messages_dropped")
+          .description("Messages not broadcast or not delivered, by reason")
+          .tag("reason", drop.label())
+          .register(registry));
+    }
+    for (Handshake handshake : Handshake.values()) {
+      handshakes.put(handshake, Counter.builder("chorus_handshakes")
+          .description("WebSocket upgrade requests, by outcome")
+          .tag("outcome", handshake.label())
+          .register(registry));
+    }
+    for (int i = 0; i < KNOWN_CLOSE_CODES.length; i++) {
+      disconnectsByCode[i] = disconnectCounter(registry, Integer.toString(KNOWN_CLOSE_CODES[i]));
+    }
+    otherDisconnects = disconnectCounter(registry, "other");
+    deliveryLatency = Timer.builder("chorus_delivery_latency")
+        .description("From a message entering Chorus to its being written to the connections of one event loop")
+        .serviceLevelObjectives(
+            Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000),
+            Duration.ofMillis(1), Duration.ofNanos(2_500_000), Duration.ofMillis(5), Duration.ofMillis(10),
+            Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+            Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2_500), Duration.ofSeconds(5),
+            Duration.ofSeconds(10))
+        .register(registry);
+  }
+
+  public void connectionOpened() {
+    webSocketConnections.incrementAndGet();
+  }
+
+  /** A connection ended; {@code code} is the close code sent or received, 1006 when none was. */
+  public void connectionClosed(int code) {
+    webSocketConnections.decrementAndGet();
+    for (int i = 0; i < KNOWN_CLOSE_CODES.length; i++) {
+      if (KNOWN_CLOSE_CODES[i] == code) {
+        disconnectsByCode[i].increment();
+        return;
+      }
+    }
+    otherDisconnects.increment();
+  }
+
+  public void handshake(Handshake outcome) {
+    handshakes.get(outcome).increment();
+  }
+
+  /** A hub of this node now has connections in the room. */
+  public void roomOpened(String room) {
+    roomHubs.merge(room, 1, Integer::sum);
+  }
+
+  /** A hub of this node no longer has connections in the room. */
+  public void roomClosed(String room) {
+    roomHubs.computeIfPresent(room, (name, hubs) -> hubs == 1 ? null : hubs - 1);
+  }
+
+  public void received(int payloadBytes) {
+    received.increment();
+    bytesReceived.increment(payloadBytes);
+  }
+
+  public void delivered(int connections, long payloadBytes) {
+    delivered.increment(connections);
+    bytesDelivered.increment(payloadBytes);
+  }
+
+  public void dropped(Drop reason, int messages) {
+    dropped.get(reason).increment(messages);
+  }
+
+  public void deliveryLatency(long nanos) {
+    deliveryLatency.record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+  }
+
+  private static Counter disconnectCounter(MeterRegistry registry, String code) {
+    return Counter.builder("chorus_disconnects")
+        .description("Closed client connections, by close code (1006: ended without a close frame)")
+        .tag("code", code)
+        .register(registry);
+  }
+}

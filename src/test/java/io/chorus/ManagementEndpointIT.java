@@ -1,0 +1,75 @@
+package io.chorus;
+
+import io.chorus.support.Scrape;
+import io.chorus.support.TestServer;
+import io.chorus.transport.ManagementEndpoint;
+import io.chorus.transport.Readiness;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Health probes and the separate management port. */
+class ManagementEndpointIT {
+
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @Test
+  void readinessIsDownWhileStartingUpWhenReadyAndDownAgainWhenDraining() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      Readiness readiness = new Readiness();
+      ManagementVerticle verticle = new ManagementVerticle(
+          new ManagementEndpoint(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), readiness), "127.0.0.1", 0);
+      vertx.deployVerticle(verticle).await(20, TimeUnit.SECONDS);
+      int port = verticle.actualPort();
+
+      assertThat(get(port, "/health/live")).isEqualTo("200 {\"status\":\"UP\"}");
+      assertThat(get(port, "/health/ready")).isEqualTo("503 {\"status\":\"DOWN\",\"reason\":\"starting\"}");
+      readiness.ready();
+      assertThat(get(port, "/health/ready")).isEqualTo("200 {\"status\":\"UP\"}");
+      readiness.drain();
+      assertThat(get(port, "/health/ready")).isEqualTo("503 {\"status\":\"DOWN\",\"reason\":\"draining\"}");
+      assertThat(get(port, "/health/live")).isEqualTo("200 {\"status\":\"UP\"}");
+    } finally {
+      vertx.close().await(20, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void runningServerIsLiveAndReadyOnItsMainPort() throws Exception {
+    try (TestServer server = TestServer.start()) {
+      assertThat(get(server.port(), "/health/live")).isEqualTo("200 {\"status\":\"UP\"}");
+      assertThat(get(server.port(), "/health/ready")).isEqualTo("200 {\"status\":\"UP\"}");
+    }
+  }
+
+  @Test
+  void managementPortTakesMetricsAndHealthAwayFromTheClientPort() throws Exception {
+    try (TestServer server = TestServer.start("--management-port", "0")) {
+      int management = server.chorus().managementPort();
+
+      assertThat(management).isNotEqualTo(server.port());
+      assertThat(get(management, "/health/ready")).isEqualTo("200 {\"status\":\"UP\"}");
+      assertThat(Scrape.of(management).has("chorus_connections")).isTrue();
+      assertThat(get(server.port(), "/metrics")).startsWith("404");
+      assertThat(get(server.port(), "/health/ready")).startsWith("404");
+      assertThat(get(management, "/")).startsWith("404");
+    }
+  }
+
+  private static String get(int port, String path) throws Exception {
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    return response.statusCode() + " " + response.body();
+  }
+}
