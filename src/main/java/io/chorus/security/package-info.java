@@ -1,0 +1,5 @@
+/**
+ * Security at the edge: origin checks, per-connection rate limits, the node's connection budget. A leaf: imports
+ * nothing else of Chorus.
+ */
+package io.chorus.security;
