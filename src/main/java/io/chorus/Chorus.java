@@ -4,6 +4,7 @@ import io.chorus.bus.RoomBus;
 import io.chorus.config.ChorusConfig;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.metrics.PromtoolFilter;
+import io.chorus.security.ConnectionLimit;
 import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.Readiness;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
@@ -29,9 +30,6 @@ import java.util.concurrent.TimeUnit;
  * again. A step that fails stops the start with a {@link StartupException} naming the step.
  */
 public final class Chorus {
-
-  /** Longest wait for clients to answer the closing handshake at shutdown. */
-  private static final long SHUTDOWN_CLOSE_WAIT_SECONDS = 6;
 
   private final ChorusConfig config;
   private final Vertx vertx;
@@ -64,9 +62,10 @@ public final class Chorus {
     RoomBus.registerCodec(vertx.eventBus());
     String nodeId = UUID.randomUUID().toString();
 
+    ConnectionLimit connectionLimit = new ConnectionLimit(config.limits().maxConnections(), config.maxTcpConnections());
     Promise<Chorus> started = Promise.promise();
     startManagement(vertx, config, management)
-        .compose(managementPort -> deployGateways(vertx, config, nodeId, metrics, management)
+        .compose(managementPort -> deployGateways(vertx, config, nodeId, metrics, management, connectionLimit, readiness)
             .map(gateways -> new Chorus(config, vertx, readiness, gateways, managementPort)))
         .onComplete(deployed -> {
           if (deployed.succeeded()) {
@@ -99,14 +98,15 @@ public final class Chorus {
   }
 
   /**
-   * Stops taking clients (readiness fails), closes every connection with 1001, waits a bounded time for the closing
-   * handshakes, then stops Vert.x.
+   * Drains the node: readiness fails at once and new upgrades get 503, open connections are closed with 1001 spread
+   * over the drain period, then Vert.x stops. Completes within {@link io.chorus.config.Timeouts#shutdownBound()}.
    */
   public Future<Void> stop() {
     readiness.drain();
-    return Future.all(gateways.stream().map(GatewayVerticle::closeConnections).toList())
-        .timeout(SHUTDOWN_CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)
-        .transform(closed -> vertx.close());
+    long drainBound = config.timeouts().drainPeriod().plus(config.timeouts().closeTimeout()).toMillis();
+    return Future.all(gateways.stream().map(GatewayVerticle::drain).toList())
+        .timeout(drainBound, TimeUnit.MILLISECONDS)
+        .transform(drained -> vertx.close());
   }
 
   private static Future<OptionalInt> startManagement(Vertx vertx, ChorusConfig config, ManagementEndpoint endpoint) {
@@ -122,10 +122,11 @@ public final class Chorus {
   }
 
   private static Future<List<GatewayVerticle>> deployGateways(Vertx vertx, ChorusConfig config, String nodeId,
-      ChorusMetrics metrics, ManagementEndpoint management) {
+      ChorusMetrics metrics, ManagementEndpoint management, ConnectionLimit connectionLimit, Readiness readiness) {
     List<GatewayVerticle> gateways = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
-          GatewayVerticle gateway = new GatewayVerticle(config, nodeId, metrics, management);
+          GatewayVerticle gateway =
+              new GatewayVerticle(config, nodeId, metrics, management, connectionLimit, readiness);
           gateways.add(gateway);
           return gateway;
         }, new DeploymentOptions().setInstances(config.instances()))

@@ -2,20 +2,23 @@ package io.chorus;
 
 import io.chorus.bus.RoomBus;
 import io.chorus.config.ChorusConfig;
-import io.chorus.hub.CloseReason;
 import io.chorus.hub.Hub;
 import io.chorus.metrics.ChorusMetrics;
+import io.chorus.security.ConnectionLimit;
 import io.chorus.transport.ChatPageEndpoint;
 import io.chorus.transport.ManagementEndpoint;
+import io.chorus.transport.Readiness;
 import io.chorus.transport.WebSocketEndpoint;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.ext.web.Router;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * One gateway per event loop. It owns the connections its loop accepts and the hub they fan out through; all
@@ -27,24 +30,29 @@ final class GatewayVerticle extends VerticleBase {
   private final String nodeId;
   private final ChorusMetrics metrics;
   private final ManagementEndpoint management;
+  private final ConnectionLimit connectionLimit;
+  private final Readiness readiness;
   private HttpServer server;
   private WebSocketEndpoint webSockets;
 
   /**
    * @param management mounted on this gateway's port unless the configuration gives it a port of its own
    */
-  GatewayVerticle(ChorusConfig config, String nodeId, ChorusMetrics metrics, ManagementEndpoint management) {
+  GatewayVerticle(ChorusConfig config, String nodeId, ChorusMetrics metrics, ManagementEndpoint management,
+      ConnectionLimit connectionLimit, Readiness readiness) {
     this.config = config;
     this.nodeId = nodeId;
     this.metrics = metrics;
     this.management = management;
+    this.connectionLimit = connectionLimit;
+    this.readiness = readiness;
   }
 
   @Override
   public Future<?> start() {
-    Hub hub = new Hub(new RoomBus(vertx.eventBus()), nodeId, ((ContextInternal) context).nettyEventLoop(),
-        PooledByteBufAllocator.DEFAULT, metrics);
-    webSockets = new WebSocketEndpoint(config, hub, metrics);
+    EventLoop eventLoop = ((ContextInternal) context).nettyEventLoop();
+    Hub hub = new Hub(new RoomBus(vertx.eventBus()), nodeId, eventLoop, PooledByteBufAllocator.DEFAULT, metrics);
+    webSockets = new WebSocketEndpoint(config, hub, metrics, connectionLimit, readiness, eventLoop);
     ChatPageEndpoint chatPage = new ChatPageEndpoint();
 
     Router router = Router.router(vertx);
@@ -56,7 +64,8 @@ final class GatewayVerticle extends VerticleBase {
     }
 
     // Upgrades skip the router: they need the connection itself, not a routing context.
-    server = vertx.createHttpServer(httpOptions()).requestHandler(request -> {
+    server = vertx.createHttpServer(httpOptions()).connectionHandler(webSockets::accepted).requestHandler(request -> {
+      webSockets.requestArrived(request);
       if (WebSocketEndpoint.isUpgrade(request)) {
         webSockets.upgrade(request);
       } else {
@@ -72,13 +81,11 @@ final class GatewayVerticle extends VerticleBase {
   }
 
   /**
-   * Closes every connection of this gateway with 1001, so that clients reconnect elsewhere; completes when the last
-   * one is gone.
+   * Closes every connection of this gateway with 1001, spread over the drain period so that clients reconnect
+   * elsewhere without a thundering herd; completes when the last one is gone.
    */
-  Future<Void> closeConnections() {
-    Promise<Void> closed = Promise.promise();
-    context.runOnContext(v -> webSockets.closeAll(CloseReason.GOING_AWAY).onComplete(closed));
-    return closed.future();
+  Future<Void> drain() {
+    return webSockets.drain(config.timeouts().drainPeriod());
   }
 
   private HttpServerOptions httpOptions() {
@@ -88,6 +95,9 @@ final class GatewayVerticle extends VerticleBase {
         .setPort(config.port() == 0 ? -1 : config.port())
         .setAcceptBacklog(8192)
         .setTcpNoDelay(true)
+        // Idle keep-alive HTTP connections close after the idle timeout; upgraded ones drop this for the heartbeat.
+        .setIdleTimeout((int) config.timeouts().idleTimeout().toMillis())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setCompressionSupported(false)
         // HTTP/1.1 only: WebSockets upgrade from it, and an h2c upgrade would only add attack surface.
         .setHttp2ClearTextEnabled(false)
@@ -95,7 +105,8 @@ final class GatewayVerticle extends VerticleBase {
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
         // A frame can never be larger than a message; Netty refuses oversized frames before buffering them.
-        .setMaxWebSocketFrameSize(config.maxMessageSize())
-        .setMaxWebSocketMessageSize(config.maxMessageSize());
+        .setMaxWebSocketFrameSize(config.limits().maxMessageSize())
+        .setMaxWebSocketMessageSize(config.limits().maxMessageSize())
+        .setWebSocketClosingTimeout((int) config.timeouts().closeTimeout().toSeconds());
   }
 }

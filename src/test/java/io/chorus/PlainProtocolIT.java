@@ -23,7 +23,8 @@ class PlainProtocolIT {
 
   @BeforeAll
   static void start() throws Exception {
-    server = TestServer.start();
+    // The order test sends a burst of 500 messages from one client; LimitsIT covers the rate limit.
+    server = TestServer.start("--rate-limit", "0");
     clients = new TestClients(server.port());
   }
 

@@ -1,6 +1,12 @@
 package io.chorus.config;
 
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The immutable configuration of one Chorus process, validated once at start.
@@ -10,7 +16,12 @@ import java.util.OptionalInt;
  * @param managementPort separate port for metrics and health, if any
  * @param instances      gateway instances, one per event loop
  * @param welcomeMessage text of the welcome message
- * @param maxMessageSize largest client message in bytes, fragments reassembled
+ * @param limits         what one client may cost
+ * @param timeouts       how long the server waits
+ * @param allowedOrigins page origins allowed besides same-host and loopback pages, lower case; may hold * and null
+ * @param maxTcpConnections TCP connections the client port keeps open at most: WebSockets plus room for plain HTTP
+ *                       and refused upgrades, below the open-file limit so that accepting never runs out of
+ *                       descriptors
  */
 public record ChorusConfig(
     String host,
@@ -18,9 +29,14 @@ public record ChorusConfig(
     OptionalInt managementPort,
     int instances,
     String welcomeMessage,
-    int maxMessageSize) {
+    Limits limits,
+    Timeouts timeouts,
+    Set<String> allowedOrigins,
+    int maxTcpConnections) {
 
-  static ChorusConfig from(Settings settings) throws ConfigException {
+  private static final Pattern ORIGIN = Pattern.compile("https?://[a-z0-9.\\-\\[\\]:]+");
+
+  static ChorusConfig from(Settings settings, long openFileLimit) throws ConfigException {
     String host = settings.text(Setting.HOST).trim();
     if (host.isEmpty()) {
       throw settings.invalid(Setting.HOST, "is empty");
@@ -35,12 +51,70 @@ public record ChorusConfig(
     if (managementPort.isPresent() && port != 0 && managementPort.getAsInt() == port) {
       throw settings.invalid(Setting.MANAGEMENT_PORT, "must differ from port " + port);
     }
+    // Descriptors kept free for the JVM, plain HTTP and refused upgrades: a server that runs out of them while
+    // accepting may stop accepting for good.
+    int headroom = (int) Math.min(1024, openFileLimit / 2);
+    int connectionCeiling = (int) Math.min(Integer.MAX_VALUE - headroom, openFileLimit - headroom);
+    int maxConnections = settings.isSet(Setting.MAX_CONNECTIONS)
+        ? settings.integer(Setting.MAX_CONNECTIONS, 1, Integer.MAX_VALUE)
+        : connectionCeiling;
+    if (maxConnections > connectionCeiling) {
+      throw settings.invalid(Setting.MAX_CONNECTIONS, "needs more descriptors than the open-file limit of "
+          + openFileLimit + " leaves (at most " + connectionCeiling + "); raise ulimit -n or lower it");
+    }
     return new ChorusConfig(
         host,
         port,
         managementPort,
         instances,
         settings.text(Setting.WELCOME_MESSAGE),
-        (int) settings.size(Setting.MAX_MESSAGE_SIZE, 1, 64L << 20));
+        limits(settings, maxConnections),
+        timeouts(settings),
+        allowedOrigins(settings),
+        maxConnections + headroom / 2);
+  }
+
+  private static Limits limits(Settings settings, int maxConnections) throws ConfigException {
+    String policy = settings.text(Setting.SLOW_CONSUMER_POLICY).trim().toUpperCase(Locale.ROOT);
+    if (Arrays.stream(SlowConsumerPolicy.values()).noneMatch(p -> p.name().equals(policy))) {
+      throw settings.invalid(Setting.SLOW_CONSUMER_POLICY, "is neither disconnect nor drop");
+    }
+    return new Limits(
+        (int) settings.size(Setting.MAX_MESSAGE_SIZE, 1, 64L << 20),
+        maxConnections,
+        (int) settings.size(Setting.MAX_PENDING_OUTPUT, 4096, 1L << 30),
+        SlowConsumerPolicy.valueOf(policy),
+        settings.integer(Setting.RATE_LIMIT, 0, 1_000_000),
+        settings.integer(Setting.RATE_LIMIT_BURST, 1, 1_000_000));
+  }
+
+  private static Timeouts timeouts(Settings settings) throws ConfigException {
+    Duration pingInterval = settings.duration(Setting.PING_INTERVAL, Duration.ofMillis(10), Duration.ofHours(1));
+    Duration idleTimeout = settings.duration(Setting.IDLE_TIMEOUT, Duration.ofMillis(10), Duration.ofHours(2));
+    if (idleTimeout.compareTo(pingInterval) <= 0) {
+      throw settings.invalid(Setting.IDLE_TIMEOUT,
+          "must be longer than ping-interval (" + pingInterval.toMillis() + "ms), or live clients would be closed");
+    }
+    return new Timeouts(
+        pingInterval,
+        idleTimeout,
+        settings.duration(Setting.HANDSHAKE_TIMEOUT, Duration.ofMillis(10), Duration.ofMinutes(10)),
+        settings.duration(Setting.CLOSE_TIMEOUT, Duration.ofMillis(10), Duration.ofMinutes(10)),
+        settings.duration(Setting.DRAIN_PERIOD, Duration.ZERO, Duration.ofHours(1)));
+  }
+
+  private static Set<String> allowedOrigins(Settings settings) throws ConfigException {
+    Set<String> origins = Arrays.stream(settings.text(Setting.ALLOWED_ORIGINS).split(","))
+        .map(origin -> origin.trim().toLowerCase(Locale.ROOT))
+        .map(origin -> origin.endsWith("/") ? origin.substring(0, origin.length() - 1) : origin)
+        .filter(origin -> !origin.isEmpty())
+        .collect(Collectors.toUnmodifiableSet());
+    for (String origin : origins) {
+      if (!origin.equals("*") && !origin.equals("null") && !ORIGIN.matcher(origin).matches()) {
+        throw settings.invalid(Setting.ALLOWED_ORIGINS,
+            "has '" + origin + "', which is not *, null or an origin such as https://chat.example.com");
+      }
+    }
+    return origins;
   }
 }

@@ -1,7 +1,10 @@
 package io.chorus.config;
 
+import com.sun.management.UnixOperatingSystemMXBean;
+
 import java.io.IOException;
 import java.io.Reader;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +21,9 @@ import java.util.stream.Collectors;
  * the environment or the arguments.
  */
 public final class ConfigLoader {
+
+  /** Assumed where the platform does not tell its open-file limit. */
+  private static final long UNKNOWN_OPEN_FILE_LIMIT = 10_240;
 
   private final EnumMap<Setting, Value> values = new EnumMap<>(Setting.class);
 
@@ -45,7 +51,7 @@ public final class ConfigLoader {
     }
     loader.values.putAll(fromEnvironment);
     loader.values.putAll(fromFlags);
-    return ChorusConfig.from(new Settings(loader.values));
+    return ChorusConfig.from(new Settings(loader.values), openFileLimit());
   }
 
   /** The text of {@code --help}: every setting with its flag, variable and default. */
@@ -59,6 +65,14 @@ public final class ConfigLoader {
         + "Settings (flags override CHORUS_* environment variables, which override the --config file):\n"
         + settings
         + "\nSizes take a unit (B, KiB, MiB, GiB) or are bytes; durations take a unit (ms, s, m, h).\n";
+  }
+
+  /** The process's open-file limit ({@code ulimit -n}); sizes the default connection limit. */
+  private static long openFileLimit() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix) {
+      return unix.getMaxFileDescriptorCount();
+    }
+    return UNKNOWN_OPEN_FILE_LIMIT;
   }
 
   private static EnumMap<Setting, Value> readEnvironment(Map<String, String> environment) {

@@ -1,14 +1,19 @@
 package io.chorus.hub;
 
 /**
- * Why the server closes a connection: the RFC 6455 status code and the short reason the client sees. Codes 1001
- * and 1013 invite the client to reconnect (elsewhere or later); 1002, 1007 and 1009 mean the client sent something it
- * must not send again; 1011 is the server's fault.
+ * Why the server closes a connection: the RFC 6455 status code and the short reason the client sees. Code 1001
+ * invites the client to reconnect (to another node); 1008 means it broke a policy (sending too fast, reading too
+ * slowly) and should back off before reconnecting; 1002, 1007 and 1009 mean it sent something it must not send again;
+ * 1011 is the server's fault.
  */
 public enum CloseReason {
   GOING_AWAY(1001, "server shutting down"),
+  /** Nothing, not even a pong, came from the client for the idle timeout: presumed gone, so free to reconnect. */
+  IDLE_TIMEOUT(1001, "idle timeout"),
   PROTOCOL_ERROR(1002, "protocol error"),
   INVALID_PAYLOAD(1007, "invalid UTF-8"),
+  RATE_LIMITED(1008, "rate limit exceeded"),
+  SLOW_CONSUMER(1008, "slow consumer"),
   MESSAGE_TOO_BIG(1009, "message too big"),
   INTERNAL_ERROR(1011, "internal error");
 

@@ -17,6 +17,9 @@ public interface Connection {
   /** Writes out everything queued by {@link #send}. */
   void flush();
 
-  /** Closes the connection, telling the client why. Never re-enters the hub synchronously. */
+  /**
+   * Closes the connection, telling the client why, and takes it out of its room. May be called from {@link #send},
+   * during a broadcast: the room removes it once the broadcast is over.
+   */
   void close(CloseReason reason);
 }

@@ -3,12 +3,20 @@ package io.chorus.metrics;
 /** How a WebSocket upgrade request ended. */
 public enum Handshake {
   ACCEPTED("accepted"),
-  /** Malformed upgrade: missing or bad key, unsupported version, wrong method (400, 405, 426). */
+  /** Malformed upgrade: missing or bad key, unsupported version, wrong method (400, 426, 405). */
   BAD_REQUEST("bad_request"),
   /** No WebSocket endpoint at the path (404). */
   NOT_FOUND("not_found"),
   /** Room name outside the allowed alphabet or length (400). */
-  INVALID_ROOM("invalid_room");
+  INVALID_ROOM("invalid_room"),
+  /** A page from an origin that is not allowed (403). */
+  FORBIDDEN_ORIGIN("forbidden_origin"),
+  /** The node has max-connections WebSockets already (503). */
+  NODE_FULL("node_full"),
+  /** The node is shutting down (503). */
+  DRAINING("draining"),
+  /** No complete request within the handshake timeout (408, connection closed). */
+  TIMEOUT("timeout");
 
   private final String label;
 

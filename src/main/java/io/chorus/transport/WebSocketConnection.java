@@ -4,12 +4,15 @@ import io.chorus.hub.CloseReason;
 import io.chorus.hub.Connection;
 import io.chorus.hub.Membership;
 import io.chorus.hub.OutboundMessage;
+import io.chorus.metrics.Drop;
+import io.chorus.security.RateLimiter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.VoidChannelPromise;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
@@ -20,16 +23,17 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.concurrent.ScheduledFuture;
 
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One WebSocket connection, as a Netty handler placed in front of Vert.x's own WebSocket handler once the handshake
  * is done. Vert.x handles HTTP, the upgrade and the connection's lifecycle; this class handles every frame:
- * it reassembles and validates client messages and publishes them, answers pings, runs the closing handshake, and
- * writes broadcasts as pre-encoded frames that skip per-connection encoding.
+ * it reassembles, validates and rate-limits client messages and publishes them, answers pings, runs the closing
+ * handshake, and writes broadcasts as pre-encoded frames that skip per-connection encoding.
  *
- * <p>Only its event loop touches it. Client frames never reach Vert.x, so Vert.x never buffers them.
+ * <p>Only its event loop touches it. Client frames never reach Vert.x, so Vert.x never buffers them, and its output
+ * is bounded: past {@code max-pending-output} Netty reports the channel unwritable and the slow-consumer policy
+ * decides, instead of a queue that would grow until the heap runs out.
  */
 final class WebSocketConnection extends ChannelDuplexHandler implements Connection {
 
@@ -37,6 +41,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
 
   private final WebSocketEndpoint endpoint;
   private final String room;
+  private final RateLimiter rateLimiter;
   int slot = -1;
   private ChannelHandlerContext ctx;
   private ChannelPromise quietPromise;
@@ -45,19 +50,25 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
   /** The close code sent or received first; 1006 ("abnormal closure") while there is none. */
   private int closeCode = 1006;
   private ScheduledFuture<?> closeTimer;
-  private byte[] fragments;
-  private int fragmentsLength;
-  private boolean fragmentsBinary;
+  private FragmentedMessage fragmented;
+  private long lastHeardNanos;
+  private long lastPingNanos;
 
-  WebSocketConnection(WebSocketEndpoint endpoint, String room) {
+  /** @param rateLimiter this connection's limiter, or null when there is no rate limit */
+  WebSocketConnection(WebSocketEndpoint endpoint, String room, RateLimiter rateLimiter) {
     this.endpoint = endpoint;
     this.room = room;
+    this.rateLimiter = rateLimiter;
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.quietPromise = new VoidChannelPromise(ctx.channel(), false);
+    int bound = endpoint.maxPendingOutput();
+    ctx.channel().config().setWriteBufferWaterMark(new WriteBufferWaterMark(bound / 2, bound));
+    lastHeardNanos = endpoint.now();
+    lastPingNanos = lastHeardNanos;
   }
 
   /** Joins the room; the welcome message goes out once broadcasts can reach this connection. */
@@ -77,6 +88,13 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
     if (state != State.OPEN) {
       return false;
     }
+    if (!ctx.channel().isWritable()) {
+      endpoint.metrics().dropped(Drop.SLOW_CONSUMER, 1);
+      if (endpoint.disconnectsSlowConsumers()) {
+        close(CloseReason.SLOW_CONSUMER);
+      }
+      return false;
+    }
     ctx.write(message.webSocketFrame().retainedDuplicate(), quietPromise);
     return true;
   }
@@ -88,7 +106,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
     }
   }
 
-  /** Starts the closing handshake; the TCP connection closes when the client answers, or after a timeout. */
+  /** Starts the closing handshake; the TCP connection closes when the client answers, or after the close timeout. */
   @Override
   public void close(CloseReason reason) {
     if (state != State.OPEN) {
@@ -96,7 +114,20 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
     }
     beginClosing(reason.code());
     ctx.writeAndFlush(new CloseWebSocketFrame(reason.code(), reason.text()), quietPromise);
-    closeTimer = ctx.executor().schedule(this::closeNow, endpoint.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    closeTimer = ctx.executor().schedule(this::closeNow, endpoint.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** Called every tick of the event loop's heartbeat: pings when due, closes when the client has gone silent. */
+  void heartbeat(long now) {
+    if (state != State.OPEN) {
+      return;
+    }
+    if (now - lastHeardNanos > endpoint.idleTimeoutNanos()) {
+      close(CloseReason.IDLE_TIMEOUT);
+    } else if (now - lastPingNanos >= endpoint.pingIntervalNanos()) {
+      lastPingNanos = now;
+      ctx.writeAndFlush(new PingWebSocketFrame(), quietPromise);
+    }
   }
 
   @Override
@@ -105,6 +136,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
       ctx.fireChannelRead(msg);
       return;
     }
+    lastHeardNanos = endpoint.now();
     try {
       if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame) {
         onDataFrame(frame.content(), frame instanceof BinaryWebSocketFrame, frame.isFinalFragment());
@@ -152,44 +184,45 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
       publish(ByteBufUtil.getBytes(content), binary);
       return;
     }
-    fragments = new byte[Math.max(content.readableBytes(), 256)];
-    fragmentsLength = 0;
-    fragmentsBinary = binary;
+    fragmented = new FragmentedMessage(binary, endpoint.maxMessageSize(), content.readableBytes());
     append(content);
   }
 
   private void onContinuationFrame(ByteBuf content, boolean last) {
-    if (state != State.OPEN || fragments == null) {
+    if (state != State.OPEN || fragmented == null || !append(content) || !last) {
       return;
     }
-    if (!append(content) || !last) {
-      return;
-    }
-    byte[] message = fragments.length == fragmentsLength ? fragments : Arrays.copyOf(fragments, fragmentsLength);
-    fragments = null;
-    publish(message, fragmentsBinary);
+    FragmentedMessage message = fragmented;
+    fragmented = null;
+    publish(message.bytes(), message.binary());
   }
 
   private boolean append(ByteBuf content) {
-    int length = content.readableBytes();
-    if (fragmentsLength + length > endpoint.maxMessageSize()) {
-      fragments = null;
-      abort(CloseReason.MESSAGE_TOO_BIG);
-      return false;
+    if (fragmented.append(content)) {
+      return true;
     }
-    if (fragmentsLength + length > fragments.length) {
-      fragments = Arrays.copyOf(fragments, Math.min(endpoint.maxMessageSize(),
-          Math.max(fragments.length * 2, fragmentsLength + length)));
-    }
-    content.getBytes(content.readerIndex(), fragments, fragmentsLength, length);
-    fragmentsLength += length;
-    return true;
+    abort(CloseReason.MESSAGE_TOO_BIG);
+    return false;
   }
 
   private void publish(byte[] payload, boolean binary) {
     if (!binary && !Utf8.isValid(payload, payload.length)) {
       abort(CloseReason.INVALID_PAYLOAD);
       return;
+    }
+    if (rateLimiter != null) {
+      switch (rateLimiter.admit(System.nanoTime())) {
+        case DROP -> {
+          endpoint.metrics().dropped(Drop.RATE_LIMIT, 1);
+          return;
+        }
+        case CLOSE -> {
+          endpoint.metrics().dropped(Drop.RATE_LIMIT, 1);
+          close(CloseReason.RATE_LIMITED);
+          return;
+        }
+        case ACCEPT -> { }
+      }
     }
     endpoint.hub().publish(room, payload, binary);
   }
@@ -212,13 +245,13 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
     }
     beginClosing(reason.code());
     ctx.writeAndFlush(new CloseWebSocketFrame(reason.code(), reason.text())).addListener(written -> closeNow());
-    closeTimer = ctx.executor().schedule(this::closeNow, endpoint.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    closeTimer = ctx.executor().schedule(this::closeNow, endpoint.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
   }
 
   private void beginClosing(int code) {
     state = State.CLOSING;
     closeCode = code;
-    fragments = null;
+    fragmented = null;
     leaveRoom();
   }
 

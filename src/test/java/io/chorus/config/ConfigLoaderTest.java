@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,7 +21,57 @@ class ConfigLoaderTest {
     assertThat(config.port()).isEqualTo(8080);
     assertThat(config.instances()).isEqualTo(Runtime.getRuntime().availableProcessors());
     assertThat(config.welcomeMessage()).isEqualTo("Welcome to the chat!");
-    assertThat(config.maxMessageSize()).isEqualTo(64 * 1024);
+    assertThat(config.limits().maxMessageSize()).isEqualTo(64 * 1024);
+  }
+
+  @Test
+  void limitsAndTimeoutsDefaultToSafeValues() throws Exception {
+    ChorusConfig config = ConfigLoader.load(new String[0], Map.of());
+
+    assertThat(config.limits().maxPendingOutput()).isEqualTo(1 << 20);
+    assertThat(config.limits().slowConsumerPolicy()).isEqualTo(SlowConsumerPolicy.DISCONNECT);
+    assertThat(config.limits().rateLimit()).isEqualTo(100);
+    assertThat(config.limits().rateLimitBurst()).isEqualTo(200);
+    assertThat(config.timeouts().pingInterval()).isEqualTo(Duration.ofSeconds(25));
+    assertThat(config.timeouts().idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(config.timeouts().handshakeTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.timeouts().closeTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(config.timeouts().drainPeriod()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.timeouts().shutdownBound()).isEqualTo(Duration.ofSeconds(17));
+    assertThat(config.allowedOrigins()).isEmpty();
+  }
+
+  @Test
+  void connectionLimitLeavesHeadroomUnderTheOpenFileLimit() throws Exception {
+    long openFiles = ((com.sun.management.UnixOperatingSystemMXBean)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getMaxFileDescriptorCount();
+    ChorusConfig config = ConfigLoader.load(new String[0], Map.of());
+
+    long headroom = Math.min(1024, openFiles / 2);
+    assertThat(config.limits().maxConnections()).isEqualTo(openFiles - headroom);
+    assertThat(config.maxTcpConnections()).isLessThan((int) openFiles).isGreaterThan(config.limits().maxConnections());
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--max-connections", Long.toString(openFiles)}, Map.of()))
+        .hasMessageContaining("needs more descriptors than the open-file limit");
+  }
+
+  @Test
+  void durationsPoliciesAndOriginsAreParsedAndChecked() throws Exception {
+    ChorusConfig config = ConfigLoader.load(new String[] {"--ping-interval", "500ms", "--idle-timeout", "2m",
+        "--slow-consumer-policy", "DROP", "--allowed-origins", "https://Chat.Example.com/, null ,*"}, Map.of());
+
+    assertThat(config.timeouts().pingInterval()).isEqualTo(Duration.ofMillis(500));
+    assertThat(config.timeouts().idleTimeout()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(config.limits().slowConsumerPolicy()).isEqualTo(SlowConsumerPolicy.DROP);
+    assertThat(config.allowedOrigins()).containsExactlyInAnyOrder("https://chat.example.com", "null", "*");
+
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--ping-interval", "30s", "--idle-timeout", "30s"},
+        Map.of())).hasMessageStartingWith("invalid idle-timeout: '30s' must be longer than ping-interval");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--drain-period", "10"}, Map.of()))
+        .hasMessageStartingWith("invalid drain-period: '10' is not a duration");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--slow-consumer-policy", "block"}, Map.of()))
+        .hasMessageStartingWith("invalid slow-consumer-policy: 'block' is neither disconnect nor drop");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--allowed-origins", "example.com"}, Map.of()))
+        .hasMessageContaining("'example.com', which is not *, null or an origin");
   }
 
   @Test
@@ -45,13 +96,13 @@ class ConfigLoaderTest {
 
     ChorusConfig config = ConfigLoader.load(new String[0], Map.of("CHORUS_CONFIG", file.toString()));
 
-    assertThat(config.maxMessageSize()).isEqualTo(1 << 20);
+    assertThat(config.limits().maxMessageSize()).isEqualTo(1 << 20);
   }
 
   @Test
   void sizesAcceptUnits() throws Exception {
-    assertThat(ConfigLoader.load(new String[] {"--max-message-size", "512"}, Map.of()).maxMessageSize()).isEqualTo(512);
-    assertThat(ConfigLoader.load(new String[] {"--max-message-size", "16KiB"}, Map.of()).maxMessageSize())
+    assertThat(ConfigLoader.load(new String[] {"--max-message-size", "512"}, Map.of()).limits().maxMessageSize()).isEqualTo(512);
+    assertThat(ConfigLoader.load(new String[] {"--max-message-size", "16KiB"}, Map.of()).limits().maxMessageSize())
         .isEqualTo(16384);
   }
 

@@ -60,12 +60,7 @@ public final class RawWebSocket implements AutoCloseable {
 
   /** Sends a valid upgrade request for {@code path} plus {@code extraHeaders} and reads the response head. */
   public static RawWebSocket connect(int port, String path, Map<String, String> extraHeaders) throws IOException {
-    Map<String, String> request = new LinkedHashMap<>();
-    request.put("Host", "127.0.0.1:" + port);
-    request.put("Upgrade", "websocket");
-    request.put("Connection", "Upgrade");
-    request.put("Sec-WebSocket-Key", Base64.getEncoder().encodeToString(randomBytes(16)));
-    request.put("Sec-WebSocket-Version", "13");
+    Map<String, String> request = upgradeHeaders(port);
     request.putAll(extraHeaders);
     return request(port, "GET " + path + " HTTP/1.1", request);
   }
@@ -74,9 +69,34 @@ public final class RawWebSocket implements AutoCloseable {
     return connect(port, path, Map.of());
   }
 
+  /**
+   * Like {@link #connect(int, String)}, with a small kernel receive buffer: a client that stops reading then
+   * fills up quickly.
+   */
+  public static RawWebSocket connectWithReceiveBuffer(int port, String path, int receiveBufferBytes)
+      throws IOException {
+    Socket socket = new Socket();
+    socket.setReceiveBufferSize(receiveBufferBytes);
+    return request(socket, port, "GET " + path + " HTTP/1.1", upgradeHeaders(port));
+  }
+
   /** Sends any request line and headers (a null value drops a header) and reads the response head. */
   public static RawWebSocket request(int port, String requestLine, Map<String, String> requestHeaders) throws IOException {
-    Socket socket = new Socket();
+    return request(new Socket(), port, requestLine, requestHeaders);
+  }
+
+  private static Map<String, String> upgradeHeaders(int port) {
+    Map<String, String> request = new LinkedHashMap<>();
+    request.put("Host", "127.0.0.1:" + port);
+    request.put("Upgrade", "websocket");
+    request.put("Connection", "Upgrade");
+    request.put("Sec-WebSocket-Key", Base64.getEncoder().encodeToString(randomBytes(16)));
+    request.put("Sec-WebSocket-Version", "13");
+    return request;
+  }
+
+  private static RawWebSocket request(Socket socket, int port, String requestLine, Map<String, String> requestHeaders)
+      throws IOException {
     socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
     socket.setSoTimeout(10_000);
     StringBuilder head = new StringBuilder(requestLine).append("\r\n");
@@ -116,6 +136,20 @@ public final class RawWebSocket implements AutoCloseable {
 
   /** Sends one frame exactly as described: {@code firstByte} carries FIN, RSV and opcode. */
   public void sendRaw(int firstByte, byte[] payload, boolean masked) throws IOException {
+    sendBytes(encode(firstByte, payload, masked));
+  }
+
+  /** A masked client frame, for sending several in one write. */
+  public static byte[] frame(int firstByte, byte[] payload) {
+    return encode(firstByte, payload, true);
+  }
+
+  public void sendBytes(byte[] bytes) throws IOException {
+    out.write(bytes);
+    out.flush();
+  }
+
+  private static byte[] encode(int firstByte, byte[] payload, boolean masked) {
     ByteArrayOutputStream frame = new ByteArrayOutputStream();
     frame.write(firstByte);
     int maskBit = masked ? 0x80 : 0;
@@ -133,15 +167,14 @@ public final class RawWebSocket implements AutoCloseable {
     }
     if (masked) {
       byte[] key = randomBytes(4);
-      frame.write(key);
+      frame.writeBytes(key);
       for (int i = 0; i < payload.length; i++) {
         frame.write(payload[i] ^ key[i & 3]);
       }
     } else {
-      frame.write(payload);
+      frame.writeBytes(payload);
     }
-    out.write(frame.toByteArray());
-    out.flush();
+    return frame.toByteArray();
   }
 
   public void send(int opcode, boolean fin, byte[] payload) throws IOException {

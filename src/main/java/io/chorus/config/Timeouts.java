@@ -1,0 +1,25 @@
+package io.chorus.config;
+
+import java.time.Duration;
+
+/**
+ * How long the server waits, and how often it checks.
+ *
+ * @param pingInterval     between two pings of a connection
+ * @param idleTimeout      silence after which a connection is closed
+ * @param handshakeTimeout for a new TCP connection to send a complete HTTP request
+ * @param closeTimeout     for a client to answer the server's close frame
+ * @param drainPeriod      over which connections are closed at shutdown
+ */
+public record Timeouts(
+    Duration pingInterval,
+    Duration idleTimeout,
+    Duration handshakeTimeout,
+    Duration closeTimeout,
+    Duration drainPeriod) {
+
+  /** The longest a clean shutdown may take: the drain, the last closing handshakes, and stopping Vert.x. */
+  public Duration shutdownBound() {
+    return drainPeriod.plus(closeTimeout).plusSeconds(2);
+  }
+}

@@ -1,0 +1,78 @@
+package io.chorus.transport;
+
+import io.chorus.metrics.ChorusMetrics;
+import io.chorus.metrics.Handshake;
+import io.chorus.security.ConnectionLimit;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.net.impl.ConnectionBase;
+
+import java.nio.charset.StandardCharsets;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * Every TCP connection of one gateway before it becomes a WebSocket: holds it to the node's TCP budget, and gives it
+ * the handshake timeout to send a complete request, so that neither a flood of connections nor one that trickles its
+ * headers can exhaust descriptors. One per gateway, touched by its event loop only.
+ */
+final class HttpConnectionGuard {
+
+  private static final String TIMEOUT_BODY = "No complete request within the time limit\n";
+  private static final byte[] REQUEST_TIMEOUT = ("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+      + "Content-Type: text/plain\r\nContent-Length: " + TIMEOUT_BODY.length() + "\r\n\r\n" + TIMEOUT_BODY)
+      .getBytes(StandardCharsets.US_ASCII);
+
+  private final ConnectionLimit limit;
+  private final ChorusMetrics metrics;
+  private final long handshakeTimeoutNanos;
+  private final Map<HttpConnection, Long> awaitingRequest = new IdentityHashMap<>();
+
+  HttpConnectionGuard(ConnectionLimit limit, ChorusMetrics metrics, long handshakeTimeoutNanos) {
+    this.limit = limit;
+    this.metrics = metrics;
+    this.handshakeTimeoutNanos = handshakeTimeoutNanos;
+  }
+
+  /** A TCP connection was accepted: closed at once when the port is full, else timed until its first request. */
+  void accepted(HttpConnection connection, long now) {
+    if (!limit.tryOpenTcp()) {
+      connection.close();
+      return;
+    }
+    awaitingRequest.put(connection, now);
+    // The channel, not the HTTP connection: once upgraded, Vert.x's HTTP connection no longer hears of the close.
+    channelOf(connection).closeFuture().addListener(closed -> {
+      limit.closeTcp();
+      awaitingRequest.remove(connection);
+    });
+  }
+
+  /** The connection sent a complete request head in time. */
+  void requestArrived(HttpConnection connection) {
+    awaitingRequest.remove(connection);
+  }
+
+  private static Channel channelOf(HttpConnection connection) {
+    return ((ConnectionBase) connection).channel();
+  }
+
+  /** Answers 408 and closes every connection that has not sent a request within the handshake timeout. */
+  void closeExpired(long now) {
+    Iterator<Map.Entry<HttpConnection, Long>> waiting = awaitingRequest.entrySet().iterator();
+    while (waiting.hasNext()) {
+      Map.Entry<HttpConnection, Long> entry = waiting.next();
+      if (now - entry.getValue() > handshakeTimeoutNanos) {
+        Channel channel = channelOf(entry.getKey());
+        waiting.remove();
+        metrics.handshake(Handshake.TIMEOUT);
+        // Written below Vert.x's HTTP encoder, which has no request to answer.
+        channel.pipeline().firstContext().writeAndFlush(Unpooled.wrappedBuffer(REQUEST_TIMEOUT))
+            .addListener(ChannelFutureListener.CLOSE);
+      }
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package io.chorus;
+
+import io.chorus.support.RawWebSocket;
+import io.chorus.support.Scrape;
+import io.chorus.support.TestServer;
+import io.chorus.support.TestSocket;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The server pings every connection and closes those that have gone silent, half-open ones included. */
+class HeartbeatIT {
+
+  @Test
+  void clientThatAnswersPingsStaysConnectedPastManyIdleTimeouts() throws Exception {
+    try (TestServer server = TestServer.start("--ping-interval", "100ms", "--idle-timeout", "400ms");
+         RawWebSocket client = RawWebSocket.connect(server.port(), "/ws/alive")) {
+      assertThat(client.read().text()).isEqualTo(TestSocket.WELCOME);
+
+      int pings = 0;
+      long deadline = System.nanoTime() + Duration.ofMillis(2_000).toNanos();
+      while (System.nanoTime() < deadline) {
+        RawWebSocket.Frame frame = client.read();
+        assertThat(frame.opcode()).as("no close while answering pings").isEqualTo(RawWebSocket.PING);
+        client.send(RawWebSocket.PONG, true, frame.payload());
+        pings++;
+      }
+
+      assertThat(pings).isBetween(10, 30);
+      client.sendText("still connected");
+      RawWebSocket.Frame echo = client.read();
+      while (echo.opcode() == RawWebSocket.PING) {
+        echo = client.read();
+      }
+      assertThat(echo.text()).isEqualTo("still connected");
+    }
+  }
+
+  @Test
+  void clientThatNeverAnswersIsClosedWithIdleTimeout() throws Exception {
+    try (TestServer server = TestServer.start("--ping-interval", "100ms", "--idle-timeout", "500ms",
+        "--close-timeout", "200ms");
+         RawWebSocket client = RawWebSocket.connect(server.port(), "/ws/silent")) {
+      long start = System.nanoTime();
+      client.read();
+
+      RawWebSocket.Frame close = client.readClose();
+
+      assertThat(close.closeCode()).isEqualTo(1001);
+      assertThat(close.closeReason()).isEqualTo("idle timeout");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(400), Duration.ofSeconds(3));
+      assertThat(client.awaitEndOfStream()).isTrue();
+    }
+  }
+
+  @Test
+  void halfOpenConnectionThatNeitherReadsNorWritesIsReaped() throws Exception {
+    try (TestServer server = TestServer.start("--ping-interval", "100ms", "--idle-timeout", "500ms",
+        "--close-timeout", "300ms");
+         RawWebSocket vanished = RawWebSocket.connectWithReceiveBuffer(server.port(), "/ws/half-open", 4096)) {
+      assertThat(vanished.status()).isEqualTo(101);
+      await().until(() -> Scrape.of(server.port()).value("chorus_connections{transport=\"websocket\"}") == 1);
+
+      // The client reads and sends nothing more, as if its machine had lost power.
+      await().atMost(Duration.ofSeconds(5))
+          .until(() -> Scrape.of(server.port()).value("chorus_connections{transport=\"websocket\"}") == 0);
+      assertThat(Scrape.of(server.port()).value("chorus_disconnects_total{code=\"1001\"}")).isEqualTo(1);
+    }
+  }
+}

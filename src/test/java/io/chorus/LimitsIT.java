@@ -1,0 +1,200 @@
+package io.chorus;
+
+import io.chorus.support.RawWebSocket;
+import io.chorus.support.Scrape;
+import io.chorus.support.TestClients;
+import io.chorus.support.TestServer;
+import io.chorus.support.TestSocket;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Every limit answers with its documented status or close code, and never disturbs the other clients. */
+class LimitsIT {
+
+  @Test
+  void floodingClientIsRateLimitedThenClosedWhileTheRoomKeepsItsMessages() throws Exception {
+    try (TestServer server = TestServer.start("--rate-limit", "10", "--rate-limit-burst", "5");
+         TestClients clients = new TestClients(server.port())) {
+      TestSocket bystander = clients.connect("/ws/flood");
+      TestSocket polite = clients.connect("/ws/flood");
+      try (RawWebSocket flooder = RawWebSocket.connect(server.port(), "/ws/flood")) {
+        flooder.read();
+
+        ByteArrayOutputStream burst = new ByteArrayOutputStream();
+        for (int i = 0; i < 20; i++) {
+          burst.writeBytes(RawWebSocket.frame(0x80 | RawWebSocket.TEXT, ("flood " + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        flooder.sendBytes(burst.toByteArray());
+
+        RawWebSocket.Frame close = flooder.readClose();
+        assertThat(close.closeCode()).isEqualTo(1008);
+        assertThat(close.closeReason()).isEqualTo("rate limit exceeded");
+      }
+      polite.send("polite");
+
+      await().until(() -> bystander.messageCount() == 6);
+      assertThat(bystander.texts()).containsExactly("flood 0", "flood 1", "flood 2", "flood 3", "flood 4", "polite");
+      Scrape scrape = Scrape.of(server.port());
+      assertThat(scrape.value("chorus_messages_dropped_total{reason=\"rate_limit\"}")).isEqualTo(5);
+      await().until(() -> Scrape.of(server.port()).value("chorus_disconnects_total{code=\"1008\"}") == 1);
+    }
+  }
+
+  @Test
+  void nodeFullRefusesUpgradesWith503AndAcceptsAgainWhenAConnectionCloses() throws Exception {
+    try (TestServer server = TestServer.start("--max-connections", "3");
+         TestClients clients = new TestClients(server.port())) {
+      List<TestSocket> sockets = clients.connect("/ws/full", 3);
+
+      try (RawWebSocket refused = RawWebSocket.connect(server.port(), "/ws/full")) {
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.header("Retry-After")).isEqualTo("10");
+        assertThat(refused.body()).startsWith("Server is full");
+      }
+      sockets.get(0).send("others unaffected");
+      await().until(() -> sockets.get(2).texts().equals(List.of("others unaffected")));
+
+      sockets.get(1).close();
+      await().until(() -> Scrape.of(server.port()).value("chorus_connections{transport=\"websocket\"}") == 2);
+      TestSocket again = clients.connect("/ws/full");
+      assertThat(again.all().get(0).text()).isEqualTo(TestSocket.WELCOME);
+      assertThat(Scrape.of(server.port()).value("chorus_handshakes_total{outcome=\"node_full\"}")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void tcpConnectionsBeyondThePortBudgetAreClosedAtOnceAndAcceptedAgainLater() throws Exception {
+    // max-connections 1 leaves a TCP budget of 1 + 512 connections for plain HTTP and refusals.
+    try (TestServer server = TestServer.start("--max-connections", "1", "--handshake-timeout", "5m")) {
+      List<Socket> idle = new ArrayList<>();
+      try {
+        for (int i = 0; i < 513; i++) {
+          idle.add(connect(server.port()));
+        }
+        await().until(() -> isClosedByServer(connect(server.port())));
+
+        idle.remove(0).close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+          try (RawWebSocket socket = RawWebSocket.connect(server.port(), "/ws/budget")) {
+            return socket.status() == 101;
+          } catch (java.io.IOException closedAtOnce) {
+            return false;
+          }
+        });
+      } finally {
+        for (Socket socket : idle) {
+          socket.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void originsOfOtherSitesAreForbiddenLoopbackAndSameHostAreNot() throws Exception {
+    try (TestServer server = TestServer.start()) {
+      int port = server.port();
+      assertThat(status(port, Map.of("Origin", "https://evil.example"))).isEqualTo(403);
+      assertThat(status(port, Map.of("Origin", "null"))).isEqualTo(403);
+      assertThat(status(port, Map.of("Origin", "http://localhost:5173"))).isEqualTo(101);
+      assertThat(status(port, Map.of("Origin", "http://127.0.0.1:" + port))).isEqualTo(101);
+      assertThat(status(port, Map.of("Origin", "https://chat.example.com", "Host", "chat.example.com"))).isEqualTo(101);
+      assertThat(status(port, Map.of())).isEqualTo(101);
+      assertThat(Scrape.of(port).value("chorus_handshakes_total{outcome=\"forbidden_origin\"}")).isEqualTo(2);
+    }
+    try (TestServer server = TestServer.start("--allowed-origins", "null,https://app.example.org")) {
+      assertThat(status(server.port(), Map.of("Origin", "null"))).isEqualTo(101);
+      assertThat(status(server.port(), Map.of("Origin", "https://app.example.org"))).isEqualTo(101);
+      assertThat(status(server.port(), Map.of("Origin", "https://evil.example"))).isEqualTo(403);
+    }
+  }
+
+  @Test
+  void malformedUpgradesGetTheirHttpErrors() throws Exception {
+    try (TestServer server = TestServer.start()) {
+      int port = server.port();
+      assertThat(status(port, withHeader("Sec-WebSocket-Key", null))).isEqualTo(400);
+      assertThat(status(port, withHeader("Sec-WebSocket-Key", "too-short"))).isEqualTo(400);
+      assertThat(status(port, withHeader("Sec-WebSocket-Key", "!!!!!!!!!!!!!!!!!!!!!!=="))).isEqualTo(400);
+      try (RawWebSocket oldVersion = RawWebSocket.connect(port, "/ws/x", Map.of("Sec-WebSocket-Version", "8"))) {
+        assertThat(oldVersion.status()).isEqualTo(426);
+        assertThat(oldVersion.header("Sec-WebSocket-Version")).isEqualTo("13");
+      }
+      assertThat(status(port, withHeader("Connection", "keep-alive"))).isEqualTo(400);
+      try (RawWebSocket post = RawWebSocket.request(port, "POST /ws/x HTTP/1.1", upgradeHeaders(port))) {
+        assertThat(post.status()).isEqualTo(405);
+      }
+      try (Socket garbage = connect(port)) {
+        garbage.getOutputStream().write("NOT HTTP AT ALL\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertThat(readAll(garbage.getInputStream())).matches("(?s)HTTP/1.[01] 400 Bad Request.*");
+      }
+    }
+  }
+
+  @Test
+  void connectionThatDoesNotCompleteItsRequestInTimeGets408AndIsClosed() throws Exception {
+    try (TestServer server = TestServer.start("--handshake-timeout", "300ms");
+         TestClients clients = new TestClients(server.port())) {
+      TestSocket bystander = clients.connect("/ws/slowloris");
+      try (Socket silent = connect(server.port()); Socket trickling = connect(server.port())) {
+        trickling.getOutputStream().write("GET /ws/slowloris HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+
+        assertThat(readAll(silent.getInputStream())).startsWith("HTTP/1.1 408 Request Timeout");
+        assertThat(readAll(trickling.getInputStream())).startsWith("HTTP/1.1 408 Request Timeout");
+      }
+      bystander.send("unbothered");
+      await().until(() -> bystander.texts().equals(List.of("unbothered")));
+      assertThat(Scrape.of(server.port()).value("chorus_handshakes_total{outcome=\"timeout\"}")).isGreaterThanOrEqualTo(2);
+    }
+  }
+
+  private static int status(int port, Map<String, String> headers) throws Exception {
+    try (RawWebSocket socket = RawWebSocket.connect(port, "/ws/origin", headers)) {
+      return socket.status();
+    }
+  }
+
+  private static Map<String, String> withHeader(String name, String value) {
+    Map<String, String> headers = new HashMap<>();
+    headers.put(name, value);
+    return headers;
+  }
+
+  private static Map<String, String> upgradeHeaders(int port) {
+    return Map.of("Host", "127.0.0.1:" + port, "Upgrade", "websocket", "Connection", "Upgrade",
+        "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version", "13");
+  }
+
+  private static Socket connect(int port) throws Exception {
+    Socket socket = new Socket();
+    socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+    socket.setSoTimeout(10_000);
+    return socket;
+  }
+
+  /** True when the server closed the connection without a word. */
+  private static boolean isClosedByServer(Socket socket) {
+    try (socket) {
+      socket.setSoTimeout(2_000);
+      return socket.getInputStream().read() < 0;
+    } catch (java.io.IOException e) {
+      return e instanceof java.net.SocketException;
+    }
+  }
+
+  private static String readAll(InputStream in) throws Exception {
+    return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+  }
+}
