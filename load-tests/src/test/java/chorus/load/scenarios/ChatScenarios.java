@@ -24,6 +24,8 @@ public final class ChatScenarios {
   public static final String WELCOME = "welcome";
   public static final String RECONNECT = "reconnect";
   public static final String WELCOME_BACK = "welcome after reconnect";
+  /** Group around the reconnection: its time is the handshake plus the wait for the welcome. */
+  public static final String REJOIN = "rejoin";
   public static final String AFTER_RECONNECT = "message after reconnect";
 
   private ChatScenarios() {
@@ -69,8 +71,8 @@ public final class ChatScenarios {
 
   /**
    * Connects, waits for the storm instant shared by all users, closes and at once reconnects: the
-   * welcome must arrive within {@code reconnectWithinMs}, and a message sent on the new socket must
-   * come back (the server has really put the user back in its room).
+   * group {@value #REJOIN} (handshake plus welcome) must end within {@code reconnectWithinMs}, and a
+   * message sent on the new socket must come back (the server has really put the user back in its room).
    *
    * @param stormAt epoch milliseconds of the storm, read when a user reaches that point
    */
@@ -82,7 +84,8 @@ public final class ChatScenarios {
         .exec(exitHereIfFailed())
         .exec(pause(session -> Duration.ofMillis(Math.max(0, stormAt.getAsLong() - System.currentTimeMillis()))))
         .exec(chains.close())
-        .exec(chains.connect(RECONNECT, WELCOME_BACK, Duration.ofMillis(parameters.reconnectWithinMs())))
+        .group(REJOIN).on(
+            chains.connect(RECONNECT, WELCOME_BACK, Duration.ofMillis(parameters.reconnectWithinMs())))
         .exec(exitHereIfFailed())
         .exec(chains.say(AFTER_RECONNECT))
         .exec(chains.awaitOwnMessages())

@@ -72,8 +72,8 @@ final class RunSetup {
     return details(ChatChains.FAN_OUT).successfulRequests().count().gt(0L);
   }
 
-  /** Each user passed the named check: nobody was lost on the way. */
-  static Assertion everyUser(LoadParameters parameters, String requestName) {
-    return details(requestName).successfulRequests().count().is((long) parameters.users());
+  /** Each user passed the named check (a request name, after its groups if any): nobody was lost on the way. */
+  static Assertion everyUser(LoadParameters parameters, String... path) {
+    return details(path).successfulRequests().count().is((long) parameters.users());
   }
 }
