@@ -77,8 +77,7 @@ final class DeliveryLedger {
       return;
     }
     if (!message.room().equals(room)) {
-      recorder.ko(session, ROOM_ISOLATION, receivedAt,
-          "frame for room " + message.room() + " delivered in room " + room);
+      recorder.ko(session, ROOM_ISOLATION, receivedAt, "a frame sent to another room arrived");
     } else if (message.sender().equals(self)) {
       Pending pending = pendingBySeq.remove(message.seq());
       if (pending != null) {
