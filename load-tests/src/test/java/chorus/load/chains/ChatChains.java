@@ -16,8 +16,8 @@ import java.time.Duration;
  * The steps a Chorus client takes, as reusable Gatling chains. Each virtual user holds one
  * WebSocket. The request names in the report:
  * <ul>
- *   <li>{@code connect}: the handshake; {@code welcome} (a check): from opening the socket until
- *       the welcome frame arrives;</li>
+ *   <li>{@code connect}: the handshake; {@code welcome} (a check): from the end of the handshake
+ *       until the welcome frame arrives;</li>
  *   <li>{@code send message}: each frame written (Gatling logs them with a zero time);</li>
  *   <li>the name given to {@link #say} (such as {@code broadcast round trip}): from the user's own
  *       {@code sentAt} until the server broadcast the frame back to the same socket;</li>
@@ -28,12 +28,10 @@ import java.time.Duration;
  */
 public final class ChatChains {
 
-  /** Gatling logs every frame it writes as a request of zero duration; this is their name. */
-  public static final String SEND = "send message";
   public static final String FAN_OUT = DeliveryLedger.FAN_OUT;
-  public static final String ROOM_ISOLATION = DeliveryLedger.ROOM_ISOLATION;
-  public static final String CONNECTION_REOPENED = DeliveryLedger.CONNECTION_REOPENED;
 
+  /** Gatling logs every frame it writes as a request of zero duration; this is their name. */
+  private static final String SEND = "send message";
   private static final String SOCKET = "chorus";
   private static final String ROOM = "room";
   private static final String SENDER = "sender";
@@ -79,7 +77,7 @@ public final class ChatChains {
 
   /**
    * Opens the socket to the user's room and waits for the welcome, for up to {@code within}.
-   * Gatling times the request {@code name} until the handshake completes and {@code welcomeCheck}
+   * Gatling times the request {@code name} until the handshake completes, then {@code welcomeCheck}
    * until the welcome frame arrives; by then the server has put the user in its room.
    */
   public ChainBuilder connect(String name, String welcomeCheck, Duration within) {
@@ -95,8 +93,9 @@ public final class ChatChains {
    *
    * <p>Frames are watched through Gatling's buffer of unmatched frames, not with a WebSocket check:
    * while a check waits, Gatling drops every frame that does not match it, and every send empties
-   * the buffer. So the frames received so far are accounted for right before each send, in the same
-   * step on the socket's event loop, and no frame is lost in between.
+   * the buffer. So the frames received so far are accounted for right before each send, in one
+   * uninterrupted run of steps on the user's event loop (which also reads its socket), and no frame
+   * is lost in between.
    */
   public ChainBuilder say(String name) {
     return accountDeliveries()

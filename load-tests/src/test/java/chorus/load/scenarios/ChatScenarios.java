@@ -13,16 +13,16 @@ import io.gatling.javaapi.core.ScenarioBuilder;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 
-/** What one virtual user does in each kind of run, built from {@link ChatChains}. */
+/**
+ * What one virtual user does in each kind of run, built from {@link ChatChains}.
+ *
+ * <p>The loops run with exitASAP off: by default Gatling cuts a {@code during} loop between any two
+ * steps once the time is up, which could note a message as sent and then skip sending it, and the
+ * run would report a message that the server never saw as lost. The last iteration finishes instead.
+ */
 public final class ChatScenarios {
 
-  /*
-   * The loops below run with exitASAP off: by default Gatling cuts a `during` loop between any two
-   * steps once the time is up, which could note a message as sent and then skip sending it (and
-   * the run would report a message the server never saw as lost). The last iteration finishes.
-   */
-
-  /** Name of the check on each chat message's return to its sender. */
+  /** Request names; see {@link ChatChains} for how each is timed. */
   public static final String ROUND_TRIP = "broadcast round trip";
   public static final String HEARTBEAT = "heartbeat";
   public static final String STILL_CONNECTED = "still connected";
@@ -39,8 +39,8 @@ public final class ChatScenarios {
 
   /**
    * Joins a room and talks: one message every {@code 1/messagesPerSecond} seconds for
-   * {@code durationSeconds}, each awaited until it comes back, while every frame of the others is
-   * checked for its room and order and timed from its {@code sentAt}.
+   * {@code durationSeconds}. Each must come back within {@code timeoutSeconds}, and every frame of
+   * the others is checked for its room and order and timed from its {@code sentAt}.
    */
   public static ScenarioBuilder chat(String name, ChatChains chains, LoadParameters parameters) {
     return scenario(name)
