@@ -93,11 +93,6 @@ public record LoadParameters(
         roomCount, p99Ms, maxFailedPercent, timeoutSeconds, reconnectWithinMs);
   }
 
-  public LoadParameters withGates(int p99, int reconnectMs) {
-    return new LoadParameters(baseUrl, users, rampSeconds, durationSeconds, messagesPerSecond, messageBytes,
-        rooms, p99, maxFailedPercent, timeoutSeconds, reconnectMs);
-  }
-
   /** Time between two messages of one user. */
   public Duration messageInterval() {
     return Duration.ofNanos(Math.round(1_000_000_000L / messagesPerSecond));
