@@ -2,7 +2,9 @@ package io.chorus.config;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -19,6 +21,7 @@ import java.util.stream.Collectors;
  * @param limits         what one client may cost
  * @param timeouts       how long the server waits
  * @param allowedOrigins page origins allowed besides same-host and loopback pages, lower case; may hold * and null
+ * @param cluster        clustering, when enabled
  * @param maxTcpConnections TCP connections the client port keeps open at most: WebSockets plus room for plain HTTP
  *                       and refused upgrades, below the open-file limit so that accepting never runs out of
  *                       descriptors
@@ -32,9 +35,11 @@ public record ChorusConfig(
     Limits limits,
     Timeouts timeouts,
     Set<String> allowedOrigins,
+    Cluster cluster,
     int maxTcpConnections) {
 
   private static final Pattern ORIGIN = Pattern.compile("https?://[a-z0-9.\\-\\[\\]:]+");
+  private static final Pattern MEMBER = Pattern.compile("[A-Za-z0-9.\\-]+:\\d{1,5}");
 
   static ChorusConfig from(Settings settings, long openFileLimit) throws ConfigException {
     String host = settings.text(Setting.HOST).trim();
@@ -71,6 +76,7 @@ public record ChorusConfig(
         limits(settings, maxConnections),
         timeouts(settings),
         allowedOrigins(settings),
+        cluster(settings),
         maxConnections + headroom / 2);
   }
 
@@ -101,6 +107,35 @@ public record ChorusConfig(
         settings.duration(Setting.HANDSHAKE_TIMEOUT, Duration.ofMillis(10), Duration.ofMinutes(10)),
         settings.duration(Setting.CLOSE_TIMEOUT, Duration.ofMillis(10), Duration.ofMinutes(10)),
         settings.duration(Setting.DRAIN_PERIOD, Duration.ZERO, Duration.ofHours(1)));
+  }
+
+  private static Cluster cluster(Settings settings) throws ConfigException {
+    String host = settings.text(Setting.CLUSTER_HOST).trim();
+    List<String> members = Arrays.stream(settings.text(Setting.CLUSTER_MEMBERS).split(","))
+        .map(String::trim)
+        .filter(member -> !member.isEmpty())
+        .toList();
+    for (String member : members) {
+      // Hazelcast takes host:port-port ranges in its own syntax but fails on them here; list every member.
+      if (!MEMBER.matcher(member).matches()) {
+        throw settings.invalid(Setting.CLUSTER_MEMBERS, "has '" + member + "', which is not host:port");
+      }
+    }
+    String service = settings.text(Setting.CLUSTER_K8S_SERVICE).trim();
+    if (!members.isEmpty() && !service.isEmpty()) {
+      throw settings.invalid(Setting.CLUSTER_K8S_SERVICE, "and cluster-members are both set; use one discovery");
+    }
+    String eventBusHost = settings.isSet(Setting.EVENTBUS_HOST) ? settings.text(Setting.EVENTBUS_HOST).trim() : host;
+    return new Cluster(
+        settings.bool(Setting.CLUSTER),
+        settings.text(Setting.CLUSTER_NAME).trim(),
+        host,
+        settings.integer(Setting.CLUSTER_PORT, 1, 65535),
+        members,
+        service.isEmpty() ? Optional.empty() : Optional.of(service),
+        eventBusHost,
+        settings.integer(Setting.EVENTBUS_PORT, 0, 65535),
+        settings.isSet(Setting.EVENTBUS_PUBLIC_HOST) ? settings.text(Setting.EVENTBUS_PUBLIC_HOST).trim() : eventBusHost);
   }
 
   private static Set<String> allowedOrigins(Settings settings) throws ConfigException {

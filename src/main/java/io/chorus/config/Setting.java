@@ -30,7 +30,20 @@ public enum Setting {
   IDLE_TIMEOUT("idle-timeout", "60s", "A connection that sends nothing, not even a pong, for this long is closed."),
   HANDSHAKE_TIMEOUT("handshake-timeout", "10s", "Time a new TCP connection has to send a complete HTTP request."),
   CLOSE_TIMEOUT("close-timeout", "5s", "Time a client has to answer the server's close frame before TCP is closed."),
-  DRAIN_PERIOD("drain-period", "10s", "On SIGTERM, connections are closed with 1001 spread evenly over this period.");
+  DRAIN_PERIOD("drain-period", "10s", "On SIGTERM, connections are closed with 1001 spread evenly over this period."),
+  CLUSTER("cluster", "false", "Join a cluster of Chorus nodes over the Vert.x clustered event bus (Hazelcast)."),
+  CLUSTER_NAME("cluster-name", "chorus", "Name of the cluster; nodes with another name never join it."),
+  CLUSTER_HOST("cluster-host", "127.0.0.1",
+      "Address Hazelcast binds to and announces to other nodes (in Kubernetes: the pod IP)."),
+  CLUSTER_PORT("cluster-port", "5701", "Hazelcast member port."),
+  CLUSTER_MEMBERS("cluster-members", "",
+      "Comma-separated host:port of the members to join, e.g. 127.0.0.1:5701,127.0.0.1:5702."),
+  CLUSTER_K8S_SERVICE("cluster-k8s-service", "",
+      "DNS name of a headless Kubernetes service whose addresses are the members (instead of cluster-members)."),
+  EVENTBUS_HOST("eventbus-host", null, "Address the clustered event bus binds to (default: cluster-host)."),
+  EVENTBUS_PORT("eventbus-port", "0", "Port of the clustered event bus; 0 picks a free port."),
+  EVENTBUS_PUBLIC_HOST("eventbus-public-host", null,
+      "Address other nodes use to reach this node's event bus (default: eventbus-host).");
 
   private final String key;
   private final String defaultValue;

@@ -75,6 +75,37 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void clusterIsOffByDefaultAndDerivesEventBusAddressesFromTheClusterHost() throws Exception {
+    Cluster standalone = ConfigLoader.load(new String[0], Map.of()).cluster();
+    assertThat(standalone.enabled()).isFalse();
+    assertThat(standalone.port()).isEqualTo(5701);
+
+    Cluster cluster = ConfigLoader.load(new String[] {"--cluster", "--cluster-members", "10.0.0.1:5701, 10.0.0.2:5701"},
+        Map.of("CHORUS_CLUSTER_HOST", "10.0.0.1", "CHORUS_CLUSTER_NAME", "prod")).cluster();
+    assertThat(cluster.enabled()).isTrue();
+    assertThat(cluster.name()).isEqualTo("prod");
+    assertThat(cluster.members()).containsExactly("10.0.0.1:5701", "10.0.0.2:5701");
+    assertThat(cluster.eventBusHost()).isEqualTo("10.0.0.1");
+    assertThat(cluster.eventBusPublicHost()).isEqualTo("10.0.0.1");
+    assertThat(cluster.kubernetesService()).isEmpty();
+
+    Cluster kubernetes = ConfigLoader.load(new String[0], Map.of("CHORUS_CLUSTER", "true",
+        "CHORUS_CLUSTER_K8S_SERVICE", "chorus-cluster.chorus.svc.cluster.local", "CHORUS_EVENTBUS_PORT", "5710",
+        "CHORUS_EVENTBUS_PUBLIC_HOST", "10.1.2.3")).cluster();
+    assertThat(kubernetes.kubernetesService()).hasValue("chorus-cluster.chorus.svc.cluster.local");
+    assertThat(kubernetes.eventBusPort()).isEqualTo(5710);
+    assertThat(kubernetes.eventBusPublicHost()).isEqualTo("10.1.2.3");
+  }
+
+  @Test
+  void clusterMembersMustBeListedOneByOne() {
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--cluster-members", "127.0.0.1:5701-5710"}, Map.of()))
+        .hasMessageStartingWith("invalid cluster-members: '127.0.0.1:5701-5710' has '127.0.0.1:5701-5710', which is not host:port");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--cluster-members", "a:1", "--cluster-k8s-service", "x"},
+        Map.of())).hasMessageContaining("use one discovery");
+  }
+
+  @Test
   void flagsBeatEnvironmentWhichBeatsTheFile(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("chorus.properties");
     Files.writeString(file, "port=7000\nhost=127.0.0.2\nwelcome-message=from the file\ninstances=3\n");
