@@ -1,7 +1,9 @@
 package io.chorus;
 
+import io.chorus.bus.HazelcastCluster;
 import io.chorus.bus.RoomBus;
 import io.chorus.config.ChorusConfig;
+import io.chorus.config.Cluster;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.metrics.PromtoolFilter;
 import io.chorus.security.ConnectionLimit;
@@ -14,10 +16,13 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.file.FileSystemOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.util.List;
 import java.util.OptionalInt;
@@ -26,8 +31,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The composition root: builds the metrics, Vert.x and the gateways from one configuration, and takes them down
- * again. A step that fails stops the start with a {@link StartupException} naming the step.
+ * The composition root: builds the metrics, Vert.x (standalone, or clustered over Hazelcast) and the gateways
+ * from one configuration, and takes them down again. A step that fails stops the start with a {@link StartupException} naming the step.
  */
 public final class Chorus {
 
@@ -53,29 +58,36 @@ public final class Chorus {
     registry.config().meterFilter(new PromtoolFilter());
     new FileDescriptorMetrics().bindTo(registry);
     Readiness readiness = new Readiness();
-    ChorusMetrics metrics = new ChorusMetrics(registry, () -> readiness.state() == Readiness.State.READY);
+    HazelcastClusterManager clusterManager =
+        config.cluster().enabled() ? HazelcastCluster.manager(config.cluster()) : null;
+    ChorusMetrics metrics = new ChorusMetrics(registry,
+        () -> readiness.state() == Readiness.State.READY,
+        () -> clusterManager == null ? 1 : clusterManager.isActive() ? clusterManager.getNodes().size() : 0);
     ManagementEndpoint management = new ManagementEndpoint(registry, readiness);
-    Vertx vertx = Vertx.builder()
-        .with(vertxOptions(config))
-        .withMetrics(new MicrometerMetricsFactory(registry))
-        .build();
-    RoomBus.registerCodec(vertx.eventBus());
-    String nodeId = UUID.randomUUID().toString();
-
     ConnectionLimit connectionLimit = new ConnectionLimit(config.limits().maxConnections(), config.maxTcpConnections());
+
     Promise<Chorus> started = Promise.promise();
-    startManagement(vertx, config, management)
-        .compose(managementPort -> deployGateways(vertx, config, nodeId, metrics, management, connectionLimit, readiness)
-            .map(gateways -> new Chorus(config, vertx, readiness, gateways, managementPort)))
-        .onComplete(deployed -> {
-          if (deployed.succeeded()) {
-            readiness.ready();
-            started.complete(deployed.result());
-          } else {
-            started.fail(deployed.cause());
-            vertx.close();
-          }
-        });
+    startVertx(config, registry, clusterManager).onComplete(created -> {
+      if (created.failed()) {
+        started.fail(created.cause());
+        return;
+      }
+      Vertx vertx = created.result();
+      RoomBus.registerCodec(vertx.eventBus());
+      String nodeId = clusterManager == null ? UUID.randomUUID().toString() : clusterManager.getNodeId();
+      startManagement(vertx, config, management)
+          .compose(managementPort -> deployGateways(vertx, config, nodeId, metrics, management, connectionLimit,
+              readiness).map(gateways -> new Chorus(config, vertx, readiness, gateways, managementPort)))
+          .onComplete(deployed -> {
+            if (deployed.succeeded()) {
+              readiness.ready();
+              started.complete(deployed.result());
+            } else {
+              started.fail(deployed.cause());
+              vertx.close();
+            }
+          });
+    });
     return started.future();
   }
 
@@ -109,6 +121,21 @@ public final class Chorus {
         .transform(drained -> vertx.close());
   }
 
+  /** Standalone, or clustered once this node has joined the others. */
+  private static Future<Vertx> startVertx(ChorusConfig config, PrometheusMeterRegistry registry,
+      HazelcastClusterManager clusterManager) {
+    VertxBuilder builder = Vertx.builder()
+        .with(vertxOptions(config))
+        .withMetrics(new MicrometerMetricsFactory(registry));
+    if (clusterManager == null) {
+      return Future.succeededFuture(builder.build());
+    }
+    Cluster cluster = config.cluster();
+    return builder.withClusterManager(clusterManager).buildClustered().recover(failure -> Future.failedFuture(
+        new StartupException("join cluster '" + cluster.name() + "' from " + cluster.host() + ":" + cluster.port(),
+            failure)));
+  }
+
   private static Future<OptionalInt> startManagement(Vertx vertx, ChorusConfig config, ManagementEndpoint endpoint) {
     if (config.managementPort().isEmpty()) {
       return Future.succeededFuture(OptionalInt.empty());
@@ -136,7 +163,12 @@ public final class Chorus {
   }
 
   private static VertxOptions vertxOptions(ChorusConfig config) {
+    Cluster cluster = config.cluster();
     return new VertxOptions()
+        .setEventBusOptions(new EventBusOptions()
+            .setHost(cluster.eventBusHost())
+            .setPort(cluster.eventBusPort())
+            .setClusterPublicHost(cluster.eventBusPublicHost()))
         .setEventLoopPoolSize(config.instances())
         .setPreferNativeTransport(true)
         .setMetricsOptions(new MicrometerMetricsOptions()

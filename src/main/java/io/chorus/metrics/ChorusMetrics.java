@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 
 /**
  * Every Chorus meter, registered once at start; callers hold this object, never look a meter up. Labels carry
@@ -38,11 +39,18 @@ public final class ChorusMetrics {
   private final Timer deliveryLatency;
 
   /**
-   * @param ready whether the node currently takes new clients, exported as {@code chorus_ready}
+   * @param ready          whether the node currently takes new clients, exported as {@code chorus_ready}
+   * @param clusterMembers nodes in the cluster this one sees, itself included; 1 standalone
    */
-  public ChorusMetrics(MeterRegistry registry, BooleanSupplier ready) {
+  public ChorusMetrics(MeterRegistry registry, BooleanSupplier ready, IntSupplier clusterMembers) {
+    // Strong references: Micrometer holds a gauge's object weakly, and nothing else holds these lambdas.
     Gauge.builder("chorus_ready", ready, supplier -> supplier.getAsBoolean() ? 1 : 0)
         .description("1 while the node takes new clients (GET /health/ready answers 200), else 0")
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder("chorus_cluster_members", clusterMembers, IntSupplier::getAsInt)
+        .description("Nodes in the cluster as this node sees it, itself included (1 when standalone)")
+        .strongReference(true)
         .register(registry);
     Gauge.builder("chorus_connections", webSocketConnections, AtomicInteger::get)
         .description("Open client connections")

@@ -27,7 +27,7 @@ class HubTest {
   private final Queue<Runnable> eventLoop = new ArrayDeque<>();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final Hub hub = new Hub(broker, "node-1", eventLoop::add, new UnpooledByteBufAllocator(false),
-      new ChorusMetrics(registry, () -> true));
+      new ChorusMetrics(registry, () -> true, () -> 1));
 
   @Test
   void firstJoinSubscribesOnceAndLastLeaveCancels() {

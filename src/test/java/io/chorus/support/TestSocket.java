@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 /** One client WebSocket that records every message it receives, in order. */
 public final class TestSocket {
 
-  /** A received message: its frame type and bytes. */
-  public record Received(boolean binary, byte[] data) {
+  /** A received message: its frame type, bytes, and when it arrived ({@link System#nanoTime()}). */
+  public record Received(boolean binary, byte[] data, long receivedNanos) {
     public String text() {
       return new String(data, StandardCharsets.UTF_8);
     }
@@ -30,8 +30,9 @@ public final class TestSocket {
 
   TestSocket(ClientWebSocket webSocket) {
     this.webSocket = webSocket;
-    webSocket.textMessageHandler(text -> record(new Received(false, text.getBytes(StandardCharsets.UTF_8))));
-    webSocket.binaryMessageHandler(data -> record(new Received(true, data.getBytes())));
+    webSocket.textMessageHandler(
+        text -> record(new Received(false, text.getBytes(StandardCharsets.UTF_8), System.nanoTime())));
+    webSocket.binaryMessageHandler(data -> record(new Received(true, data.getBytes(), System.nanoTime())));
     webSocket.closeHandler(v -> closed.tryComplete());
   }
 

@@ -1,0 +1,56 @@
+package io.chorus.bus;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import io.chorus.config.Cluster;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+import java.util.List;
+
+/**
+ * The Hazelcast cluster manager, configured from Chorus settings alone: explicit bind address, no multicast,
+ * members from a static list or from a headless Kubernetes service's DNS records.
+ */
+public final class HazelcastCluster {
+
+  private HazelcastCluster() {
+  }
+
+  public static HazelcastClusterManager manager(Cluster cluster) {
+    HazelcastClusterManager manager = new HazelcastClusterManager();
+    // Vert.x's default configuration declares the maps it keeps subscriptions and node information in.
+    Config config = manager.loadConfig();
+    config.setClusterName(cluster.name());
+    config.setProperty("hazelcast.phone.home.enabled", "false");
+    config.setProperty("hazelcast.logging.type", "slf4j");
+    // Listen on the configured address only, not on every interface.
+    config.setProperty("hazelcast.socket.bind.any", "false");
+    // A joining member waits 1 s (not 5 s) for others before forming a cluster; 0 risks split clusters at start.
+    config.setProperty("hazelcast.wait.seconds.before.join", "1");
+    config.setProperty("hazelcast.max.wait.seconds.before.join", "1");
+    // A member that stops answering heartbeats for 15 s (default 60 s) is removed: a vanished pod sends no reset.
+    config.setProperty("hazelcast.max.no.heartbeat.seconds", "15");
+    // Chorus leaves the cluster itself, after draining its clients; Hazelcast's hook would leave first.
+    config.setProperty("hazelcast.shutdownhook.enabled", "false");
+
+    NetworkConfig network = config.getNetworkConfig();
+    network.setPort(cluster.port()).setPortAutoIncrement(false);
+    network.getInterfaces().setEnabled(true).setInterfaces(List.of(cluster.host()));
+    JoinConfig join = network.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    if (cluster.kubernetesService().isPresent()) {
+      join.getTcpIpConfig().setEnabled(false);
+      join.getKubernetesConfig().setEnabled(true)
+          .setProperty("service-dns", cluster.kubernetesService().get())
+          .setProperty("service-port", Integer.toString(cluster.port()));
+    } else {
+      List<String> members = cluster.members().isEmpty() ? List.of(cluster.host() + ":" + cluster.port()) : cluster.members();
+      join.getKubernetesConfig().setEnabled(false);
+      join.getTcpIpConfig().setEnabled(true).setMembers(members);
+    }
+    manager.setConfig(config);
+    return manager;
+  }
+}
