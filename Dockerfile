@@ -1,0 +1,60 @@
+# Chorus container image: a Maven build stage, then a JRE-only runtime stage.
+#
+#   docker build -t chorus:dev .
+#   docker run --rm -p 8080:8080 chorus:dev
+#
+# No HEALTHCHECK: Kubernetes probes /health/live and /health/ready itself (k8s/deployment.yaml), and Docker's
+# HEALTHCHECK would need curl or wget in the image only to repeat them.
+
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /build
+# Dependencies first, in a layer of their own: it is rebuilt only when pom.xml changes, not on every source edit.
+COPY pom.xml .
+RUN mvn -B -q dependency:go-offline
+COPY src ./src
+RUN mvn -B -DskipTests package
+
+# The runtime is the Java version the build targets (maven.compiler.release 17) and the tests run on.
+FROM eclipse-temurin:17-jre
+
+# Set by the build: docker build --build-arg VERSION=0.1.0 --build-arg REVISION="$(git rev-parse HEAD)" .
+ARG VERSION=dev
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="Chorus" \
+      org.opencontainers.image.description="WebSocket broadcast server on Vert.x: rooms, fan-out, clustering" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.base.name="docker.io/library/eclipse-temurin:17-jre"
+
+# A fixed, non-root UID/GID: k8s/deployment.yaml's securityContext names the same numbers (runAsUser 10001), and
+# runAsNonRoot can only be verified against a numeric USER.
+RUN groupadd --system --gid 10001 chorus \
+ && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin chorus
+
+WORKDIR /app
+# Owned by root and not writable by chorus: the running server cannot alter its own code.
+COPY --from=build /build/target/chorus.jar /app/chorus.jar
+
+# Client WebSockets and the chat page (CHORUS_PORT).
+EXPOSE 8080
+# /metrics and /health/* when CHORUS_MANAGEMENT_PORT=9090, as in k8s/; without it they share port 8080.
+EXPOSE 9090
+# Hazelcast member-to-member traffic in clustered mode (CHORUS_CLUSTER_PORT).
+EXPOSE 5701
+# Clustered event bus between nodes (CHORUS_EVENTBUS_PORT; k8s/ fixes it at 5710 so the NetworkPolicy can open it).
+EXPOSE 5710
+
+USER 10001:10001
+
+# Exec form, so that java is PID 1 and receives SIGTERM itself: Chorus then drains (readiness false, close with
+# 1001 over drain-period) and exits 0. A shell in between would swallow the signal until the kill after the grace
+# period.
+#
+# Memory: the JVM reads the container's memory limit. The heap gets 40 % of it. Netty's direct buffers, where
+# every WebSocket frame and each connection's pending output live, are outside the heap and may grow up to the
+# maximum heap size by default (another 40 %); the last 20 % is for metaspace, code cache, thread stacks and GC
+# structures. A heap at 75 % would let heap plus direct memory pass the limit, and the kernel would OOM-kill the
+# pod without a word in its log.
+# ExitOnOutOfMemoryError: a JVM out of heap stops at once and Kubernetes restarts it, instead of limping on.
+# The jar's manifest already carries the --add-opens Hazelcast wants, so nothing else is needed here.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=40", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/chorus.jar"]
