@@ -180,8 +180,8 @@ final class Client {
         byte sub = length > 1 ? buf.getByte(at + 1) : 0;
         byte[] prefix = protocol.eventPrefix();
         if (type == '4' && sub == '2' && length >= prefix.length + Payload.HEADER_BYTES
-                && Payload.isPayload(buf, at + prefix.length, length - prefix.length)
-                && buf.getByte(at + prefix.length - 2) == '"') {
+                && startsWith(buf, at, prefix)
+                && Payload.isPayload(buf, at + prefix.length, length - prefix.length)) {
             onBenchmarkMessage(buf, at + prefix.length, now);
         } else if (type == '2') {
             send(SOCKETIO_PONG);
@@ -196,6 +196,15 @@ final class Client {
         } else {
             loop.tally.otherFrames++;
         }
+    }
+
+    private static boolean startsWith(ByteBuf buf, int at, byte[] prefix) {
+        for (int i = 0; i < prefix.length; i++) {
+            if (buf.getByte(at + i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void onFrame(ChannelHandlerContext ctx, int b0, ByteBuf buf, int at, int length, long now) {

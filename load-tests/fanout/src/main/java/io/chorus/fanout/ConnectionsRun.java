@@ -23,7 +23,7 @@ final class ConnectionsRun {
         Tally connected = engine.connect();
         double openSeconds = (System.nanoTime() - t0) / 1e9;
         System.out.println(Main.header(options, connected));
-        System.out.printf(Locale.ROOT, "opened in %.1f s; holding %s%n", openSeconds, options.duration());
+        System.out.printf(Locale.ROOT, "opened in %.1f s; holding %s%n", openSeconds, Main.human(options.duration()));
         Main.await(options.duration());
         Tally held = engine.status();
         Memory after = sample(pid);

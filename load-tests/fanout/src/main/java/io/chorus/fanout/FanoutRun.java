@@ -22,7 +22,7 @@ final class FanoutRun {
         }
         double rate = options.fanoutPublishRate();
         System.out.printf("warm-up %s, measuring %s, drain %s at %.1f msg/s over %d publishers, payload %d bytes%n",
-                options.warmup(), options.duration(), options.drain(), rate, options.publishers(), options.payloadBytes());
+                Main.human(options.warmup()), Main.human(options.duration()), Main.human(options.drain()), rate, options.publishers(), options.payloadBytes());
         Tally t = engine.step(rate / options.publishers(), options.warmup(), options.duration(), options.drain());
         StepSummary s = StepSummary.of(t, rate);
         System.out.print(s.details());

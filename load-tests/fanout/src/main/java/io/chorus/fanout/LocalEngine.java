@@ -93,7 +93,7 @@ final class LocalEngine implements Engine, Client.Listener {
         try {
             done.get(options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            System.err.printf("connect: %d of %d connections ready after %s%n", ready.get(), total, options.connectTimeout());
+            System.err.printf("connect: %d of %d connections ready after %s%n", ready.get(), total, Main.human(options.connectTimeout()));
         } finally {
             opener.cancel(false);
         }
@@ -128,7 +128,7 @@ final class LocalEngine implements Engine, Client.Listener {
     public void ready(Client client) {
         ready.incrementAndGet();
         if (client.publisherId >= 0) {
-            client.loop.add(new Publisher(client.publisherId, client, options.payloadBytes()));
+            client.loop.add(new Publisher(client.publisherId, share.publisherTotal(), client, options.payloadBytes()));
         }
     }
 

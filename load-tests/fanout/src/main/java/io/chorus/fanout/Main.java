@@ -67,7 +67,7 @@ public final class Main {
             return t;
         });
         watchdog.schedule(() -> {
-            System.err.println("fanout: --max-runtime " + cap + " reached, exiting");
+            System.err.println("fanout: --max-runtime " + human(cap) + " reached, exiting");
             Runtime.getRuntime().halt(3);
         }, cap.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -76,6 +76,11 @@ public final class Main {
     static void await(Duration d) {
         CompletableFuture.runAsync(() -> { },
                 CompletableFuture.delayedExecutor(d.toMillis(), TimeUnit.MILLISECONDS)).join();
+    }
+
+    static String human(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
     }
 
     static String header(Options o, Tally connected) {

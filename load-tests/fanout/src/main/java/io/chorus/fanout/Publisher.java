@@ -13,14 +13,20 @@ final class Publisher {
     private static final int MAX_BURST = 4096;
 
     final int id;
+    /**
+     * Where in its period this publisher sends, as a fraction: publishers are spread evenly, so
+     * the total stream is one message every 1/R s, not P messages at once every P/R s.
+     */
+    private final double phase;
     private final Client client;
     private final ByteBuf frame;
     private final int payloadOffset;
     private int sequence;
     private long sentInStep;
 
-    Publisher(int id, Client client, int payloadBytes) {
+    Publisher(int id, int publisherTotal, Client client, int payloadBytes) {
         this.id = id;
+        this.phase = (double) id / publisherTotal;
         this.client = client;
         byte[] prefix = client.protocol.eventPrefix();
         byte[] suffix = client.protocol.eventSuffix();
@@ -41,7 +47,7 @@ final class Publisher {
      * {@code ratePerSecond}; all frames of one tick go out in one buffer and one flush.
      */
     void tick(long elapsedNanos, double ratePerSecond, long now, boolean measured, Tally tally) {
-        long due = (long) (elapsedNanos * ratePerSecond / 1e9);
+        long due = (long) (elapsedNanos * ratePerSecond / 1e9 + phase);
         int n = (int) Math.min(due - sentInStep, MAX_BURST);
         if (n <= 0) {
             return;
