@@ -28,6 +28,7 @@ record Options(
         double rampFrom,
         double rampTo,
         double rampFactor,
+        int rampRetries,
         Duration p99Max,
         double lossMax,
         int connections,
@@ -69,13 +70,14 @@ record Options(
               --publishers P          sending connections (they receive too), <= 1000     [10]
               --rate R                total publish rate, messages/s, split evenly        [100]
               --delivery-rate D       alternative to --rate: R = D / (S + P)
-              --payload B             bytes per message (Socket.IO wraps it), >= 34     [64]
+              --payload B             bytes per message (Socket.IO wraps it), >= 34       [64]
               --warmup T              traffic before measuring                            [3s]
               --duration T            measurement window                                  [10s]
               --drain T               traffic after the window, so late messages count    [2s]
               --ramp-from D           first ramp step, deliveries/s                       [50k]
               --ramp-to D             last ramp step, deliveries/s                        [3M]
               --ramp-factor F         step multiplier                                     [1.25]
+              --ramp-retries N        failing steps that are run again before stopping    [1]
               --p99-max T             ramp pass criterion                                 [50ms]
               --loss-max X            ramp pass criterion, fraction of deliveries         [0.001]
 
@@ -135,7 +137,7 @@ record Options(
                 (int) r.count("--payload", 64),
                 r.duration("--warmup", "3s"), duration, r.duration("--drain", "2s"),
                 r.count("--ramp-from", 50_000), r.count("--ramp-to", 3_000_000),
-                r.count("--ramp-factor", 1.25),
+                r.count("--ramp-factor", 1.25), (int) r.count("--ramp-retries", 1),
                 r.duration("--p99-max", "50ms"), r.count("--loss-max", 0.001),
                 (int) r.count("--connections", 10_000), r.count("--connect-rate", 2000),
                 r.duration("--connect-timeout", "120s"),

@@ -29,13 +29,20 @@ final class RampRun {
         StepSummary best = null;
         String stop = "reached --ramp-to";
         int steps = 0;
+        int retries = options.rampRetries();
         for (double d = options.rampFrom(); d <= options.rampTo() * 1.0001; d *= options.rampFactor()) {
             double rate = options.publishRateFor(d);
             StepSummary s = StepSummary.of(
                     engine.step(rate / options.publishers(), options.warmup(), options.duration(), options.drain()), rate);
             steps++;
             boolean pass = s.keepsUp(options.lossMax(), p99Max);
-            System.out.printf("  step %2d %s  %s%n", steps, s.oneLine(), pass ? "ok" : "FAIL");
+            System.out.printf("  step %2d %s  %s%n", steps, s.oneLine(), pass ? "ok" : retries > 0 ? "FAIL, retrying" : "FAIL");
+            if (!pass && !s.generatorSaturated() && retries > 0) {
+                // One bad step on a shared machine can be a neighbour's burst: same rate once more.
+                retries--;
+                d /= options.rampFactor();
+                continue;
+            }
             if (s.generatorSaturated()) {
                 stop = "generator saturated (CPU " + StepSummary.fmt(s.generatorCpuPercent()) + " %)";
                 if (pass) {
