@@ -43,7 +43,9 @@ fi
 : "${RAMP_WARMUP:=3s}"
 : "${RAMP_STEP:=5s}"
 : "${RAMP_DRAIN:=2s}"
-: "${P99_MAX:=50ms}"          # a ramp step passes with p99 below this and loss below LOSS_MAX
+: "${P99_MAX:=100ms}"         # a ramp step passes with p99 below this and loss below LOSS_MAX;
+                              # a server that falls behind goes to seconds, while scheduler noise on a
+                              # shared 2-core machine alone reaches 50-100 ms
 : "${LOSS_MAX:=0.001}"
 : "${LAT_RATE:=100k}"         # deliveries/s of the fixed-rate latency scenario
 : "${LAT_WARMUP:=5s}"
@@ -56,7 +58,7 @@ fi
 : "${IDLE_CONNS:=19000}"      # the server may hold 20,000 descriptors, so ~19,000 connections fit
 : "${IDLE_RATE:=2000}"        # new connections per second
 : "${IDLE_HOLD:=20s}"
-: "${IDLE_PROCS:=$(( (IDLE_CONNS + 8999) / 9000 ))}"  # generator processes: 20,000 descriptors each
+: "${IDLE_PROCS:=$(( (IDLE_CONNS + 9499) / 9500 ))}"  # generator processes: 20,000 descriptors each
 
 STARTED=()        # PIDs this script started; the only ones it ever signals
 SERVER_PID=""

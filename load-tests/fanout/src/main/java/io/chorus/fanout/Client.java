@@ -129,8 +129,8 @@ final class Client {
 
     /** Benchmark message in {@code buf} at {@code at}: count it, check its order, record latency. */
     private void onBenchmarkMessage(ByteBuf buf, int at, long now) {
-        int publisher = (int) Payload.hex(buf, at + Payload.PUBLISHER_OFFSET, 8);
-        int sequence = (int) Payload.hex(buf, at + Payload.SEQUENCE_OFFSET, 8);
+        int publisher = (int) Payload.hex8(buf.getLong(at + Payload.PUBLISHER_OFFSET));
+        int sequence = (int) Payload.hex8(buf.getLong(at + Payload.SEQUENCE_OFFSET));
         boolean measured = buf.getByte(at + Payload.FLAG_OFFSET) == Payload.MEASURED;
         Tally t = loop.tally;
         if (publisher < 0 || highest == null || publisher >= highest.length || sequence < 0) {
@@ -158,7 +158,7 @@ final class Client {
         }
         if (measured) {
             t.delivered++;
-            t.recordLatency(now - Payload.hex(buf, at + Payload.TIME_OFFSET, 16));
+            t.recordLatency(now - Payload.time(buf, at));
         }
     }
 
