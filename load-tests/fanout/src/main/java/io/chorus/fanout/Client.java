@@ -60,7 +60,6 @@ final class Client {
     private Channel channel;
     private boolean ready;
     private boolean finished;
-    private boolean skippingFragments;
     /** Per publisher: highest sequence seen, and a bitmap of the 64 sequences below it. */
     private int[] highest;
     private long[] seen;
@@ -83,10 +82,6 @@ final class Client {
 
     Channel channel() {
         return channel;
-    }
-
-    boolean isReady() {
-        return ready;
     }
 
     private void onReady() {
@@ -164,12 +159,13 @@ final class Client {
 
     private void onText(ByteBuf buf, int at, int length, long now) {
         if (protocol == Protocol.PLAIN) {
+            // The first frame, normally the welcome, tells that the server has put us in the room.
+            onReady();
             if (Payload.isPayload(buf, at, length)) {
                 onBenchmarkMessage(buf, at, now);
             } else {
                 loop.tally.otherFrames++;
             }
-            onReady();
             return;
         }
         onSocketIoPacket(buf, at, length, now);
@@ -210,16 +206,19 @@ final class Client {
     private void onFrame(ChannelHandlerContext ctx, int b0, ByteBuf buf, int at, int length, long now) {
         int opcode = b0 & 0x0f;
         boolean fin = (b0 & 0x80) != 0;
+        loop.tally.frames++;
         switch (opcode) {
             case Frames.OP_TEXT, Frames.OP_BINARY -> {
                 if (fin) {
                     onText(buf, at, length, now);
                 } else {
-                    skippingFragments = true;
+                    // Never expected for messages this small; counted, and then missing as loss.
                     loop.tally.fragmented++;
                 }
             }
-            case Frames.OP_CONTINUATION -> skippingFragments = skippingFragments && !fin;
+            case Frames.OP_CONTINUATION -> {
+                // The rest of a fragmented message, already counted above.
+            }
             case Frames.OP_PING -> ctx.writeAndFlush(
                     Frames.frame(ctx.alloc(), Frames.OP_PONG, buf.slice(at, length)), ctx.voidPromise());
             case Frames.OP_CLOSE -> ctx.close();
@@ -295,6 +294,13 @@ final class Client {
 
     /** Parses server frames (never masked) straight from the receive buffer. */
     private final class Reader extends ByteToMessageDecoder {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            // One per socket read: deliveries / reads says how many frames the server coalesces.
+            loop.tally.reads++;
+            super.channelRead(ctx, msg);
+        }
+
         @Override
         protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
             long now = System.nanoTime();

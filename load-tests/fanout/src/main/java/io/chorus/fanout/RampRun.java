@@ -1,5 +1,6 @@
 package io.chorus.fanout;
 
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 
@@ -8,6 +9,8 @@ import java.util.Map;
  * longer keeps up (loss, p99 or achieved rate), and reports the highest step that did.
  */
 final class RampRun {
+    private static final Duration RECOVERY = Duration.ofSeconds(5);
+
     private final Options options;
     private final Engine engine;
 
@@ -38,9 +41,11 @@ final class RampRun {
             boolean pass = s.keepsUp(options.lossMax(), p99Max);
             System.out.printf("  step %2d %s  %s%n", steps, s.oneLine(), pass ? "ok" : retries > 0 ? "FAIL, retrying" : "FAIL");
             if (!pass && !s.generatorSaturated() && retries > 0) {
-                // One bad step on a shared machine can be a neighbour's burst: same rate once more.
+                // One bad step on a shared machine can be a neighbour's burst: same rate once more,
+                // after a pause without traffic so that the server can flush what it still queues.
                 retries--;
                 d /= options.rampFactor();
+                Main.await(RECOVERY);
                 continue;
             }
             if (s.generatorSaturated()) {

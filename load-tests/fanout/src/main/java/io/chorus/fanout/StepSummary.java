@@ -54,6 +54,11 @@ record StepSummary(
         return nanos / 1e6;
     }
 
+    /** Above 1 when the server writes several frames to a socket per send: cheaper to receive. */
+    double framesPerRead() {
+        return tally.reads == 0 ? 0 : (double) tally.frames / tally.reads;
+    }
+
     boolean generatorSaturated() {
         return generatorCpuPercent > SATURATED * 100 * generatorCores;
     }
@@ -74,8 +79,8 @@ record StepSummary(
                 loss, expected, 100 * lossRatio, outOfOrder, duplicates, closedDuringStep));
         sb.append(String.format(Locale.ROOT, "  latency      p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms%n",
                 p50Ms, p90Ms, p99Ms, p999Ms, maxMs));
-        sb.append(String.format(Locale.ROOT, "  generator    CPU %.1f %% (of %d core%s), max pacing gap %.2f ms%s%n",
-                generatorCpuPercent, generatorCores, generatorCores == 1 ? "" : "s", maxTickGapMs,
+        sb.append(String.format(Locale.ROOT, "  generator    CPU %.1f %% (of %d core%s), %.2f frames per socket read, max pacing gap %.2f ms%s%n",
+                generatorCpuPercent, generatorCores, generatorCores == 1 ? "" : "s", framesPerRead(), maxTickGapMs,
                 generatorSaturated() ? "  << GENERATOR SATURATED: numbers are a lower bound for the server" : ""));
         sb.append(serverCpuPercent < 0 ? "  server       CPU unknown (no --server-pid)\n"
                 : String.format(Locale.ROOT, "  server       CPU %.1f %%%n", serverCpuPercent));
@@ -87,9 +92,9 @@ record StepSummary(
     }
 
     String oneLine() {
-        return String.format(Locale.ROOT, "%,12.0f/s of %,12.0f/s  loss %7.4f %%  p50 %8.3f  p99 %8.3f  max %9.3f ms  gen CPU %5.1f %%  server CPU %5.1f %%",
+        return String.format(Locale.ROOT, "%,12.0f/s of %,12.0f/s  loss %7.4f %%  p50 %8.3f  p99 %8.3f  max %9.3f ms  gen CPU %5.1f %% (%.1f frames/read)  server CPU %5.1f %%",
                 deliveriesPerSecond, targetDeliveriesPerSecond, 100 * lossRatio, p50Ms, p99Ms, maxMs,
-                generatorCpuPercent, serverCpuPercent);
+                generatorCpuPercent, framesPerRead(), serverCpuPercent);
     }
 
     void putInto(Map<String, String> out, String prefix) {
@@ -112,6 +117,7 @@ record StepSummary(
         out.put(prefix + "max_ms", fmt3(maxMs));
         out.put(prefix + "generator_cpu_pct", fmt(generatorCpuPercent));
         out.put(prefix + "generator_saturated", Boolean.toString(generatorSaturated()));
+        out.put(prefix + "frames_per_read", fmt3(framesPerRead()));
         out.put(prefix + "server_cpu_pct", fmt(serverCpuPercent));
     }
 

@@ -33,6 +33,8 @@ final class Tally {
     long unknownPublisher;
     long fragmented;
     long otherFrames;
+    long reads;
+    long frames;
     long negativeLatency;
     long maxTickGapNanos;
     long generatorCpuNanos;
@@ -71,6 +73,8 @@ final class Tally {
         unknownPublisher += o.unknownPublisher;
         fragmented += o.fragmented;
         otherFrames += o.otherFrames;
+        reads += o.reads;
+        frames += o.frames;
         negativeLatency += o.negativeLatency;
         maxTickGapNanos = Math.max(maxTickGapNanos, o.maxTickGapNanos);
         generatorCpuNanos += o.generatorCpuNanos;
@@ -86,7 +90,7 @@ final class Tally {
     Tally drain() {
         Tally copy = new Tally().add(this);
         sentMeasured = sentTotal = skippedMeasured = delivered = outOfOrder = duplicates = 0;
-        unknownPublisher = fragmented = otherFrames = negativeLatency = maxTickGapNanos = 0;
+        unknownPublisher = fragmented = otherFrames = reads = frames = negativeLatency = maxTickGapNanos = 0;
         latency.reset();
         return copy;
     }
@@ -151,6 +155,8 @@ final class Tally {
         t.serverCpuNanos = v[17];
         t.measureNanos = v[18];
         t.generatorCores = (int) v[19];
+        t.reads = v[20];
+        t.frames = v[21];
         return t;
     }
 
@@ -158,7 +164,7 @@ final class Tally {
         "attempted", "ready", "failed", "open", "closedDuringStep", "sentMeasured", "sentTotal",
         "skippedMeasured", "delivered", "outOfOrder", "duplicates", "unknownPublisher", "fragmented",
         "otherFrames", "negativeLatency", "maxTickGapNanos", "generatorCpuNanos", "serverCpuNanos",
-        "measureNanos", "generatorCores",
+        "measureNanos", "generatorCores", "reads", "frames",
     };
 
     private long[] values() {
@@ -166,7 +172,7 @@ final class Tally {
             connectionsAttempted, connectionsReady, connectionsFailed, connectionsOpen, closedDuringStep,
             sentMeasured, sentTotal, skippedMeasured, delivered, outOfOrder, duplicates, unknownPublisher,
             fragmented, otherFrames, negativeLatency, maxTickGapNanos, generatorCpuNanos, serverCpuNanos,
-            measureNanos, generatorCores,
+            measureNanos, generatorCores, reads, frames,
         };
     }
 }
