@@ -234,14 +234,15 @@ report() {
   ws_rss=$(num rss_per_conn_bytes "$OUT_DIR/ws-idle.txt")
   echo
   echo "Results ($FANOUT_SUBS subscribers + $FANOUT_PUBS publishers, ${PAYLOAD}-byte messages; server on CPU $SERVER_CPU, generator on CPU $GEN_CPU)"
-  printf '%-15s %12s %6s %7s %10s %9s %11s %9s %12s %9s %6s %10s\n' \
-    server "max deliv/s" "vs ws" "gen CPU" "p99@$LAT_RATE" "loss" "$WIDE_SUBS subs" "p99" "idle open" \
+  printf '%-15s %12s %6s %7s %5s %10s %9s %11s %9s %12s %9s %6s %10s\n' \
+    server "max deliv/s" "vs ws" "gen CPU" "f/rd" "p99@$LAT_RATE" "loss" "$WIDE_SUBS subs" "p99" "idle open" \
     "RSS/conn" "vs ws" "heap+dir"
   for name in "${RAN[@]}"; do
     f="$OUT_DIR/$name"
-    local max lat loss wide widep99 open rss heap cpu
+    local max lat loss wide widep99 open rss heap cpu fpr
     max=$(num max_deliveries_per_s "$f-ramp.txt")
     cpu=$(num best_generator_cpu_pct "$f-ramp.txt")
+    fpr=$(num best_frames_per_read "$f-ramp.txt")
     lat=$(num p99_ms "$f-latency.txt")
     loss=$(num loss_ratio "$f-latency.txt")
     wide=$(num deliveries_per_s "$f-wide.txt")
@@ -249,13 +250,14 @@ report() {
     open=$(num open "$f-idle.txt")
     rss=$(num rss_per_conn_bytes "$f-idle.txt")
     heap=$(num heap_direct_per_conn_bytes "$f-idle.txt")
-    printf '%-15s %12s %6s %6s%% %7s ms %9s %9s/s %6s ms %12s %5s KiB %6s %6s KiB\n' \
-      "$name" "$(int "$max")" "$(ratio "$max" "$ws_max")" "${cpu:--}" "${lat:--}" "${loss:--}" "$(int "$wide")" \
+    printf '%-15s %12s %6s %6s%% %5s %7s ms %9s %9s/s %6s ms %12s %5s KiB %6s %6s KiB\n' \
+      "$name" "$(int "$max")" "$(ratio "$max" "$ws_max")" "${cpu:--}" "${fpr:--}" "${lat:--}" "${loss:--}" "$(int "$wide")" \
       "${widep99:--}" "${open:--}/$IDLE_CONNS" "$(kib "$rss")" "$(ratio "$rss" "$ws_rss")" "$(kib "$heap")"
   done
   echo
   echo "max deliv/s: highest ramp step with loss <= $LOSS_MAX, p99 <= $P99_MAX and >= 97 % of the target rate;"
-  echo "  gen CPU is the generator's CPU in that step (near 100 % means the generator, not the server, was the limit)."
+  echo "  gen CPU is the generator's CPU in that step (near 100 % means the generator, not the server, was the limit);"
+  echo "  f/rd is frames per socket read there (above 1: the server writes several frames per send, cheaper to receive)."
   echo "loss: fraction of expected deliveries missing at $LAT_RATE deliveries/s. RSS/conn and heap+dir/conn:"
   echo "  growth from a fresh server's baseline to $IDLE_CONNS idle connections, divided by the connections"
   echo "  still open (JVM servers get 'jcmd GC.run' before each sample; heap+direct needs a /metrics endpoint)."
