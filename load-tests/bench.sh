@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# Broadcast benchmark: Chorus against the servers it is meant to beat, one at a time, same scenarios.
+#
+#   load-tests/bench.sh              full run, under ~20 minutes
+#   QUICK=1 load-tests/bench.sh      smaller and shorter, a few minutes
+#   SERVERS="ws chorus" load-tests/bench.sh
+#
+# Each server runs alone on BENCH_PORT, pinned to CPU $SERVER_CPU (JVMs with
+# -XX:ActiveProcessorCount=1); the load generator (fanout/, Netty epoll) is pinned to CPU $GEN_CPU.
+# Scenarios: (1) ramp at 1,000 subscribers to the highest sustained deliveries/s, (2) p99 latency at
+# a fixed 100,000 deliveries/s, (3) 10,000 subscribers at a low rate, (4) ~19,000 idle connections
+# with the server's memory per connection. All traffic goes to 127.0.0.1; every run is bounded.
+# Results: one table at the end; raw logs and key=value summaries in $OUT_DIR.
+set -euo pipefail
+
+LT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$LT_DIR/.." && pwd)"
+PEERS="$LT_DIR/peers"
+FANOUT_JAR="$LT_DIR/fanout/target/fanout.jar"
+TEXTBOOK_JAR="$PEERS/vertx-textbook/target/vertx-textbook.jar"
+CHORUS_JAR="$ROOT/target/chorus.jar"
+
+: "${JAVA:=java}"
+: "${BENCH_PORT:=8080}"
+: "${SERVERS:=ws socketio uws vertx-textbook chorus}"
+: "${SERVER_CPU:=0}"
+: "${GEN_CPU:=1}"
+: "${BUILD:=1}"
+: "${OUT_DIR:=$LT_DIR/fanout/target/bench-$(date +%Y%m%d-%H%M%S)}"
+
+if [[ "${QUICK:-0}" == 1 ]]; then
+  : "${RAMP_FACTOR:=2}" "${RAMP_WARMUP:=2s}" "${RAMP_STEP:=3s}" "${RAMP_DRAIN:=1s}" "${RAMP_TO:=1.3M}"
+  : "${LAT_WARMUP:=2s}" "${LAT_DURATION:=5s}"
+  : "${WIDE_WARMUP:=2s}" "${WIDE_DURATION:=5s}"
+  : "${IDLE_CONNS:=10000}" "${IDLE_RATE:=4000}" "${IDLE_HOLD:=5s}"
+fi
+: "${FANOUT_SUBS:=1000}"      # subscribers in the ramp and latency scenarios
+: "${FANOUT_PUBS:=10}"        # publishers (they receive too)
+: "${PAYLOAD:=64}"            # bytes per message
+: "${RAMP_FROM:=10k}"         # deliveries/s of the first ramp step
+: "${RAMP_TO:=2M}"
+: "${RAMP_FACTOR:=1.5}"
+: "${RAMP_WARMUP:=3s}"
+: "${RAMP_STEP:=5s}"
+: "${RAMP_DRAIN:=2s}"
+: "${P99_MAX:=100ms}"         # a ramp step passes with p99 below this and loss below LOSS_MAX;
+                              # a server that falls behind goes to seconds, while scheduler noise on a
+                              # shared 2-core machine alone reaches 50-100 ms
+: "${LOSS_MAX:=0.001}"
+: "${LAT_RATE:=100k}"         # deliveries/s of the fixed-rate latency scenario
+: "${LAT_WARMUP:=5s}"
+: "${LAT_DURATION:=20s}"
+: "${WIDE_SUBS:=10000}"
+: "${WIDE_PUBS:=2}"
+: "${WIDE_RATE:=20k}"         # deliveries/s: 2 messages/s to 10,000 subscribers
+: "${WIDE_WARMUP:=5s}"
+: "${WIDE_DURATION:=20s}"
+: "${IDLE_CONNS:=19000}"      # the server may hold 20,000 descriptors, so ~19,000 connections fit
+: "${IDLE_RATE:=2000}"        # new connections per second
+: "${IDLE_HOLD:=20s}"
+: "${IDLE_PROCS:=$(( (IDLE_CONNS + 9499) / 9500 ))}"  # generator processes: 20,000 descriptors each
+
+STARTED=()        # PIDs this script started; the only ones it ever signals
+SERVER_PID=""
+CHORUS_SKIP=""    # why Chorus cannot run, once the build has said so
+NOTES=()
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+cleanup() {
+  local pid
+  for pid in "${STARTED[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+  done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$BENCH_PORT") 2>/dev/null; }
+
+# Waits (at most 60 s) until the server answers on the port; fails if it exits first.
+wait_port() {
+  local pid=$1 _
+  for _ in $(seq 1 300); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      return 1
+    fi
+    if port_open; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  return 1
+}
+
+# Stops a process this script started: TERM, then KILL after 15 s.
+stop_pid() {
+  local pid=$1 _
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 75); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+get() { sed -n "s/^$1=//p" "$2" 2>/dev/null | head -n 1; }
+
+build() {
+  log "building the load generator and the Vert.x textbook peer"
+  (cd "$LT_DIR/fanout" && mvn -B -q package) > "$OUT_DIR/build-fanout.log" 2>&1 \
+    || { echo "fanout build failed, see $OUT_DIR/build-fanout.log"; exit 1; }
+  if ! (cd "$PEERS/vertx-textbook" && mvn -B -q package) > "$OUT_DIR/build-textbook.log" 2>&1; then
+    NOTES+=("vertx-textbook: build failed, see $OUT_DIR/build-textbook.log")
+  fi
+  log "installing the Node peers (npm ci)"
+  if ! (cd "$PEERS" && npm ci --no-audit --no-fund) > "$OUT_DIR/npm-ci.log" 2>&1; then
+    NOTES+=("Node peers: npm ci failed, see $OUT_DIR/npm-ci.log")
+  fi
+  if [[ " $SERVERS " == *" chorus "* ]]; then
+    if [[ ! -f "$ROOT/pom.xml" ]]; then
+      CHORUS_SKIP="chorus: skipped, no pom.xml in $ROOT yet (the server is not there)"
+    else
+      log "building Chorus in $ROOT"
+      if ! (cd "$ROOT" && mvn -B -q package -DskipTests) > "$OUT_DIR/build-chorus.log" 2>&1; then
+        CHORUS_SKIP="chorus: skipped, its build failed (see $OUT_DIR/build-chorus.log)"
+      fi
+    fi
+  fi
+}
+
+# Starts server $1 on CPU $SERVER_CPU; sets SERVER_PID, PROTOCOL, URL, METRICS, JVM. Fails when it cannot.
+start_server() {
+  local name=$1 cmd=()
+  PROTOCOL=plain URL="ws://127.0.0.1:$BENCH_PORT/ws/bench" METRICS="" JVM=0
+  case "$name" in
+    ws) cmd=(node "$PEERS/ws-server.js") ;;
+    socketio) cmd=(node "$PEERS/socketio-server.js"); PROTOCOL=socketio; URL="ws://127.0.0.1:$BENCH_PORT/" ;;
+    uws) cmd=(node "$PEERS/uws-server.js") ;;
+    vertx-textbook)
+      [[ -f "$TEXTBOOK_JAR" ]] || { NOTES+=("vertx-textbook: skipped, no jar"); return 1; }
+      cmd=("$JAVA" -XX:ActiveProcessorCount=1 -jar "$TEXTBOOK_JAR"); JVM=1
+      METRICS="http://127.0.0.1:$BENCH_PORT/metrics" ;;
+    chorus)
+      if [[ -z "$CHORUS_SKIP" && ! -f "$CHORUS_JAR" ]]; then
+        CHORUS_SKIP="chorus: skipped, the build did not produce $CHORUS_JAR"
+      fi
+      if [[ -n "$CHORUS_SKIP" ]]; then
+        NOTES+=("$CHORUS_SKIP")
+        return 1
+      fi
+      cmd=("$JAVA" -XX:ActiveProcessorCount=1 -jar "$CHORUS_JAR" --port "$BENCH_PORT" --instances 1); JVM=1
+      METRICS="http://127.0.0.1:$BENCH_PORT/metrics" ;;
+    *) NOTES+=("$name: unknown server, skipped"); return 1 ;;
+  esac
+  if port_open; then
+    echo "port $BENCH_PORT is already in use by a process this script did not start; set BENCH_PORT" >&2
+    exit 1
+  fi
+  (cd "$ROOT" && PORT="$BENCH_PORT" exec taskset -c "$SERVER_CPU" "${cmd[@]}") > "$OUT_DIR/$name-server.log" 2>&1 &
+  SERVER_PID=$!
+  STARTED+=("$SERVER_PID")
+  if ! wait_port "$SERVER_PID"; then
+    local code=0
+    wait "$SERVER_PID" 2>/dev/null || code=$?
+    if [[ "$name" == uws && "$code" == 3 ]]; then
+      NOTES+=("uws: skipped, no loadable uWebSockets.js addon: $(tail -n 1 "$OUT_DIR/$name-server.log")")
+    else
+      NOTES+=("$name: skipped, did not answer on port $BENCH_PORT (exit $code, see $OUT_DIR/$name-server.log)")
+    fi
+    stop_pid "$SERVER_PID"
+    return 1
+  fi
+  log "$name started (pid $SERVER_PID, CPU $SERVER_CPU)"
+}
+
+# Runs the generator on CPU $GEN_CPU: gen SERVER SCENARIO MODE [options...]
+gen() {
+  local name=$1 scenario=$2 mode=$3 pid
+  shift 3
+  local out="$OUT_DIR/$name-$scenario"
+  local extra=()
+  if [[ -n "$METRICS" ]]; then extra+=(--metrics-url "$METRICS"); fi
+  if [[ "$JVM" == 1 && "$mode" == connections ]]; then extra+=(--server-gc); fi
+  taskset -c "$GEN_CPU" "$JAVA" -jar "$FANOUT_JAR" "$mode" --url "$URL" --protocol "$PROTOCOL" \
+    --server-pid "$SERVER_PID" --max-runtime 10m --summary "$out.txt" "${extra[@]}" "$@" > "$out.log" 2>&1 &
+  pid=$!
+  STARTED+=("$pid")
+  wait "$pid" || true
+  sed 's/^/    /' "$out.log"
+}
+
+run_server() {
+  local name=$1
+  log "---- $name (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+  start_server "$name" || return 0
+  log "$name: ramp at $FANOUT_SUBS subscribers, $RAMP_FROM -> $RAMP_TO deliveries/s"
+  gen "$name" ramp ramp --subscribers "$FANOUT_SUBS" --publishers "$FANOUT_PUBS" --payload "$PAYLOAD" \
+    --ramp-from "$RAMP_FROM" --ramp-to "$RAMP_TO" --ramp-factor "$RAMP_FACTOR" --p99-max "$P99_MAX" \
+    --loss-max "$LOSS_MAX" --warmup "$RAMP_WARMUP" --duration "$RAMP_STEP" --drain "$RAMP_DRAIN"
+  log "$name: latency at $LAT_RATE deliveries/s"
+  gen "$name" latency fanout --subscribers "$FANOUT_SUBS" --publishers "$FANOUT_PUBS" --payload "$PAYLOAD" \
+    --delivery-rate "$LAT_RATE" --warmup "$LAT_WARMUP" --duration "$LAT_DURATION"
+  log "$name: $WIDE_SUBS subscribers at $WIDE_RATE deliveries/s"
+  gen "$name" wide fanout --subscribers "$WIDE_SUBS" --publishers "$WIDE_PUBS" --payload "$PAYLOAD" \
+    --delivery-rate "$WIDE_RATE" --warmup "$WIDE_WARMUP" --duration "$WIDE_DURATION"
+  # A fresh server for the memory scenario, so that the baseline is not what the others left behind.
+  stop_pid "$SERVER_PID"
+  start_server "$name" || return 0
+  log "$name: $IDLE_CONNS idle connections ($IDLE_PROCS generator processes)"
+  gen "$name" idle connections --connections "$IDLE_CONNS" --connect-rate "$IDLE_RATE" --hold "$IDLE_HOLD" \
+    --processes "$IDLE_PROCS"
+  stop_pid "$SERVER_PID"
+  RAN+=("$name")
+}
+
+num() { local v; v=$(get "$1" "$2"); echo "${v:-}"; }
+
+# ratio VALUE BASE -> "1.23x" or "-"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0 || a + 0 < 0) print "-"; else printf "%.2fx", a / b }'; }
+
+int() { awk -v a="$1" 'BEGIN { if (a == "") print "-"; else printf "%.0f", a }'; }
+
+kib() { awk -v a="$1" 'BEGIN { if (a == "" || a + 0 < 0) print "-"; else printf "%.1f", a / 1024 }'; }
+
+report() {
+  local ws_max ws_rss name f
+  ws_max=$(num max_deliveries_per_s "$OUT_DIR/ws-ramp.txt")
+  ws_rss=$(num rss_per_conn_bytes "$OUT_DIR/ws-idle.txt")
+  echo
+  echo "Results ($FANOUT_SUBS subscribers + $FANOUT_PUBS publishers, ${PAYLOAD}-byte messages; server on CPU $SERVER_CPU, generator on CPU $GEN_CPU)"
+  printf '%-15s %12s %6s %7s %5s %10s %9s %11s %9s %12s %9s %6s %10s\n' \
+    server "max deliv/s" "vs ws" "gen CPU" "f/rd" "p99@$LAT_RATE" "loss" "$WIDE_SUBS subs" "p99" "idle open" \
+    "RSS/conn" "vs ws" "heap+dir"
+  for name in "${RAN[@]}"; do
+    f="$OUT_DIR/$name"
+    local max lat loss wide widep99 open rss heap cpu fpr
+    max=$(num max_deliveries_per_s "$f-ramp.txt")
+    cpu=$(num best_generator_cpu_pct "$f-ramp.txt")
+    fpr=$(num best_frames_per_read "$f-ramp.txt")
+    lat=$(num p99_ms "$f-latency.txt")
+    loss=$(num loss_ratio "$f-latency.txt")
+    wide=$(num deliveries_per_s "$f-wide.txt")
+    widep99=$(num p99_ms "$f-wide.txt")
+    open=$(num open "$f-idle.txt")
+    rss=$(num rss_per_conn_bytes "$f-idle.txt")
+    heap=$(num heap_direct_per_conn_bytes "$f-idle.txt")
+    printf '%-15s %12s %6s %6s%% %5s %7s ms %9s %9s/s %6s ms %12s %5s KiB %6s %6s KiB\n' \
+      "$name" "$(int "$max")" "$(ratio "$max" "$ws_max")" "${cpu:--}" "${fpr:--}" "${lat:--}" "${loss:--}" "$(int "$wide")" \
+      "${widep99:--}" "${open:--}/$IDLE_CONNS" "$(kib "$rss")" "$(ratio "$rss" "$ws_rss")" "$(kib "$heap")"
+  done
+  echo
+  echo "max deliv/s: highest ramp step with loss <= $LOSS_MAX, p99 <= $P99_MAX and >= 97 % of the target rate;"
+  echo "  gen CPU is the generator's CPU in that step (near 100 % means the generator, not the server, was the limit);"
+  echo "  f/rd is frames per socket read there (above 1: the server writes several frames per send, cheaper to receive)."
+  echo "loss: fraction of expected deliveries missing at $LAT_RATE deliveries/s. RSS/conn and heap+dir/conn:"
+  echo "  growth from a fresh server's baseline to $IDLE_CONNS idle connections, divided by the connections"
+  echo "  still open (JVM servers get 'jcmd GC.run' before each sample; heap+direct needs a /metrics endpoint)."
+  echo
+  echo "Notes"
+  echo "  - uws uses @trufflesuite/uws-js-unofficial (uWebSockets.js v20.30.0 copied to the npm registry, addons"
+  echo "    for Node 16/18/20): the official uWebSockets.js is not published there; newer mirrors such as"
+  echo "    @btc-vision/uwebsockets.js need glibc 2.38, which Debian 12 does not have."
+  local n
+  for n in "${NOTES[@]}"; do echo "  - $n"; done
+  echo "  - load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (anything above ~0.2 before the run means"
+  echo "    other processes competed for the 2 cores and the numbers are pessimistic)"
+  echo "  raw logs and key=value summaries: $OUT_DIR"
+}
+
+main() {
+  mkdir -p "$OUT_DIR"
+  ulimit -n 20000
+  log "Chorus broadcast benchmark; repository $ROOT; results in $OUT_DIR"
+  log "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $("$JAVA" -version 2>&1 | head -n 1), node $(node --version 2>/dev/null || echo missing)"
+  if [[ "$BUILD" == 1 ]]; then build; fi
+  [[ -f "$FANOUT_JAR" ]] || { echo "no $FANOUT_JAR (run with BUILD=1)"; exit 1; }
+  RAN=()
+  local name
+  for name in $SERVERS; do
+    run_server "$name"
+  done
+  report
+}
+
+main "$@"

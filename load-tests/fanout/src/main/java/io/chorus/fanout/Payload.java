@@ -1,0 +1,79 @@
+package io.chorus.fanout;
+
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * The benchmark message: {@code ~PPPPPPPPSSSSSSSSTTTTTTTTTTTTTTTTF} followed by padding, all ASCII so
+ * that it is valid UTF-8 and a valid JSON string. P is the publisher id, S its sequence number,
+ * T the send time (System.nanoTime, hex), F is {@code M} for messages sent inside the measurement
+ * window and {@code W} for warm-up and drain traffic.
+ *
+ * <p>The send time is System.nanoTime(). On Linux, HotSpot reads CLOCK_MONOTONIC, one clock for
+ * every process of the machine (it equals /proc/uptime), so a time written by one generator process
+ * can be subtracted from a time read in another when --processes splits the connections. A clock
+ * that was not shared would show up as negative latencies, which are counted and reported.
+ */
+final class Payload {
+    static final byte MARKER = '~';
+    static final byte MEASURED = 'M';
+    static final byte UNMEASURED = 'W';
+    static final int PUBLISHER_OFFSET = 1;
+    static final int SEQUENCE_OFFSET = 9;
+    static final int TIME_OFFSET = 17;
+    static final int FLAG_OFFSET = 33;
+    static final int HEADER_BYTES = 34;
+
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+    private Payload() {
+    }
+
+    /** Writes a payload of {@code size} bytes with publisher id set and sequence/time/flag zeroed. */
+    static byte[] template(int publisher, int size) {
+        byte[] b = new byte[size];
+        Arrays.fill(b, (byte) 'x');
+        b[0] = MARKER;
+        for (int i = 0; i < 8; i++) {
+            b[PUBLISHER_OFFSET + i] = HEX[(publisher >>> (28 - 4 * i)) & 0xf];
+        }
+        Arrays.fill(b, SEQUENCE_OFFSET, FLAG_OFFSET, (byte) '0');
+        b[FLAG_OFFSET] = UNMEASURED;
+        return b;
+    }
+
+    /** Patches sequence, time and flag into a payload that starts at {@code at} in {@code buf}. */
+    static void stamp(ByteBuf buf, int at, int sequence, long nanoTime, boolean measured) {
+        for (int i = 0; i < 8; i++) {
+            buf.setByte(at + SEQUENCE_OFFSET + i, HEX[(sequence >>> (28 - 4 * i)) & 0xf]);
+        }
+        for (int i = 0; i < 16; i++) {
+            buf.setByte(at + TIME_OFFSET + i, HEX[(int) (nanoTime >>> (60 - 4 * i)) & 0xf]);
+        }
+        buf.setByte(at + FLAG_OFFSET, measured ? MEASURED : UNMEASURED);
+    }
+
+    static boolean isPayload(ByteBuf buf, int at, int length) {
+        return length >= HEADER_BYTES && buf.getByte(at) == MARKER;
+    }
+
+    /** The 16 hex digits of a send time, 8 at a time. */
+    static long time(ByteBuf buf, int at) {
+        return (hex8(buf.getLong(at + TIME_OFFSET)) << 32) | hex8(buf.getLong(at + TIME_OFFSET + 8));
+    }
+
+    /**
+     * Eight lowercase hex digits packed in a long (first digit in the high byte) to their value,
+     * without a branch per digit: a digit's low nibble, plus 9 for letters (bit 6 set), then the
+     * nibbles are folded together pairwise. Only for digits this generator wrote: other
+     * bytes give garbage, which the caller rejects as an unknown publisher.
+     */
+    static long hex8(long chars) {
+        long letters = (chars >>> 6) & 0x0101010101010101L;
+        long x = (chars & 0x0F0F0F0F0F0F0F0FL) + letters * 9;
+        x = ((x >>> 4) | x) & 0x00FF00FF00FF00FFL;
+        x = ((x >>> 8) | x) & 0x0000FFFF0000FFFFL;
+        return ((x >>> 16) | x) & 0xFFFFFFFFL;
+    }
+}

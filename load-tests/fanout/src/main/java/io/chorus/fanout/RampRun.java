@@ -1,0 +1,78 @@
+package io.chorus.fanout;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Raises the delivery rate by --ramp-factor per step, on the same connections, until a step no
+ * longer keeps up (loss, p99 or achieved rate), and reports the highest step that did.
+ */
+final class RampRun {
+    private static final Duration RECOVERY = Duration.ofSeconds(5);
+
+    private final Options options;
+    private final Engine engine;
+
+    RampRun(Options options, Engine engine) {
+        this.options = options;
+        this.engine = engine;
+    }
+
+    int run(Map<String, String> summary) throws Exception {
+        Tally connected = engine.connect();
+        System.out.println(Main.header(options, connected));
+        if (connected.connectionsReady == 0) {
+            System.out.println("no connection became ready; nothing to measure");
+            return 1;
+        }
+        double p99Max = options.p99Max().toNanos() / 1e6;
+        System.out.printf(Locale.ROOT, "ramp %,.0f -> %,.0f deliveries/s, x%.2f per step; pass: loss <= %.3f %%, p99 <= %.1f ms, >= 97 %% of target%n",
+                options.rampFrom(), options.rampTo(), options.rampFactor(), 100 * options.lossMax(), p99Max);
+        StepSummary best = null;
+        String stop = "reached --ramp-to";
+        int steps = 0;
+        int retries = options.rampRetries();
+        for (double d = options.rampFrom(); d <= options.rampTo() * 1.0001; d *= options.rampFactor()) {
+            double rate = options.publishRateFor(d);
+            StepSummary s = StepSummary.of(
+                    engine.step(rate / options.publishers(), options.warmup(), options.duration(), options.drain()), rate);
+            steps++;
+            boolean pass = s.keepsUp(options.lossMax(), p99Max);
+            System.out.printf("  step %2d %s  %s%n", steps, s.oneLine(), pass ? "ok" : retries > 0 ? "FAIL, retrying" : "FAIL");
+            if (!pass && !s.generatorSaturated() && retries > 0) {
+                // One bad step on a shared machine can be a neighbour's burst: same rate once more,
+                // after a pause without traffic so that the server can flush what it still queues.
+                retries--;
+                d /= options.rampFactor();
+                Main.await(RECOVERY);
+                continue;
+            }
+            if (s.generatorSaturated()) {
+                stop = "generator saturated (CPU " + StepSummary.fmt(s.generatorCpuPercent()) + " %)";
+                if (pass) {
+                    best = s;
+                }
+                break;
+            }
+            if (!pass) {
+                stop = "first step that did not keep up";
+                break;
+            }
+            best = s;
+        }
+        summary.put("steps", Integer.toString(steps));
+        summary.put("stopped_by", stop.replace(' ', '_'));
+        if (best == null) {
+            System.out.println("no step kept up (" + stop + ")");
+            summary.put("max_deliveries_per_s", "0");
+            return 0;
+        }
+        System.out.printf(Locale.ROOT, "max sustained: %,.0f deliveries/s (p99 %.3f ms), stopped by: %s%n",
+                best.deliveriesPerSecond(), best.p99Ms(), stop);
+        System.out.print(best.details());
+        summary.put("max_deliveries_per_s", StepSummary.fmt(best.deliveriesPerSecond()));
+        best.putInto(summary, "best_");
+        return 0;
+    }
+}
