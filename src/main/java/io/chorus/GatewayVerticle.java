@@ -63,15 +63,8 @@ final class GatewayVerticle extends VerticleBase {
       management.mount(router);
     }
 
-    // Upgrades skip the router: they need the connection itself, not a routing context.
-    server = vertx.createHttpServer(httpOptions()).connectionHandler(webSockets::accepted).requestHandler(request -> {
-      webSockets.requestArrived(request);
-      if (WebSocketEndpoint.isUpgrade(request)) {
-        webSockets.upgrade(request);
-      } else {
-        router.handle(request);
-      }
-    });
+    // WebSocket upgrades never reach the router: WebSocketUpgrade takes them over below Vert.x's HTTP layer.
+    server = vertx.createHttpServer(httpOptions()).connectionHandler(webSockets::accepted).requestHandler(router);
     return server.listen();
   }
 
@@ -95,18 +88,17 @@ final class GatewayVerticle extends VerticleBase {
         .setPort(config.port() == 0 ? -1 : config.port())
         .setAcceptBacklog(8192)
         .setTcpNoDelay(true)
+        // Every handler runs on the connection's event loop: no cross-thread write queue per HTTP connection.
+        .setStrictThreadMode(true)
         // Idle keep-alive HTTP connections close after the idle timeout; upgraded ones drop this for the heartbeat.
         .setIdleTimeout((int) config.timeouts().idleTimeout().toMillis())
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setCompressionSupported(false)
-        // HTTP/1.1 only: WebSockets upgrade from it, and an h2c upgrade would only add attack surface.
-        .setHttp2ClearTextEnabled(false)
-        // Compression would deflate every broadcast once per connection; off until a setting turns it on.
+        // Without these Vert.x would add permessage-deflate to Chorus's 101 answers, and browsers would compress
+        // frames that Chorus broadcasts byte for byte; compressing once per connection would cost every broadcast.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
-        // A frame can never be larger than a message; Netty refuses oversized frames before buffering them.
-        .setMaxWebSocketFrameSize(config.limits().maxMessageSize())
-        .setMaxWebSocketMessageSize(config.limits().maxMessageSize())
-        .setWebSocketClosingTimeout((int) config.timeouts().closeTimeout().toSeconds());
+        // HTTP/1.1 only: WebSockets upgrade from it, and an h2c upgrade would only add attack surface.
+        .setHttp2ClearTextEnabled(false);
   }
 }

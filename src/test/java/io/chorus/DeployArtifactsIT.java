@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The Grafana dashboard and the Prometheus alert rules in deploy/ are valid and ask only for meters that exist. */
 class DeployArtifactsIT {
@@ -42,8 +43,11 @@ class DeployArtifactsIT {
     try (TestServer server = TestServer.start();
          TestClients clients = new TestClients(server.port())) {
       clients.connect("/ws/dashboard", 2).get(0).send("fill the histogram");
-      // The server runs in this JVM: one collection makes sure the GC pause meter has been registered.
-      System.gc();
+      // The server runs in this JVM: a collection makes sure the GC pause meter gets registered.
+      await().until(() -> {
+        System.gc();
+        return Scrape.of(server.port()).has("jvm_gc_pause_seconds_sum");
+      });
       Scrape scrape = Scrape.of(server.port());
       for (String meter : referenced) {
         assertThat(scrape.has(meter)).as("meter %s exists", meter).isTrue();

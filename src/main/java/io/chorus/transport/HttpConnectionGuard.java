@@ -6,8 +6,6 @@ import io.chorus.security.ConnectionLimit;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.vertx.core.http.HttpConnection;
-import io.vertx.core.net.impl.ConnectionBase;
 
 import java.nio.charset.StandardCharsets;
 import java.util.IdentityHashMap;
@@ -29,7 +27,8 @@ final class HttpConnectionGuard {
   private final ConnectionLimit limit;
   private final ChorusMetrics metrics;
   private final long handshakeTimeoutNanos;
-  private final Map<HttpConnection, Long> awaitingRequest = new IdentityHashMap<>();
+  /** Channels, not Vert.x connections: a listener on the channel must not keep the HTTP connection alive. */
+  private final Map<Channel, Long> awaitingRequest = new IdentityHashMap<>();
 
   HttpConnectionGuard(ConnectionLimit limit, ChorusMetrics metrics, long handshakeTimeoutNanos) {
     this.limit = limit;
@@ -37,36 +36,36 @@ final class HttpConnectionGuard {
     this.handshakeTimeoutNanos = handshakeTimeoutNanos;
   }
 
-  /** A TCP connection was accepted: closed at once when the port is full, else timed until its first request. */
-  void accepted(HttpConnection connection, long now) {
+  /**
+   * A TCP connection was accepted: closed at once when the port is full, else timed until its first request.
+   *
+   * @return whether the connection was let in
+   */
+  boolean accepted(Channel channel, long now) {
     if (!limit.tryOpenTcp()) {
-      connection.close();
-      return;
+      channel.close();
+      return false;
     }
-    awaitingRequest.put(connection, now);
-    // The channel, not the HTTP connection: once upgraded, Vert.x's HTTP connection no longer hears of the close.
-    channelOf(connection).closeFuture().addListener(closed -> {
+    awaitingRequest.put(channel, now);
+    channel.closeFuture().addListener(closed -> {
       limit.closeTcp();
-      awaitingRequest.remove(connection);
+      awaitingRequest.remove(channel);
     });
+    return true;
   }
 
   /** The connection sent a complete request head in time. */
-  void requestArrived(HttpConnection connection) {
-    awaitingRequest.remove(connection);
-  }
-
-  private static Channel channelOf(HttpConnection connection) {
-    return ((ConnectionBase) connection).channel();
+  void requestArrived(Channel channel) {
+    awaitingRequest.remove(channel);
   }
 
   /** Answers 408 and closes every connection that has not sent a request within the handshake timeout. */
   void closeExpired(long now) {
-    Iterator<Map.Entry<HttpConnection, Long>> waiting = awaitingRequest.entrySet().iterator();
+    Iterator<Map.Entry<Channel, Long>> waiting = awaitingRequest.entrySet().iterator();
     while (waiting.hasNext()) {
-      Map.Entry<HttpConnection, Long> entry = waiting.next();
+      Map.Entry<Channel, Long> entry = waiting.next();
       if (now - entry.getValue() > handshakeTimeoutNanos) {
-        Channel channel = channelOf(entry.getKey());
+        Channel channel = entry.getKey();
         waiting.remove();
         metrics.handshake(Handshake.TIMEOUT);
         // Written below Vert.x's HTTP encoder, which has no request to answer.

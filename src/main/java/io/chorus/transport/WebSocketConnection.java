@@ -21,17 +21,19 @@ import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.concurrent.TimeUnit;
 
 /**
- * One WebSocket connection, as a Netty handler placed in front of Vert.x's own WebSocket handler once the handshake
- * is done. Vert.x handles HTTP, the upgrade and the connection's lifecycle; this class handles every frame:
+ * One WebSocket connection, as a Netty handler behind the WebSocket codec and in front of Vert.x's (now idle) HTTP
+ * connection, which only hears of the close. Vert.x accepts the connection and serves plain HTTP; the upgrade and
+ * every frame are Chorus's:
  * it reassembles, validates and rate-limits client messages and publishes them, answers pings, runs the closing
  * handshake, and writes broadcasts as pre-encoded frames that skip per-connection encoding.
  *
- * <p>Only its event loop touches it. Client frames never reach Vert.x, so Vert.x never buffers them, and its output
+ * <p>Only its event loop touches it. Client frames never reach Vert.x, so Vert.x never buffers them, and the output
  * is bounded: past {@code max-pending-output} Netty reports the channel unwritable and the slow-consumer policy
  * decides, instead of a queue that would grow until the heap runs out.
  */
@@ -133,7 +135,8 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (!(msg instanceof WebSocketFrame frame)) {
-      ctx.fireChannelRead(msg);
+      // The rest of the upgrade request (its empty last content): Vert.x's HTTP connection must not see it.
+      ReferenceCountUtil.release(msg);
       return;
     }
     lastHeardNanos = endpoint.now();

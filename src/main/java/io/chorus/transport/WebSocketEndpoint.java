@@ -11,21 +11,35 @@ import io.chorus.metrics.Handshake;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.security.OriginPolicy;
 import io.chorus.security.RateLimit;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpConnection;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.impl.ConnectionBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -33,15 +47,17 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Upgrades requests to WebSocket connections in plain mode, after checking them in order: path, room name,
- * draining, origin, protocol version and key, capacity. Each refusal is an HTTP status with a one-line reason, sent
- * before any upgrade. Then it owns the connections: their heartbeat, and their spread-out closing at shutdown. One per
- * gateway, touched by its event loop only.
+ * Upgrades requests to WebSocket connections in plain mode, after checking them in order: path, room name, method
+ * and version, draining, origin, protocol version and key, capacity. Each refusal is an HTTP status with a one-line
+ * reason, sent before any upgrade. Then it owns the connections: their heartbeat, and their spread-out closing at
+ * shutdown. One per gateway, touched by its event loop only.
  */
 public final class WebSocketEndpoint {
 
   private static final Logger log = LoggerFactory.getLogger(WebSocketEndpoint.class);
   private static final String ROOM_PATH = "/ws/";
+  /** Vert.x's name for the connection's own handler, the last in every pipeline. */
+  private static final String VERTX_HANDLER = "handler";
   /** Spread-out closing at shutdown closes a batch of connections on each tick of this length. */
   private static final long DRAIN_TICK_MILLIS = 50;
 
@@ -54,6 +70,7 @@ public final class WebSocketEndpoint {
   private final OriginPolicy originPolicy;
   private final RateLimit rateLimit;
   private final HttpConnectionGuard guard;
+  private final WebSocketDecoderConfig decoderConfig;
   private final int maxMessageSize;
   private final int maxPendingOutput;
   private final boolean disconnectSlowConsumers;
@@ -82,6 +99,14 @@ public final class WebSocketEndpoint {
         : new RateLimit(config.limits().rateLimit(), config.limits().rateLimitBurst());
     this.guard = new HttpConnectionGuard(connectionLimit, metrics, config.timeouts().handshakeTimeout().toNanos());
     this.maxMessageSize = config.limits().maxMessageSize();
+    // Frames larger than a whole message are refused by the decoder before they are buffered (close 1009).
+    this.decoderConfig = WebSocketDecoderConfig.newBuilder()
+        .maxFramePayloadLength(maxMessageSize)
+        .allowExtensions(false)
+        .allowMaskMismatch(false)
+        .closeOnProtocolViolation(false)
+        .withUTF8Validator(false)
+        .build();
     this.maxPendingOutput = config.limits().maxPendingOutput();
     this.disconnectSlowConsumers = config.limits().slowConsumerPolicy() == SlowConsumerPolicy.DISCONNECT;
     this.pingIntervalNanos = config.timeouts().pingInterval().toNanos();
@@ -92,33 +117,14 @@ public final class WebSocketEndpoint {
     eventLoop.scheduleAtFixedRate(this::tick, tick, tick, TimeUnit.MILLISECONDS);
   }
 
-  public static boolean isUpgrade(HttpServerRequest request) {
-    String upgrade = request.getHeader(HttpHeaders.UPGRADE);
-    return upgrade != null && upgrade.equalsIgnoreCase("websocket");
-  }
-
-  /** A TCP connection was accepted on this gateway. */
-  public void accepted(HttpConnection connection) {
-    guard.accepted(connection, now);
-  }
-
-  /** A complete request head arrived; the handshake timeout no longer applies to its connection. */
-  public void requestArrived(HttpServerRequest request) {
-    guard.requestArrived(request.connection());
-  }
-
   /**
-   * Upgrades a request to {@code /} or {@code /ws} (the lobby) or {@code /ws/{room}}. The room is the rest of the
-   * raw path; other paths are not found.
+   * A TCP connection was accepted on this gateway: it is held to the node's TCP budget and the handshake timeout,
+   * and WebSocket upgrades on it are taken over before Vert.x's HTTP layer sees them.
    */
-  public void upgrade(HttpServerRequest request) {
-    String path = request.path();
-    if (path.equals("/") || path.equals("/ws")) {
-      upgrade(request, RoomName.DEFAULT);
-    } else if (path.startsWith(ROOM_PATH)) {
-      upgrade(request, path.substring(ROOM_PATH.length()));
-    } else {
-      refuse(request, Handshake.NOT_FOUND, 404, "No WebSocket endpoint at " + path + ": use / or /ws/{room}");
+  public void accepted(HttpConnection connection) {
+    Channel channel = ((ConnectionBase) connection).channel();
+    if (guard.accepted(channel, now)) {
+      channel.pipeline().addBefore(VERTX_HANDLER, "chorus-upgrade", new WebSocketUpgrade(this));
     }
   }
 
@@ -157,38 +163,72 @@ public final class WebSocketEndpoint {
     return drained.future();
   }
 
-  private void upgrade(HttpServerRequest request, String room) {
-    if (!RoomName.isValid(room)) {
-      refuse(request, Handshake.INVALID_ROOM, 400,
-          "Invalid room name: use 1 to " + RoomName.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ -");
-    } else if (readiness.state() != Readiness.State.READY) {
-      refuse(request, Handshake.DRAINING, 503, "Server is shutting down: reconnect to another node");
-    } else if (!originPolicy.allows(request.getHeader(HttpHeaders.ORIGIN), request.getHeader(HttpHeaders.HOST))) {
-      refuse(request, Handshake.FORBIDDEN_ORIGIN, 403, "Origin not allowed: " + request.getHeader(HttpHeaders.ORIGIN));
-    } else if (!"13".equals(request.getHeader(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
-      request.response().putHeader(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
-      refuse(request, Handshake.BAD_REQUEST, 426, "Unsupported WebSocket version: use 13 (RFC 6455)");
-    } else if (!isValidKey(request.getHeader(HttpHeaderNames.SEC_WEBSOCKET_KEY))) {
-      refuse(request, Handshake.BAD_REQUEST, 400, "Missing or invalid Sec-WebSocket-Key");
-    } else if (!connectionLimit.tryOpenWebSocket()) {
-      request.response().putHeader(HttpHeaders.RETRY_AFTER, "10");
-      refuse(request, Handshake.NODE_FULL, 503, "Server is full: try again later or another node");
-    } else {
-      request.toWebSocket().onComplete(upgraded -> {
-        if (upgraded.succeeded()) {
-          open(upgraded.result(), room);
-        } else {
-          // Vert.x has already answered the client (400 or 405) and closed the request.
-          connectionLimit.closeWebSocket();
-          metrics.handshake(Handshake.BAD_REQUEST);
-        }
-      });
-    }
+  void requestArrived(Channel channel) {
+    guard.requestArrived(channel);
   }
 
-  private void refuse(HttpServerRequest request, Handshake outcome, int status, String reason) {
+  /**
+   * Upgrades a request to {@code /} or {@code /ws} (the lobby) or {@code /ws/{room}}, after checking it; the room is
+   * the rest of the raw path.
+   *
+   * @param ctx the context of the connection's {@link WebSocketUpgrade}, which the connection replaces
+   * @return true when the connection was upgraded, false when the request was refused and the connection closes
+   */
+  boolean upgrade(ChannelHandlerContext ctx, HttpRequest request) {
+    String path = new QueryStringDecoder(request.uri()).rawPath();
+    String room = path.equals("/") || path.equals("/ws") ? RoomName.DEFAULT
+        : path.startsWith(ROOM_PATH) ? path.substring(ROOM_PATH.length()) : null;
+    HttpHeaders headers = request.headers();
+    if (room == null) {
+      return refuse(ctx, Handshake.NOT_FOUND, HttpResponseStatus.NOT_FOUND,
+          "No WebSocket endpoint at " + path + ": use / or /ws/{room}");
+    } else if (!RoomName.isValid(room)) {
+      return refuse(ctx, Handshake.INVALID_ROOM, HttpResponseStatus.BAD_REQUEST,
+          "Invalid room name: use 1 to " + RoomName.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ -");
+    } else if (!HttpMethod.GET.equals(request.method())) {
+      return refuse(ctx, Handshake.BAD_REQUEST, HttpResponseStatus.METHOD_NOT_ALLOWED, "WebSocket upgrades use GET");
+    } else if (!HttpVersion.HTTP_1_1.equals(request.protocolVersion())
+        || !headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
+      return refuse(ctx, Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
+          "A WebSocket upgrade needs HTTP/1.1 and Connection: Upgrade");
+    } else if (readiness.state() != Readiness.State.READY) {
+      return refuse(ctx, Handshake.DRAINING, HttpResponseStatus.SERVICE_UNAVAILABLE,
+          "Server is shutting down: reconnect to another node");
+    } else if (!originPolicy.allows(headers.get(HttpHeaderNames.ORIGIN), headers.get(HttpHeaderNames.HOST))) {
+      return refuse(ctx, Handshake.FORBIDDEN_ORIGIN, HttpResponseStatus.FORBIDDEN,
+          "Origin not allowed: " + headers.get(HttpHeaderNames.ORIGIN));
+    } else if (!"13".equals(headers.get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
+      return refuse(ctx, Handshake.BAD_REQUEST, HttpResponseStatus.UPGRADE_REQUIRED,
+          "Unsupported WebSocket version: use 13 (RFC 6455)", HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
+    } else if (!isValidKey(headers.get(HttpHeaderNames.SEC_WEBSOCKET_KEY))) {
+      return refuse(ctx, Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST, "Missing or invalid Sec-WebSocket-Key");
+    } else if (!connectionLimit.tryOpenWebSocket()) {
+      return refuse(ctx, Handshake.NODE_FULL, HttpResponseStatus.SERVICE_UNAVAILABLE,
+          "Server is full: try again later or another node", HttpHeaderNames.RETRY_AFTER, "10");
+    }
+    open(ctx, request, room);
+    return true;
+  }
+
+  private boolean refuse(ChannelHandlerContext ctx, Handshake outcome, HttpResponseStatus status, String reason) {
+    return refuse(ctx, outcome, status, reason, null, null);
+  }
+
+  /** Answers with the status and a one-line reason, then closes the connection. Always false. */
+  private boolean refuse(ChannelHandlerContext ctx, Handshake outcome, HttpResponseStatus status, String reason,
+      CharSequence extraHeader, String extraValue) {
     metrics.handshake(outcome);
-    request.response().setStatusCode(status).putHeader(HttpHeaders.CONNECTION, "close").end(reason + "\n");
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+        Unpooled.copiedBuffer(reason + "\n", StandardCharsets.UTF_8));
+    response.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+        .set(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
+        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    if (extraHeader != null) {
+      response.headers().set(extraHeader, extraValue);
+    }
+    ctx.writeAndFlush(response).addListener(written -> ctx.close());
+    return false;
   }
 
   /** RFC 6455 4.2.1: the key is 16 random bytes in base64. */
@@ -203,21 +243,41 @@ public final class WebSocketEndpoint {
     }
   }
 
-  private void open(ServerWebSocket webSocket, String room) {
-    ChannelHandlerContext vertxHandler = ((WebSocketInternal) webSocket).channelHandlerContext();
-    ChannelPipeline pipeline = vertxHandler.pipeline();
+  /**
+   * Answers 101 and swaps the HTTP codec for the WebSocket codec (Netty's handshaker), puts a WebSocketConnection in
+   * place of the upgrade handler, and joins the room once the 101 is written. Vert.x's HTTP connection stays last in
+   * the pipeline, idle, so that its metrics see the connection close.
+   */
+  private void open(ChannelHandlerContext upgradeCtx, HttpRequest request, String room) {
+    Channel channel = upgradeCtx.channel();
+    ChannelPipeline pipeline = channel.pipeline();
     // The handshake timeout was the HTTP idle timeout; from now on the heartbeat watches the connection.
     if (pipeline.get("idle") != null) {
       pipeline.remove("idle");
     }
     WebSocketConnection connection = new WebSocketConnection(this, room,
         rateLimit == null ? null : rateLimit.newLimiter());
-    pipeline.addBefore(vertxHandler.name(), "chorus", connection);
+    pipeline.replace(upgradeCtx.handler(), "chorus", connection);
     connection.slot = connections.size();
     connections.add(connection);
     metrics.handshake(Handshake.ACCEPTED);
     metrics.connectionOpened();
-    connection.join(hub.join(room, connection), welcome);
+    FullHttpRequest handshakeRequest = new DefaultFullHttpRequest(request.protocolVersion(), request.method(),
+        request.uri(), Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE);
+    new WebSocketServerHandshaker13(webSocketLocation(request), null, decoderConfig)
+        .handshake(channel, handshakeRequest, null, channel.newPromise())
+        .addListener(answered -> {
+          if (answered.isSuccess()) {
+            connection.join(hub.join(room, connection), welcome);
+          } else {
+            channel.close();
+          }
+        });
+  }
+
+  private static String webSocketLocation(HttpRequest request) {
+    String host = request.headers().get(HttpHeaderNames.HOST, "localhost");
+    return "ws://" + host + request.uri();
   }
 
   /** The heartbeat: a periodic task that Netty would silently stop scheduling if it ever threw. */
