@@ -101,10 +101,6 @@ public final class Chorus {
     return managementPort.orElse(port);
   }
 
-  public ChorusConfig config() {
-    return config;
-  }
-
   public boolean isNativeTransportEnabled() {
     return vertx.isNativeTransportEnabled();
   }

@@ -5,9 +5,8 @@ import io.chorus.config.SlowConsumerPolicy;
 import io.chorus.hub.CloseReason;
 import io.chorus.hub.Hub;
 import io.chorus.hub.OutboundMessage;
-import io.chorus.hub.RoomName;
-import io.chorus.metrics.ChorusMetrics;
 import io.chorus.metrics.Handshake;
+import io.chorus.metrics.ChorusMetrics;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.security.OriginPolicy;
 import io.chorus.security.RateLimit;
@@ -17,18 +16,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
 import io.vertx.core.Future;
@@ -39,23 +30,19 @@ import io.vertx.core.net.impl.ConnectionBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Upgrades requests to WebSocket connections in plain mode, after checking them in order: path, room name, method
- * and version, draining, origin, protocol version and key, capacity. Each refusal is an HTTP status with a one-line
- * reason, sent before any upgrade. Then it owns the connections: their heartbeat, and their spread-out closing at
- * shutdown. One per gateway, touched by its event loop only.
+ * The WebSocket connections of one gateway in plain mode: it watches every accepted TCP connection until its first
+ * request, opens a WebSocket for each upgrade that {@link UpgradePolicy} accepts, and then owns the connections:
+ * their heartbeat, and their spread-out closing at shutdown. One per gateway, touched by its event loop only.
  */
 public final class WebSocketEndpoint {
 
   private static final Logger log = LoggerFactory.getLogger(WebSocketEndpoint.class);
-  private static final String ROOM_PATH = "/ws/";
   /** Vert.x's name for the connection's own handler, the last in every pipeline. */
   private static final String VERTX_HANDLER = "handler";
   /** Spread-out closing at shutdown closes a batch of connections on each tick of this length. */
@@ -64,10 +51,9 @@ public final class WebSocketEndpoint {
   private final Hub hub;
   private final ChorusMetrics metrics;
   private final ConnectionLimit connectionLimit;
-  private final Readiness readiness;
   private final EventLoop eventLoop;
   private final OutboundMessage welcome;
-  private final OriginPolicy originPolicy;
+  private final UpgradePolicy upgradePolicy;
   private final RateLimit rateLimit;
   private final HttpConnectionGuard guard;
   private final WebSocketDecoderConfig decoderConfig;
@@ -89,11 +75,10 @@ public final class WebSocketEndpoint {
     this.hub = hub;
     this.metrics = metrics;
     this.connectionLimit = connectionLimit;
-    this.readiness = readiness;
     this.eventLoop = eventLoop;
     this.welcome = OutboundMessage.constant(
         new JsonObject().put("type", "welcome").put("message", config.welcomeMessage()).encode());
-    this.originPolicy = new OriginPolicy(config.allowedOrigins());
+    this.upgradePolicy = new UpgradePolicy(new OriginPolicy(config.allowedOrigins()), readiness, connectionLimit);
     this.rateLimit = config.limits().rateLimit() == 0
         ? null
         : new RateLimit(config.limits().rateLimit(), config.limits().rateLimitBurst());
@@ -124,13 +109,8 @@ public final class WebSocketEndpoint {
   public void accepted(HttpConnection connection) {
     Channel channel = ((ConnectionBase) connection).channel();
     if (guard.accepted(channel, now)) {
-      channel.pipeline().addBefore(VERTX_HANDLER, "chorus-upgrade", new WebSocketUpgrade(this));
+      channel.pipeline().addBefore(VERTX_HANDLER, "chorus-upgrade", new WebSocketUpgrade(this, upgradePolicy, metrics));
     }
-  }
-
-  /** Open connections on this event loop. */
-  public int connectionCount() {
-    return connections.size();
   }
 
   /**
@@ -168,87 +148,11 @@ public final class WebSocketEndpoint {
   }
 
   /**
-   * Upgrades a request to {@code /} or {@code /ws} (the lobby) or {@code /ws/{room}}, after checking it; the room is
-   * the rest of the raw path.
-   *
-   * @param ctx the context of the connection's {@link WebSocketUpgrade}, which the connection replaces
-   * @return true when the connection was upgraded, false when the request was refused and the connection closes
-   */
-  boolean upgrade(ChannelHandlerContext ctx, HttpRequest request) {
-    String path = new QueryStringDecoder(request.uri()).rawPath();
-    String room = path.equals("/") || path.equals("/ws") ? RoomName.DEFAULT
-        : path.startsWith(ROOM_PATH) ? path.substring(ROOM_PATH.length()) : null;
-    HttpHeaders headers = request.headers();
-    if (room == null) {
-      return refuse(ctx, Handshake.NOT_FOUND, HttpResponseStatus.NOT_FOUND,
-          "No WebSocket endpoint at " + path + ": use / or /ws/{room}");
-    } else if (!RoomName.isValid(room)) {
-      return refuse(ctx, Handshake.INVALID_ROOM, HttpResponseStatus.BAD_REQUEST,
-          "Invalid room name: use 1 to " + RoomName.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ -");
-    } else if (!HttpMethod.GET.equals(request.method())) {
-      return refuse(ctx, Handshake.BAD_REQUEST, HttpResponseStatus.METHOD_NOT_ALLOWED, "WebSocket upgrades use GET");
-    } else if (!HttpVersion.HTTP_1_1.equals(request.protocolVersion())
-        || !headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
-      return refuse(ctx, Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
-          "A WebSocket upgrade needs HTTP/1.1 and Connection: Upgrade");
-    } else if (readiness.state() != Readiness.State.READY) {
-      return refuse(ctx, Handshake.DRAINING, HttpResponseStatus.SERVICE_UNAVAILABLE,
-          "Server is shutting down: reconnect to another node");
-    } else if (!originPolicy.allows(headers.get(HttpHeaderNames.ORIGIN), headers.get(HttpHeaderNames.HOST))) {
-      return refuse(ctx, Handshake.FORBIDDEN_ORIGIN, HttpResponseStatus.FORBIDDEN,
-          "Origin not allowed: " + headers.get(HttpHeaderNames.ORIGIN));
-    } else if (!"13".equals(headers.get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
-      return refuse(ctx, Handshake.BAD_REQUEST, HttpResponseStatus.UPGRADE_REQUIRED,
-          "Unsupported WebSocket version: use 13 (RFC 6455)", HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
-    } else if (!isValidKey(headers.get(HttpHeaderNames.SEC_WEBSOCKET_KEY))) {
-      return refuse(ctx, Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST, "Missing or invalid Sec-WebSocket-Key");
-    } else if (!connectionLimit.tryOpenWebSocket()) {
-      return refuse(ctx, Handshake.NODE_FULL, HttpResponseStatus.SERVICE_UNAVAILABLE,
-          "Server is full: try again later or another node", HttpHeaderNames.RETRY_AFTER, "10");
-    }
-    open(ctx, request, room);
-    return true;
-  }
-
-  private boolean refuse(ChannelHandlerContext ctx, Handshake outcome, HttpResponseStatus status, String reason) {
-    return refuse(ctx, outcome, status, reason, null, null);
-  }
-
-  /** Answers with the status and a one-line reason, then closes the connection. Always false. */
-  private boolean refuse(ChannelHandlerContext ctx, Handshake outcome, HttpResponseStatus status, String reason,
-      CharSequence extraHeader, String extraValue) {
-    metrics.handshake(outcome);
-    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-        Unpooled.copiedBuffer(reason + "\n", StandardCharsets.UTF_8));
-    response.headers()
-        .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
-        .set(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
-        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    if (extraHeader != null) {
-      response.headers().set(extraHeader, extraValue);
-    }
-    ctx.writeAndFlush(response).addListener(written -> ctx.close());
-    return false;
-  }
-
-  /** RFC 6455 4.2.1: the key is 16 random bytes in base64. */
-  private static boolean isValidKey(String key) {
-    if (key == null || key.length() != 24) {
-      return false;
-    }
-    try {
-      return Base64.getDecoder().decode(key).length == 16;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
-  }
-
-  /**
    * Answers 101 and swaps the HTTP codec for the WebSocket codec (Netty's handshaker), puts a WebSocketConnection in
    * place of the upgrade handler, and joins the room once the 101 is written. Vert.x's HTTP connection stays last in
    * the pipeline, idle, so that its metrics see the connection close.
    */
-  private void open(ChannelHandlerContext upgradeCtx, HttpRequest request, String room) {
+  void open(ChannelHandlerContext upgradeCtx, HttpRequest request, String room) {
     Channel channel = upgradeCtx.channel();
     ChannelPipeline pipeline = channel.pipeline();
     // The handshake timeout was the HTTP idle timeout; from now on the heartbeat watches the connection.

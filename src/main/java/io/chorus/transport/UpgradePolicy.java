@@ -1,0 +1,100 @@
+package io.chorus.transport;
+
+import io.chorus.hub.RoomName;
+import io.chorus.metrics.Handshake;
+import io.chorus.security.ConnectionLimit;
+import io.chorus.security.OriginPolicy;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+
+import java.util.Base64;
+
+/**
+ * The checks a WebSocket upgrade request must pass, cheapest first: path, room name, method and version, draining,
+ * origin, protocol version and key, and last the node's capacity, whose slot an accepted request keeps.
+ */
+final class UpgradePolicy {
+
+  private static final String ROOM_PATH = "/ws/";
+
+  /** What to do with one upgrade request. */
+  sealed interface Verdict permits Accepted, Refused {
+  }
+
+  /** Upgrade into {@code room}; one WebSocket slot of the node's budget is taken. */
+  record Accepted(String room) implements Verdict {
+  }
+
+  /** Answer {@code status} with a one-line reason (and one extra header when named), then close. */
+  record Refused(Handshake outcome, HttpResponseStatus status, String reason, CharSequence header, String value)
+      implements Verdict {
+
+    Refused(Handshake outcome, HttpResponseStatus status, String reason) {
+      this(outcome, status, reason, null, null);
+    }
+  }
+
+  private final OriginPolicy originPolicy;
+  private final Readiness readiness;
+  private final ConnectionLimit connectionLimit;
+
+  UpgradePolicy(OriginPolicy originPolicy, Readiness readiness, ConnectionLimit connectionLimit) {
+    this.originPolicy = originPolicy;
+    this.readiness = readiness;
+    this.connectionLimit = connectionLimit;
+  }
+
+  /** Requests for {@code /} or {@code /ws} (the lobby) or {@code /ws/{room}}, the room being the rest of the raw path. */
+  Verdict check(HttpRequest request) {
+    String path = new QueryStringDecoder(request.uri()).rawPath();
+    String room = path.equals("/") || path.equals("/ws") ? RoomName.DEFAULT
+        : path.startsWith(ROOM_PATH) ? path.substring(ROOM_PATH.length()) : null;
+    HttpHeaders headers = request.headers();
+    if (room == null) {
+      return new Refused(Handshake.NOT_FOUND, HttpResponseStatus.NOT_FOUND,
+          "No WebSocket endpoint at " + path + ": use / or /ws/{room}");
+    } else if (!RoomName.isValid(room)) {
+      return new Refused(Handshake.INVALID_ROOM, HttpResponseStatus.BAD_REQUEST,
+          "Invalid room name: use 1 to " + RoomName.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ -");
+    } else if (!HttpMethod.GET.equals(request.method())) {
+      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.METHOD_NOT_ALLOWED, "WebSocket upgrades use GET");
+    } else if (!HttpVersion.HTTP_1_1.equals(request.protocolVersion())
+        || !headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
+      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
+          "A WebSocket upgrade needs HTTP/1.1 and Connection: Upgrade");
+    } else if (readiness.state() != Readiness.State.READY) {
+      return new Refused(Handshake.DRAINING, HttpResponseStatus.SERVICE_UNAVAILABLE,
+          "Server is shutting down: reconnect to another node");
+    } else if (!originPolicy.allows(headers.get(HttpHeaderNames.ORIGIN), headers.get(HttpHeaderNames.HOST))) {
+      return new Refused(Handshake.FORBIDDEN_ORIGIN, HttpResponseStatus.FORBIDDEN,
+          "Origin not allowed: " + headers.get(HttpHeaderNames.ORIGIN));
+    } else if (!"13".equals(headers.get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
+      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.UPGRADE_REQUIRED,
+          "Unsupported WebSocket version: use 13 (RFC 6455)", HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
+    } else if (!isValidKey(headers.get(HttpHeaderNames.SEC_WEBSOCKET_KEY))) {
+      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST, "Missing or invalid Sec-WebSocket-Key");
+    } else if (!connectionLimit.tryOpenWebSocket()) {
+      return new Refused(Handshake.NODE_FULL, HttpResponseStatus.SERVICE_UNAVAILABLE,
+          "Server is full: try again later or another node", HttpHeaderNames.RETRY_AFTER, "10");
+    }
+    return new Accepted(room);
+  }
+
+  /** RFC 6455 4.2.1: the key is 16 random bytes in base64. */
+  private static boolean isValidKey(String key) {
+    if (key == null || key.length() != 24) {
+      return false;
+    }
+    try {
+      return Base64.getDecoder().decode(key).length == 16;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+}
