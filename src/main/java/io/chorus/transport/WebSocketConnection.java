@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -47,6 +48,11 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
   int slot = -1;
   private ChannelHandlerContext ctx;
   private ChannelPromise quietPromise;
+  /**
+   * Where broadcasts enter the pipeline: the WebSocket encoder's own context, so that pre-encoded frames skip the
+   * encoder but still pass anything below it (such as TLS), and each write and flush walks one handler less.
+   */
+  private ChannelHandlerContext frameOutput;
   private Membership membership;
   private State state = State.OPEN;
   /** The close code sent or received first; 1006 ("abnormal closure") while there is none. */
@@ -76,6 +82,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
   /** Joins the room; the welcome message goes out once broadcasts can reach this connection. */
   void join(Membership membership, OutboundMessage welcome) {
     this.membership = membership;
+    this.frameOutput = ctx.pipeline().context(WebSocketFrameEncoder.class);
     membership.ready().onComplete(joined -> {
       if (joined.failed()) {
         close(CloseReason.INTERNAL_ERROR);
@@ -91,20 +98,24 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
       return false;
     }
     if (!ctx.channel().isWritable()) {
+      if (!ctx.channel().isActive()) {
+        // Closed, and about to leave the room: a connection that is gone is not a slow one.
+        return false;
+      }
       endpoint.metrics().dropped(Drop.SLOW_CONSUMER, 1);
       if (endpoint.disconnectsSlowConsumers()) {
         close(CloseReason.SLOW_CONSUMER);
       }
       return false;
     }
-    ctx.write(message.webSocketFrame().retainedDuplicate(), quietPromise);
+    frameOutput.write(message.webSocketFrame().retainedDuplicate(), quietPromise);
     return true;
   }
 
   @Override
   public void flush() {
     if (state != State.CLOSED) {
-      ctx.flush();
+      frameOutput.flush();
     }
   }
 
