@@ -18,6 +18,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.ext.web.Router;
 
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -51,7 +52,9 @@ final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     EventLoop eventLoop = ((ContextInternal) context).nettyEventLoop();
-    Hub hub = new Hub(new RoomBus(vertx.eventBus()), nodeId, eventLoop, PooledByteBufAllocator.DEFAULT, metrics);
+    long writeDelay = config.timeouts().writeDelay().toNanos();
+    Executor flushes = writeDelay == 0 ? eventLoop : task -> eventLoop.schedule(task, writeDelay, TimeUnit.NANOSECONDS);
+    Hub hub = new Hub(new RoomBus(vertx.eventBus()), nodeId, flushes, PooledByteBufAllocator.DEFAULT, metrics);
     webSockets = new WebSocketEndpoint(config, hub, metrics, connectionLimit, readiness, eventLoop);
     ChatPageEndpoint chatPage = new ChatPageEndpoint();
 

@@ -56,9 +56,10 @@ public record ChorusConfig(
     if (managementPort.isPresent() && port != 0 && managementPort.getAsInt() == port) {
       throw settings.invalid(Setting.MANAGEMENT_PORT, "must differ from port " + port);
     }
-    // Descriptors kept free for the JVM, plain HTTP and refused upgrades: a server that runs out of them while
-    // accepting may stop accepting for good.
-    int headroom = (int) Math.min(1024, openFileLimit / 2);
+    // Descriptors kept free: half for plain HTTP and refused upgrades (the TCP budget above max-connections), half
+    // for the JVM's own files, sockets and epoll (about 60 here, more when clustered). A server that runs out of
+    // descriptors while accepting may stop accepting for good.
+    int headroom = (int) Math.min(512, openFileLimit / 2);
     int connectionCeiling = (int) Math.min(Integer.MAX_VALUE - headroom, openFileLimit - headroom);
     int maxConnections = settings.isSet(Setting.MAX_CONNECTIONS)
         ? settings.integer(Setting.MAX_CONNECTIONS, 1, Integer.MAX_VALUE)
@@ -102,6 +103,7 @@ public record ChorusConfig(
           "must be longer than ping-interval (" + pingInterval.toMillis() + "ms), or live clients would be closed");
     }
     return new Timeouts(
+        settings.duration(Setting.WRITE_DELAY, Duration.ZERO, Duration.ofSeconds(1)),
         pingInterval,
         idleTimeout,
         settings.duration(Setting.HANDSHAKE_TIMEOUT, Duration.ofMillis(10), Duration.ofMinutes(10)),

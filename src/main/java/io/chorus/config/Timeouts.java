@@ -5,6 +5,7 @@ import java.time.Duration;
 /**
  * How long the server waits, and how often it checks.
  *
+ * @param writeDelay       how long broadcasts may wait to be written to a connection together with later ones
  * @param pingInterval     between two pings of a connection
  * @param idleTimeout      silence after which a connection is closed
  * @param handshakeTimeout for a new TCP connection to send a complete HTTP request
@@ -12,6 +13,7 @@ import java.time.Duration;
  * @param drainPeriod      over which connections are closed at shutdown
  */
 public record Timeouts(
+    Duration writeDelay,
     Duration pingInterval,
     Duration idleTimeout,
     Duration handshakeTimeout,

@@ -15,14 +15,14 @@ import java.util.concurrent.Executor;
  * joins and cancels when the last one leaves: one subscription per (hub, room), never one per connection.
  *
  * <p>Fan-out encodes each envelope once and writes the same bytes to every member without flushing; one task per
- * event-loop turn then flushes every room written to. Under load, many messages reach a connection with a
- * single system call.
+ * event-loop turn (or per write delay) then flushes every room written to. Under load, many messages reach a
+ * connection with a single system call: on loopback a send costs about 4 µs of kernel time whatever its size.
  */
 public final class Hub {
 
   private final Broker broker;
   private final String nodeId;
-  private final Executor eventLoop;
+  private final Executor flushes;
   private final ByteBufAllocator allocator;
   private final ChorusMetrics metrics;
   private final Map<String, Room> rooms = new HashMap<>();
@@ -33,14 +33,15 @@ public final class Hub {
   /**
    * @param broker    carries envelopes between hubs
    * @param nodeId    this node's id, stamped on every envelope published here
-   * @param eventLoop runs a task later on this hub's event loop
+   * @param flushes   runs the flush task later on this hub's event loop: at the end of the current turn, or after
+   *                  the write delay
    * @param allocator allocates the shared frame of each message
    * @param metrics   records messages, deliveries, latency and rooms
    */
-  public Hub(Broker broker, String nodeId, Executor eventLoop, ByteBufAllocator allocator, ChorusMetrics metrics) {
+  public Hub(Broker broker, String nodeId, Executor flushes, ByteBufAllocator allocator, ChorusMetrics metrics) {
     this.broker = broker;
     this.nodeId = nodeId;
-    this.eventLoop = eventLoop;
+    this.flushes = flushes;
     this.allocator = allocator;
     this.metrics = metrics;
   }
@@ -92,7 +93,7 @@ public final class Hub {
     }
     if (!flushScheduled) {
       flushScheduled = true;
-      eventLoop.execute(flushTask);
+      flushes.execute(flushTask);
     }
   }
 

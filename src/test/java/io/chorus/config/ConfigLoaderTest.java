@@ -32,6 +32,7 @@ class ConfigLoaderTest {
     assertThat(config.limits().slowConsumerPolicy()).isEqualTo(SlowConsumerPolicy.DISCONNECT);
     assertThat(config.limits().rateLimit()).isEqualTo(100);
     assertThat(config.limits().rateLimitBurst()).isEqualTo(200);
+    assertThat(config.timeouts().writeDelay()).isEqualTo(Duration.ofMillis(1));
     assertThat(config.timeouts().pingInterval()).isEqualTo(Duration.ofSeconds(25));
     assertThat(config.timeouts().idleTimeout()).isEqualTo(Duration.ofSeconds(60));
     assertThat(config.timeouts().handshakeTimeout()).isEqualTo(Duration.ofSeconds(10));
@@ -47,7 +48,7 @@ class ConfigLoaderTest {
         java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getMaxFileDescriptorCount();
     ChorusConfig config = ConfigLoader.load(new String[0], Map.of());
 
-    long headroom = Math.min(1024, openFiles / 2);
+    long headroom = Math.min(512, openFiles / 2);
     assertThat(config.limits().maxConnections()).isEqualTo(openFiles - headroom);
     assertThat(config.maxTcpConnections()).isLessThan((int) openFiles).isGreaterThan(config.limits().maxConnections());
     assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--max-connections", Long.toString(openFiles)}, Map.of()))
