@@ -83,8 +83,8 @@ class LimitsIT {
 
   @Test
   void tcpConnectionsBeyondThePortBudgetAreClosedAtOnceAndAcceptedAgainLater() throws Exception {
-    // max-connections 1 leaves a TCP budget of 1 + 512 connections for plain HTTP and refusals.
-    int budget = 513;
+    // max-connections 1 leaves a TCP budget of 1 + 256 connections for plain HTTP and refusals.
+    int budget = 257;
     int attempts = budget + 87;
     try (TestServer server = TestServer.start("--max-connections", "1", "--handshake-timeout", "5m");
          Selector selector = Selector.open()) {

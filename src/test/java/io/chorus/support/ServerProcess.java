@@ -41,6 +41,10 @@ public final class ServerProcess implements AutoCloseable {
     command.add("-jar");
     command.add(jar.toString());
     command.addAll(List.of(flags));
+    return launch(command);
+  }
+
+  private static ServerProcess launch(List<String> command) throws Exception {
     Path log = Files.createTempFile("chorus-server", ".log");
     Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     ServerProcess server = new ServerProcess(process, log);
@@ -50,6 +54,16 @@ public final class ServerProcess implements AutoCloseable {
 
   public static ServerProcess start(String... flags) throws Exception {
     return start(List.of(), flags);
+  }
+
+  /** Starts the packaged jar in a shell that first lowers the open-file limit ({@code ulimit -n}). */
+  public static ServerProcess startWithOpenFileLimit(int openFiles, String... flags) throws Exception {
+    StringBuilder command = new StringBuilder("ulimit -n " + openFiles + " && exec ")
+        .append(ProcessHandle.current().info().command().orElse("java")).append(" -jar target/chorus.jar");
+    for (String flag : flags) {
+      command.append(" '").append(flag.replace("'", "'\\''")).append('\'');
+    }
+    return launch(List.of("bash", "-c", command.toString()));
   }
 
   public int port() {
