@@ -22,7 +22,7 @@ CHORUS_JAR="$ROOT/target/chorus.jar"
 
 : "${JAVA:=java}"
 : "${BENCH_PORT:=8080}"
-: "${SERVERS:=ws socketio uws vertx-textbook chorus}"
+: "${SERVERS:=ws socketio uws vertx-textbook chorus chorus-nodelay}"
 : "${SERVER_CPU:=0}"
 : "${GEN_CPU:=1}"
 : "${BUILD:=1}"
@@ -38,7 +38,7 @@ fi
 : "${FANOUT_PUBS:=10}"        # publishers (they receive too)
 : "${PAYLOAD:=64}"            # bytes per message
 : "${RAMP_FROM:=10k}"         # deliveries/s of the first ramp step
-: "${RAMP_TO:=2M}"
+: "${RAMP_TO:=4M}"
 : "${RAMP_FACTOR:=1.5}"
 : "${RAMP_WARMUP:=3s}"
 : "${RAMP_STEP:=5s}"
@@ -122,7 +122,7 @@ build() {
   if ! (cd "$PEERS" && npm ci --no-audit --no-fund) > "$OUT_DIR/npm-ci.log" 2>&1; then
     NOTES+=("Node peers: npm ci failed, see $OUT_DIR/npm-ci.log")
   fi
-  if [[ " $SERVERS " == *" chorus "* ]]; then
+  if [[ " $SERVERS " == *" chorus"* ]]; then
     if [[ ! -f "$ROOT/pom.xml" ]]; then
       CHORUS_SKIP="chorus: skipped, no pom.xml in $ROOT yet (the server is not there)"
     else
@@ -146,7 +146,7 @@ start_server() {
       [[ -f "$TEXTBOOK_JAR" ]] || { NOTES+=("vertx-textbook: skipped, no jar"); return 1; }
       cmd=("$JAVA" -XX:ActiveProcessorCount=1 -jar "$TEXTBOOK_JAR"); JVM=1
       METRICS="http://127.0.0.1:$BENCH_PORT/metrics" ;;
-    chorus)
+    chorus | chorus-nodelay)
       if [[ -z "$CHORUS_SKIP" && ! -f "$CHORUS_JAR" ]]; then
         CHORUS_SKIP="chorus: skipped, the build did not produce $CHORUS_JAR"
       fi
@@ -154,7 +154,11 @@ start_server() {
         NOTES+=("$CHORUS_SKIP")
         return 1
       fi
-      cmd=("$JAVA" -XX:ActiveProcessorCount=1 -jar "$CHORUS_JAR" --port "$BENCH_PORT" --instances 1); JVM=1
+      # No per-connection rate limit: the ramp's publishers send far above the default 100 messages/s each.
+      cmd=("$JAVA" -XX:ActiveProcessorCount=1 -jar "$CHORUS_JAR" --port "$BENCH_PORT" --instances 1 --rate-limit 0)
+      # chorus-nodelay: every broadcast written at the end of its event-loop turn, instead of within 1 ms.
+      if [[ "$name" == chorus-nodelay ]]; then cmd+=(--write-delay 0ms); fi
+      JVM=1
       METRICS="http://127.0.0.1:$BENCH_PORT/metrics" ;;
     *) NOTES+=("$name: unknown server, skipped"); return 1 ;;
   esac

@@ -14,6 +14,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -50,6 +51,7 @@ final class LocalEngine implements Engine, Client.Listener {
     });
     private final Bootstrap bootstrap;
     private final InetSocketAddress remote;
+    private final InetSocketAddress publisherRemote;
     private final InetSocketAddress[] sources;
     private final AtomicLong attempted = new AtomicLong();
     private final AtomicLong ready = new AtomicLong();
@@ -67,8 +69,8 @@ final class LocalEngine implements Engine, Client.Listener {
         for (EventExecutor e : group) {
             loops.put((EventLoop) e, new LoopState((EventLoop) e));
         }
-        this.remote = new InetSocketAddress(options.url().getHost(),
-                options.url().getPort() > 0 ? options.url().getPort() : 80);
+        this.remote = address(options.url());
+        this.publisherRemote = address(options.publisherUrl());
         this.sources = new InetSocketAddress[options.sourceAddresses()];
         for (int i = 0; i < sources.length; i++) {
             sources[i] = new InetSocketAddress("127.0.0." + (2 + i), 0);
@@ -108,8 +110,13 @@ final class LocalEngine implements Engine, Client.Listener {
         return status();
     }
 
+    private static InetSocketAddress address(URI url) {
+        return new InetSocketAddress(url.getHost(), url.getPort() > 0 ? url.getPort() : 80);
+    }
+
     private void open(int i) {
         int publisherId = i < share.publishers() ? share.publisherOffset() + i : -1;
+        URI url = publisherId >= 0 ? options.publisherUrl() : options.url();
         InetSocketAddress source = sources[(share.connectionOffset() + i) % sources.length];
         attempted.incrementAndGet();
         ChannelFuture f = bootstrap.clone().handler(new ChannelInitializer<Channel>() {
@@ -117,9 +124,9 @@ final class LocalEngine implements Engine, Client.Listener {
             protected void initChannel(Channel ch) {
                 LoopState loop = loops.get(ch.eventLoop());
                 new Client(options.protocol(), loop, publisherId, LocalEngine.this, share.publisherTotal())
-                        .attach(ch, options.url());
+                        .attach(ch, url);
             }
-        }).connect(remote, source);
+        }).connect(publisherId >= 0 ? publisherRemote : remote, source);
         f.addListener(r -> {
             if (!r.isSuccess()) {
                 Client c = f.channel().attr(Client.KEY_ATTRIBUTE).get();

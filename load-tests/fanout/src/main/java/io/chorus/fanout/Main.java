@@ -34,6 +34,7 @@ public final class Main {
         summary.put("mode", options.mode().name().toLowerCase(Locale.ROOT));
         summary.put("protocol", options.protocol().name().toLowerCase(Locale.ROOT));
         summary.put("url", options.url().toString());
+        summary.put("publisher_url", options.publisherUrl().toString());
         int code;
         try (Engine engine = engine(options)) {
             code = switch (options.mode()) {
@@ -85,9 +86,10 @@ public final class Main {
 
     static String header(Options o, Tally connected) {
         return String.format(Locale.ROOT,
-                "%s %s %s | connections ready %,d of %,d (failed %,d)%s | %d process%s x %d thread%s, %d source addresses",
+                "%s %s %s%s | connections ready %,d of %,d (failed %,d)%s | %d process%s x %d thread%s, %d source addresses",
                 o.mode().name().toLowerCase(Locale.ROOT), o.protocol().name().toLowerCase(Locale.ROOT),
-                o.url(), connected.connectionsReady, o.totalConnections(), connected.connectionsFailed,
+                o.url(), o.publisherUrl().equals(o.url()) ? "" : " (publishers at " + o.publisherUrl() + ")",
+                connected.connectionsReady, o.totalConnections(), connected.connectionsFailed,
                 connected.failures.isEmpty() ? "" : " " + connected.failures,
                 o.processes(), o.processes() == 1 ? "" : "es", o.threads(), o.threads() == 1 ? "" : "s",
                 o.sourceAddresses());

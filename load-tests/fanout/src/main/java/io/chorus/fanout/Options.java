@@ -16,6 +16,7 @@ import java.util.Map;
 record Options(
         Mode mode,
         URI url,
+        URI publisherUrl,
         Protocol protocol,
         int subscribers,
         int publishers,
@@ -63,6 +64,7 @@ record Options(
 
             Target
               --url URL               ws://127.0.0.1:8080/ws/bench (loopback addresses only)
+              --publisher-url URL     where the publishers connect, e.g. another node of a cluster [--url]
               --protocol P            plain | socketio (Engine.IO v4 / Socket.IO v5)      [plain]
 
             Fan-out and ramp
@@ -127,12 +129,13 @@ record Options(
         }
         Reader r = new Reader(values);
         URI url = URI.create(r.text("--url", "ws://127.0.0.1:8080/ws/bench"));
+        URI publisherUrl = URI.create(r.text("--publisher-url", url.toString()));
         Protocol protocol = Protocol.of(r.text("--protocol", "plain"));
         int subscribers = (int) r.count("--subscribers", 1000);
         int publishers = (int) r.count("--publishers", 10);
         Duration duration = r.duration("--duration", r.text("--hold", "10s"));
         Options o = new Options(
-                mode, url, protocol, subscribers, publishers,
+                mode, url, publisherUrl, protocol, subscribers, publishers,
                 r.count("--rate", 100), r.count("--delivery-rate", 0),
                 (int) r.count("--payload", 64),
                 r.duration("--warmup", "3s"), duration, r.duration("--drain", "2s"),
@@ -157,9 +160,13 @@ record Options(
     }
 
     private void validate() {
-        String host = url.getHost();
-        if (!"ws".equals(url.getScheme()) || host == null || !(host.startsWith("127.") || host.equals("localhost"))) {
-            throw new UsageException("--url must be ws:// on a loopback address (127.0.0.0/8), got " + url);
+        for (URI target : List.of(url, publisherUrl)) {
+            String host = target.getHost();
+            if (!"ws".equals(target.getScheme()) || host == null
+                    || !(host.startsWith("127.") || host.equals("localhost"))) {
+                throw new UsageException("--url and --publisher-url must be ws:// on a loopback address (127.0.0.0/8), got "
+                        + target);
+            }
         }
         if (publishers < 1 && mode != Mode.CONNECTIONS || publishers > MAX_PUBLISHERS) {
             throw new UsageException("--publishers must be within 1.." + MAX_PUBLISHERS);
