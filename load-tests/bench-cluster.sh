@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Clustered fan-out against standalone: what crossing the Vert.x clustered event bus costs Chorus.
 #
-#   load-tests/bench-cluster.sh            about 5 minutes
+#   load-tests/bench-cluster.sh            about 6 minutes
 #
 # Standalone: one Chorus node; 1,000 subscribers and 10 publishers on it. Clustered: two Chorus nodes that form a
 # Hazelcast cluster; the publishers on node A, the 1,000 subscribers on node B, so that every message crosses the
