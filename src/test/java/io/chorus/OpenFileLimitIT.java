@@ -4,8 +4,10 @@ import io.chorus.support.RawWebSocket;
 import io.chorus.support.ServerProcess;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,7 +32,7 @@ class OpenFileLimitIT {
     try (ServerProcess server = ServerProcess.startWithOpenFileLimit(600, "--host", "127.0.0.1", "--port", "0",
         "--handshake-timeout", "5m")) {
       List<RawWebSocket> webSockets = new ArrayList<>();
-      List<Socket> idle = new ArrayList<>();
+      List<SocketChannel> idle = new ArrayList<>();
       try {
         for (int i = 0; i < 300; i++) {
           RawWebSocket socket = RawWebSocket.connect(server.port(), "/ws/crowded");
@@ -40,23 +42,28 @@ class OpenFileLimitIT {
         try (RawWebSocket refused = RawWebSocket.connect(server.port(), "/ws/crowded")) {
           assertThat(refused.status()).isEqualTo(503);
         }
-        // Well past the TCP budget: the server closes what it cannot keep instead of running out of descriptors.
-        for (int i = 0; i < 300; i++) {
-          Socket socket = new Socket();
-          socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 5_000);
+        // A burst well past the TCP budget, all connecting at once: the server closes what it cannot keep as it
+        // accepts it, instead of running out of descriptors.
+        for (int i = 0; i < 1_500; i++) {
+          SocketChannel socket = SocketChannel.open();
+          socket.configureBlocking(false);
+          socket.connect(new InetSocketAddress("127.0.0.1", server.port()));
           idle.add(socket);
         }
+        // 300 WebSockets leave 150 of the 450 TCP slots: every other connection of the burst is closed.
+        await().atMost(Duration.ofSeconds(30)).until(() -> idle.stream().filter(OpenFileLimitIT::closedByServer).count(),
+            closed -> closed >= 1_500 - 150);
 
         for (int i = 0; i < 10; i++) {
           webSockets.remove(webSockets.size() - 1).close();
         }
-        for (Socket socket : idle) {
+        for (SocketChannel socket : idle) {
           socket.close();
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> {
           try (RawWebSocket again = RawWebSocket.connect(server.port(), "/ws/crowded")) {
             return again.status() == 101;
-          } catch (java.io.IOException closedAtOnce) {
+          } catch (IOException closedAtOnce) {
             return false;
           }
         });
@@ -70,10 +77,19 @@ class OpenFileLimitIT {
         for (RawWebSocket socket : webSockets) {
           socket.close();
         }
-        for (Socket socket : idle) {
+        for (SocketChannel socket : idle) {
           socket.close();
         }
       }
+    }
+  }
+
+  /** True once the server has closed the connection: end of stream or reset. False while it is open or connecting. */
+  private static boolean closedByServer(SocketChannel socket) {
+    try {
+      return socket.finishConnect() && socket.read(ByteBuffer.allocate(1)) < 0;
+    } catch (IOException reset) {
+      return true;
     }
   }
 }

@@ -29,6 +29,8 @@ final class HttpConnectionGuard {
   private final long handshakeTimeoutNanos;
   /** Channels, not Vert.x connections: a listener on the channel must not keep the HTTP connection alive. */
   private final Map<Channel, Long> awaitingRequest = new IdentityHashMap<>();
+  /** Whether the node's {@link AcceptBudget} sits on the listening socket; the first connection puts it there. */
+  private boolean budgetInstalled;
 
   HttpConnectionGuard(ConnectionLimit limit, ChorusMetrics metrics, long handshakeTimeoutNanos) {
     this.limit = limit;
@@ -37,20 +39,22 @@ final class HttpConnectionGuard {
   }
 
   /**
-   * A TCP connection was accepted: closed at once when the port is full, else timed until its first request.
+   * A TCP connection was accepted: closed at once when the port is full (connections accepted before the
+   * {@link AcceptBudget} was installed are counted here), else timed until its first request.
    *
    * @return whether the connection was let in
    */
   boolean accepted(Channel channel, long now) {
-    if (!limit.tryOpenTcp()) {
+    if (!budgetInstalled) {
+      AcceptBudget.install(channel.parent(), limit);
+      budgetInstalled = true;
+    }
+    if (!AcceptBudget.admit(channel, limit)) {
       channel.close();
       return false;
     }
     awaitingRequest.put(channel, now);
-    channel.closeFuture().addListener(closed -> {
-      limit.closeTcp();
-      awaitingRequest.remove(channel);
-    });
+    channel.closeFuture().addListener(closed -> awaitingRequest.remove(channel));
     return true;
   }
 

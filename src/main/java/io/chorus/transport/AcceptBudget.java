@@ -1,0 +1,68 @@
+package io.chorus.transport;
+
+import io.chorus.security.ConnectionLimit;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.util.AttributeKey;
+
+/**
+ * Holds the client port to the node's TCP budget where connections are accepted. Sits first in the listening
+ * socket's pipeline, on the acceptor thread: a connection over the budget is closed right after {@code accept}, before
+ * it is handed to an event loop. Counting later, on the event loops, would let a burst of connections outrun them
+ * and take the descriptors that the budget leaves free, and an {@code accept} that fails for lack of descriptors
+ * stops the acceptor.
+ */
+@ChannelHandler.Sharable
+final class AcceptBudget extends ChannelInboundHandlerAdapter {
+
+  private static final String NAME = "chorus-accept-budget";
+  private static final AttributeKey<Boolean> COUNTED = AttributeKey.valueOf("chorus.tcp-counted");
+
+  private final ConnectionLimit limit;
+
+  private AcceptBudget(ConnectionLimit limit) {
+    this.limit = limit;
+  }
+
+  /** Puts the budget in front of the listening socket's acceptor, once per socket, from any thread. */
+  static void install(Channel listening, ConnectionLimit limit) {
+    ChannelPipeline pipeline = listening.pipeline();
+    synchronized (pipeline) {
+      if (pipeline.get(NAME) == null) {
+        pipeline.addFirst(NAME, new AcceptBudget(limit));
+      }
+    }
+  }
+
+  /**
+   * Takes a TCP slot for the connection unless it already holds one (taken at accept once the budget is
+   * installed), and gives it back when the connection closes.
+   *
+   * @return whether the connection is within the budget
+   */
+  static boolean admit(Channel connection, ConnectionLimit limit) {
+    if (connection.hasAttr(COUNTED)) {
+      return true;
+    }
+    if (!limit.tryOpenTcp()) {
+      return false;
+    }
+    connection.attr(COUNTED).set(Boolean.TRUE);
+    connection.closeFuture().addListener(closed -> limit.closeTcp());
+    return true;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object accepted) {
+    Channel connection = (Channel) accepted;
+    if (admit(connection, limit)) {
+      ctx.fireChannelRead(connection);
+    } else {
+      // Not registered with any event loop yet: closing it here frees its descriptor at once.
+      connection.unsafe().closeForcibly();
+    }
+  }
+}
