@@ -18,7 +18,7 @@ import java.nio.charset.StandardCharsets;
  * Sits between Vert.x's HTTP decoder and Vert.x's HTTP connection on every accepted connection, and takes WebSocket
  * upgrade requests for itself. Everything else goes on to Vert.x. Upgrading below Vert.x's HTTP layer means no
  * Vert.x WebSocket object per connection: those keep the whole HTTP exchange alive and carry their own write
- * queues, about 12 KB per connection, which Chorus does not need since it handles every frame itself.
+ * queues, about 14 KB per connection, which Chorus does not need since it handles every frame itself.
  */
 final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
 
