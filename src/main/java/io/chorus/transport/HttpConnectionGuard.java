@@ -27,7 +27,7 @@ final class HttpConnectionGuard {
   private final ConnectionLimit limit;
   private final ChorusMetrics metrics;
   private final long handshakeTimeoutNanos;
-  /** Channels, not Vert.x connections: a listener on the channel must not keep the HTTP connection alive. */
+  /** Channels, not Vert.x connections; closed ones are dropped on the next tick (at most a second later). */
   private final Map<Channel, Long> awaitingRequest = new IdentityHashMap<>();
   /** Whether the node's {@link AcceptBudget} sits on the listening socket; the first connection puts it there. */
   private boolean budgetInstalled;
@@ -53,8 +53,8 @@ final class HttpConnectionGuard {
       channel.close();
       return false;
     }
+    // No close listener: a connection that closes while waiting leaves the map on the next tick.
     awaitingRequest.put(channel, now);
-    channel.closeFuture().addListener(closed -> awaitingRequest.remove(channel));
     return true;
   }
 
@@ -63,13 +63,18 @@ final class HttpConnectionGuard {
     awaitingRequest.remove(channel);
   }
 
-  /** Answers 408 and closes every connection that has not sent a request within the handshake timeout. */
+  /**
+   * Answers 408 and closes every connection that has not sent a request within the handshake timeout, and forgets
+   * the connections that closed while waiting.
+   */
   void closeExpired(long now) {
     Iterator<Map.Entry<Channel, Long>> waiting = awaitingRequest.entrySet().iterator();
     while (waiting.hasNext()) {
       Map.Entry<Channel, Long> entry = waiting.next();
-      if (now - entry.getValue() > handshakeTimeoutNanos) {
-        Channel channel = entry.getKey();
+      Channel channel = entry.getKey();
+      if (!channel.isOpen()) {
+        waiting.remove();
+      } else if (now - entry.getValue() > handshakeTimeoutNanos) {
         waiting.remove();
         metrics.handshake(Handshake.TIMEOUT);
         // Written below Vert.x's HTTP encoder, which has no request to answer.
