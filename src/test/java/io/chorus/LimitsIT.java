@@ -2,6 +2,7 @@ package io.chorus;
 
 import io.chorus.support.RawWebSocket;
 import io.chorus.support.Scrape;
+import io.chorus.support.Sockets;
 import io.chorus.support.TestClients;
 import io.chorus.support.TestServer;
 import io.chorus.support.TestSocket;
@@ -11,7 +12,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -101,7 +101,7 @@ class LimitsIT {
         await().until(() -> {
           selector.select(100);
           for (SelectionKey key : selector.selectedKeys()) {
-            if (isClosed((SocketChannel) key.attachment())) {
+            if (Sockets.closedByServer((SocketChannel) key.attachment())) {
               closedByServer.add((SocketChannel) key.attachment());
               key.cancel();
             }
@@ -124,15 +124,6 @@ class LimitsIT {
           socket.close();
         }
       }
-    }
-  }
-
-  /** True when the server closed the connection: end of stream or reset, with no bytes sent first. */
-  private static boolean isClosed(SocketChannel socket) {
-    try {
-      return socket.read(ByteBuffer.allocate(1)) < 0;
-    } catch (java.io.IOException reset) {
-      return true;
     }
   }
 

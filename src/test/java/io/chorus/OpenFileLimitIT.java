@@ -2,16 +2,16 @@ package io.chorus;
 
 import io.chorus.support.RawWebSocket;
 import io.chorus.support.ServerProcess;
+import io.chorus.support.Sockets;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +51,7 @@ class OpenFileLimitIT {
           idle.add(socket);
         }
         // 300 WebSockets leave 150 of the 450 TCP slots: every other connection of the burst is closed.
-        await().atMost(Duration.ofSeconds(30)).until(() -> idle.stream().filter(OpenFileLimitIT::closedByServer).count(),
+        await().atMost(Duration.ofSeconds(30)).until(() -> idle.stream().filter(Sockets::closedByServer).count(),
             closed -> closed >= 1_500 - 150);
 
         for (int i = 0; i < 10; i++) {
@@ -81,15 +81,6 @@ class OpenFileLimitIT {
           socket.close();
         }
       }
-    }
-  }
-
-  /** True once the server has closed the connection: end of stream or reset. False while it is open or connecting. */
-  private static boolean closedByServer(SocketChannel socket) {
-    try {
-      return socket.finishConnect() && socket.read(ByteBuffer.allocate(1)) < 0;
-    } catch (IOException reset) {
-      return true;
     }
   }
 }
