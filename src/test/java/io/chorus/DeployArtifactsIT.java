@@ -46,9 +46,9 @@ class DeployArtifactsIT {
       // The server runs in this JVM: a collection makes sure the GC pause meter gets registered.
       await().until(() -> {
         System.gc();
-        return Scrape.of(server.port()).has("jvm_gc_pause_seconds_sum");
+        return Scrape.of(server.managementPort()).has("jvm_gc_pause_seconds_sum");
       });
-      Scrape scrape = Scrape.of(server.port());
+      Scrape scrape = Scrape.of(server.managementPort());
       for (String meter : referenced) {
         assertThat(scrape.has(meter)).as("meter %s exists", meter).isTrue();
       }

@@ -62,12 +62,12 @@ class HeartbeatIT {
         "--close-timeout", "300ms");
          RawWebSocket vanished = RawWebSocket.connectWithReceiveBuffer(server.port(), "/ws/half-open", 4096)) {
       assertThat(vanished.status()).isEqualTo(101);
-      await().until(() -> Scrape.of(server.port()).value("chorus_connections{transport=\"websocket\"}") == 1);
+      await().until(() -> Scrape.of(server.managementPort()).value("chorus_connections{transport=\"websocket\"}") == 1);
 
       // The client reads and sends nothing more, as if its machine had lost power.
       await().atMost(Duration.ofSeconds(5))
-          .until(() -> Scrape.of(server.port()).value("chorus_connections{transport=\"websocket\"}") == 0);
-      assertThat(Scrape.of(server.port()).value("chorus_disconnects_total{code=\"1001\"}")).isEqualTo(1);
+          .until(() -> Scrape.of(server.managementPort()).value("chorus_connections{transport=\"websocket\"}") == 0);
+      assertThat(Scrape.of(server.managementPort()).value("chorus_disconnects_total{code=\"1001\"}")).isEqualTo(1);
     }
   }
 }

@@ -53,9 +53,9 @@ class LimitsIT {
 
       await().until(() -> bystander.messageCount() == 6);
       assertThat(bystander.texts()).containsExactly("flood 0", "flood 1", "flood 2", "flood 3", "flood 4", "polite");
-      Scrape scrape = Scrape.of(server.port());
+      Scrape scrape = Scrape.of(server.managementPort());
       assertThat(scrape.value("chorus_messages_dropped_total{reason=\"rate_limit\"}")).isEqualTo(5);
-      await().until(() -> Scrape.of(server.port()).value("chorus_disconnects_total{code=\"1008\"}") == 1);
+      await().until(() -> Scrape.of(server.managementPort()).value("chorus_disconnects_total{code=\"1008\"}") == 1);
     }
   }
 
@@ -74,10 +74,10 @@ class LimitsIT {
       await().until(() -> sockets.get(2).texts().equals(List.of("others unaffected")));
 
       sockets.get(1).close();
-      await().until(() -> Scrape.of(server.port()).value("chorus_connections{transport=\"websocket\"}") == 2);
+      await().until(() -> Scrape.of(server.managementPort()).value("chorus_connections{transport=\"websocket\"}") == 2);
       TestSocket again = clients.connect("/ws/full");
       assertThat(again.all().get(0).text()).isEqualTo(TestSocket.WELCOME);
-      assertThat(Scrape.of(server.port()).value("chorus_handshakes_total{outcome=\"node_full\"}")).isEqualTo(1);
+      assertThat(Scrape.of(server.managementPort()).value("chorus_handshakes_total{outcome=\"node_full\"}")).isEqualTo(1);
     }
   }
 
@@ -181,7 +181,7 @@ class LimitsIT {
       }
       bystander.send("unbothered");
       await().until(() -> bystander.texts().equals(List.of("unbothered")));
-      assertThat(Scrape.of(server.port()).value("chorus_handshakes_total{outcome=\"timeout\"}")).isGreaterThanOrEqualTo(2);
+      assertThat(Scrape.of(server.managementPort()).value("chorus_handshakes_total{outcome=\"timeout\"}")).isGreaterThanOrEqualTo(2);
     }
   }
 

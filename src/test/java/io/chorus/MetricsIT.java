@@ -152,6 +152,6 @@ class MetricsIT {
   }
 
   private Scrape scrape() throws Exception {
-    return Scrape.of(server.port());
+    return Scrape.of(server.managementPort());
   }
 }

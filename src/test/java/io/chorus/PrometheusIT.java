@@ -34,7 +34,7 @@ class PrometheusIT {
     try (TestServer server = TestServer.start();
          TestClients clients = new TestClients(server.port())) {
       clients.connect("/ws/lint", 2).get(0).send("populate every chorus meter");
-      String exposition = Scrape.of(server.port()).text();
+      String exposition = Scrape.of(server.managementPort()).text();
 
       Process promtool = new ProcessBuilder(executable("promtool"), "check", "metrics")
           .redirectErrorStream(true)

@@ -59,7 +59,7 @@ class SlowConsumerIT {
 
       // Once it finally reads (within the close timeout), the slow client finds what fitted in its buffers, in
       // order, and then why it was closed.
-      await().until(() -> Scrape.of(server.port()).value("chorus_messages_dropped_total{reason=\"slow_consumer\"}") >= 1);
+      await().until(() -> Scrape.of(server.managementPort()).value("chorus_messages_dropped_total{reason=\"slow_consumer\"}") >= 1);
       RawWebSocket.Frame frame = stalled.read();
       assertThat(frame.text()).isEqualTo(TestSocket.WELCOME);
       int received = 0;
@@ -77,7 +77,7 @@ class SlowConsumerIT {
       List<String> expected = IntStream.range(0, 20).mapToObj(i -> "others " + i).toList();
       others.forEach(socket -> assertThat(socket.texts()).isEqualTo(expected));
       long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
-      await().until(() -> Scrape.of(server.port()).value("chorus_disconnects_total{code=\"1008\"}") == 1);
+      await().until(() -> Scrape.of(server.managementPort()).value("chorus_disconnects_total{code=\"1008\"}") == 1);
       stalled.close();
 
       System.out.printf("slow consumer (disconnect): %d fast + 1,000 others served in %d ms while 1 client stalled;"
@@ -113,7 +113,7 @@ class SlowConsumerIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> fast.stream().allMatch(s -> s.messageCount() >= received));
       }
       fast.forEach(socket -> assertInSequence(socket, floodMessages));
-      Scrape scrape = Scrape.of(server.port());
+      Scrape scrape = Scrape.of(server.managementPort());
       double dropped = scrape.value("chorus_messages_dropped_total{reason=\"slow_consumer\"}");
       assertThat(dropped).isGreaterThan(0);
       assertThat(scrape.value("chorus_connections{transport=\"websocket\"}")).isEqualTo(3);

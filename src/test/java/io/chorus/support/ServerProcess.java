@@ -70,6 +70,11 @@ public final class ServerProcess implements AutoCloseable {
     return port;
   }
 
+  /** The port that serves {@code /metrics} and {@code /health/*}. */
+  public int managementPort() {
+    return port;
+  }
+
   public long pid() {
     return process.pid();
   }

@@ -28,6 +28,11 @@ public final class TestServer implements AutoCloseable {
     return chorus.port();
   }
 
+  /** The port that serves {@code /metrics} and {@code /health/*}. */
+  public int managementPort() {
+    return chorus.managementPort();
+  }
+
   public Chorus chorus() {
     return chorus;
   }
