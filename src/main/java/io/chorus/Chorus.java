@@ -26,7 +26,6 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -74,9 +73,8 @@ public final class Chorus {
       }
       Vertx vertx = created.result();
       RoomBus.registerCodec(vertx.eventBus());
-      String nodeId = clusterManager == null ? UUID.randomUUID().toString() : clusterManager.getNodeId();
       startManagement(vertx, config, management)
-          .compose(managementPort -> deployGateways(vertx, config, nodeId, metrics, management, connectionLimit,
+          .compose(managementPort -> deployGateways(vertx, config, metrics, management, connectionLimit,
               readiness).map(gateways -> new Chorus(config, vertx, readiness, gateways, managementPort)))
           .onComplete(deployed -> {
             if (deployed.succeeded()) {
@@ -144,12 +142,12 @@ public final class Chorus {
             new StartupException("listen on management port " + config.host() + ":" + port, failure)));
   }
 
-  private static Future<List<GatewayVerticle>> deployGateways(Vertx vertx, ChorusConfig config, String nodeId,
+  private static Future<List<GatewayVerticle>> deployGateways(Vertx vertx, ChorusConfig config,
       ChorusMetrics metrics, ManagementEndpoint management, ConnectionLimit connectionLimit, Readiness readiness) {
     List<GatewayVerticle> gateways = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
           GatewayVerticle gateway =
-              new GatewayVerticle(config, nodeId, metrics, management, connectionLimit, readiness);
+              new GatewayVerticle(config, metrics, management, connectionLimit, readiness);
           gateways.add(gateway);
           return gateway;
         }, new DeploymentOptions().setInstances(config.instances()))

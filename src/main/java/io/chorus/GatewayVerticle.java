@@ -28,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 final class GatewayVerticle extends VerticleBase {
 
   private final ChorusConfig config;
-  private final String nodeId;
   private final ChorusMetrics metrics;
   private final ManagementEndpoint management;
   private final ConnectionLimit connectionLimit;
@@ -39,10 +38,9 @@ final class GatewayVerticle extends VerticleBase {
   /**
    * @param management mounted on this gateway's port unless the configuration gives it a port of its own
    */
-  GatewayVerticle(ChorusConfig config, String nodeId, ChorusMetrics metrics, ManagementEndpoint management,
+  GatewayVerticle(ChorusConfig config, ChorusMetrics metrics, ManagementEndpoint management,
       ConnectionLimit connectionLimit, Readiness readiness) {
     this.config = config;
-    this.nodeId = nodeId;
     this.metrics = metrics;
     this.management = management;
     this.connectionLimit = connectionLimit;
@@ -54,7 +52,7 @@ final class GatewayVerticle extends VerticleBase {
     EventLoop eventLoop = ((ContextInternal) context).nettyEventLoop();
     long writeDelay = config.timeouts().writeDelay().toNanos();
     Executor flushes = writeDelay == 0 ? eventLoop : task -> eventLoop.schedule(task, writeDelay, TimeUnit.NANOSECONDS);
-    Hub hub = new Hub(new RoomBus(vertx.eventBus()), nodeId, flushes, PooledByteBufAllocator.DEFAULT, metrics);
+    Hub hub = new Hub(new RoomBus(vertx.eventBus()), flushes, PooledByteBufAllocator.DEFAULT, metrics);
     webSockets = new WebSocketEndpoint(config, hub, metrics, connectionLimit, readiness, eventLoop);
     ChatPageEndpoint chatPage = new ChatPageEndpoint();
 

@@ -8,20 +8,23 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Local delivery passes the envelope itself (it is immutable); cluster delivery writes compact bytes:
- * flags (1), ingress time (8), room length (1) and room, origin length (1) and origin, payload length (4) and payload.
+ * flags (1), ingress time (8), room length (1) and room, payload length (4) and payload.
  */
 final class EnvelopeCodec implements MessageCodec<Envelope, Envelope> {
 
   private static final byte BINARY = 1;
+  /** The room's length travels in one unsigned byte; room names are far shorter ({@code RoomName.MAX_LENGTH}). */
+  private static final int MAX_ROOM_BYTES = 0xFF;
 
   @Override
   public void encodeToWire(Buffer buffer, Envelope envelope) {
     byte[] room = envelope.room().getBytes(StandardCharsets.US_ASCII);
-    byte[] origin = envelope.origin().getBytes(StandardCharsets.US_ASCII);
+    if (room.length > MAX_ROOM_BYTES) {
+      throw new IllegalArgumentException("room name of " + room.length + " bytes: at most " + MAX_ROOM_BYTES);
+    }
     buffer.appendByte(envelope.binary() ? BINARY : 0)
         .appendLong(envelope.ingressNanos())
-        .appendByte((byte) room.length).appendBytes(room)
-        .appendByte((byte) origin.length).appendBytes(origin)
+        .appendUnsignedByte((short) room.length).appendBytes(room)
         .appendInt(envelope.payload().length).appendBytes(envelope.payload());
   }
 
@@ -36,14 +39,10 @@ final class EnvelopeCodec implements MessageCodec<Envelope, Envelope> {
     at += 1;
     String room = buffer.getString(at, at + roomLength, "US-ASCII");
     at += roomLength;
-    int originLength = buffer.getUnsignedByte(at);
-    at += 1;
-    String origin = buffer.getString(at, at + originLength, "US-ASCII");
-    at += originLength;
     int payloadLength = buffer.getInt(at);
     at += 4;
     byte[] payload = buffer.getBytes(at, at + payloadLength);
-    return new Envelope(room, payload, binary, ingressNanos, origin);
+    return new Envelope(room, payload, binary, ingressNanos);
   }
 
   @Override
@@ -51,9 +50,13 @@ final class EnvelopeCodec implements MessageCodec<Envelope, Envelope> {
     return envelope;
   }
 
+  /**
+   * Travels with every clustered message: a node that receives a format it does not know (an older or newer Chorus
+   * during a rolling update) drops the message with a log line instead of decoding garbage. Bump it with the format.
+   */
   @Override
   public String name() {
-    return "chorus-envelope";
+    return "chorus-envelope.v2";
   }
 
   @Override

@@ -7,7 +7,6 @@ package io.chorus.hub;
  * @param payload      the message bytes, never modified after creation
  * @param binary       whether it travels as a binary frame (else text)
  * @param ingressNanos when it entered Chorus, on the {@link EpochClock}
- * @param origin       id of the node where it entered
  */
-public record Envelope(String room, byte[] payload, boolean binary, long ingressNanos, String origin) {
+public record Envelope(String room, byte[] payload, boolean binary, long ingressNanos) {
 }

@@ -21,7 +21,6 @@ import java.util.concurrent.Executor;
 public final class Hub {
 
   private final Broker broker;
-  private final String nodeId;
   private final Executor flushes;
   private final ByteBufAllocator allocator;
   private final ChorusMetrics metrics;
@@ -32,15 +31,13 @@ public final class Hub {
 
   /**
    * @param broker    carries envelopes between hubs
-   * @param nodeId    this node's id, stamped on every envelope published here
    * @param flushes   runs the flush task later on this hub's event loop: at the end of the current turn, or after
    *                  the write delay
    * @param allocator allocates the shared frame of each message
    * @param metrics   records messages, deliveries, latency and rooms
    */
-  public Hub(Broker broker, String nodeId, Executor flushes, ByteBufAllocator allocator, ChorusMetrics metrics) {
+  public Hub(Broker broker, Executor flushes, ByteBufAllocator allocator, ChorusMetrics metrics) {
     this.broker = broker;
-    this.nodeId = nodeId;
     this.flushes = flushes;
     this.allocator = allocator;
     this.metrics = metrics;
@@ -66,7 +63,7 @@ public final class Hub {
   /** Publishes a message that a client of this node sent to a room. */
   public void publish(String room, byte[] payload, boolean binary) {
     metrics.received(payload.length);
-    broker.publish(new Envelope(room, payload, binary, EpochClock.nanos(), nodeId));
+    broker.publish(new Envelope(room, payload, binary, EpochClock.nanos()));
   }
 
   /** Rooms with at least one connection of this hub. */

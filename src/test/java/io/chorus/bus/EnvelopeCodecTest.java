@@ -1,10 +1,12 @@
 package io.chorus.bus;
 
 import io.chorus.hub.Envelope;
+import io.chorus.hub.RoomName;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class EnvelopeCodecTest {
 
@@ -12,8 +14,7 @@ class EnvelopeCodecTest {
 
   @Test
   void wireFormatRoundTripsEveryField() {
-    Envelope sent = new Envelope("room-1.a_b", new byte[] {1, 2, 3, (byte) 0xFF}, true, 1_234_567_890_123L,
-        "6f1c1c4e-8f52-4cde-9c59-2a9f1c6a3b7e");
+    Envelope sent = new Envelope("room-1.a_b", new byte[] {1, 2, 3, (byte) 0xFF}, true, 1_234_567_890_123L);
     Buffer wire = Buffer.buffer("prefix");
 
     codec.encodeToWire(wire, sent);
@@ -23,12 +24,29 @@ class EnvelopeCodecTest {
     assertThat(received.payload()).isEqualTo(sent.payload());
     assertThat(received.binary()).isTrue();
     assertThat(received.ingressNanos()).isEqualTo(sent.ingressNanos());
-    assertThat(received.origin()).isEqualTo(sent.origin());
+  }
+
+  @Test
+  void roomNamesOfTheLongestAllowedLengthRoundTrip() {
+    Envelope sent = new Envelope("r".repeat(RoomName.MAX_LENGTH), new byte[] {7}, false, 1);
+    Buffer wire = Buffer.buffer();
+
+    codec.encodeToWire(wire, sent);
+
+    assertThat(codec.decodeFromWire(0, wire).room()).isEqualTo(sent.room());
+  }
+
+  @Test
+  void roomNamesTooLongForTheLengthPrefixAreRefusedNotTruncated() {
+    Envelope tooLong = new Envelope("r".repeat(256), new byte[0], false, 0);
+
+    assertThatThrownBy(() -> codec.encodeToWire(Buffer.buffer(), tooLong))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void localDeliveryPassesTheSameObject() {
-    Envelope envelope = new Envelope("lobby", new byte[0], false, 0, "node");
+    Envelope envelope = new Envelope("lobby", new byte[0], false, 0);
 
     assertThat(codec.transform(envelope)).isSameAs(envelope);
   }

@@ -26,7 +26,7 @@ class HubTest {
   private final FakeBroker broker = new FakeBroker();
   private final Queue<Runnable> eventLoop = new ArrayDeque<>();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private final Hub hub = new Hub(broker, "node-1", eventLoop::add, new UnpooledByteBufAllocator(false),
+  private final Hub hub = new Hub(broker, eventLoop::add, new UnpooledByteBufAllocator(false),
       new ChorusMetrics(registry, () -> true, () -> 1));
 
   @Test
@@ -97,7 +97,7 @@ class HubTest {
   }
 
   @Test
-  void envelopeCarriesRoomTypeOriginAndIngressTime() {
+  void envelopeCarriesRoomTypeAndIngressTime() {
     long before = EpochClock.nanos();
 
     hub.publish("room", bytes("x"), true);
@@ -105,7 +105,6 @@ class HubTest {
     Envelope envelope = broker.published.get(0);
     assertThat(envelope.room()).isEqualTo("room");
     assertThat(envelope.binary()).isTrue();
-    assertThat(envelope.origin()).isEqualTo("node-1");
     assertThat(envelope.ingressNanos()).isBetween(before, EpochClock.nanos());
   }
 
