@@ -1,0 +1,62 @@
+package io.chorus;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+import java.util.stream.Stream;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+/** The package dependencies that each package-info.java describes, checked on the compiled classes. */
+class ArchitectureTest {
+
+  private static final JavaClasses CHORUS = new ClassFileImporter()
+      .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+      .importPackages("io.chorus");
+
+  @Test
+  void packagesFormNoCycles() {
+    slices().matching("io.chorus.(*)..").should().beFreeOfCycles().check(CHORUS);
+  }
+
+  @Test
+  void hubKnowsNeitherTransportsNorTheBus() {
+    noClasses().that().resideInAPackage("io.chorus.hub..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.chorus.transport..", "io.chorus.bus..")
+        .check(CHORUS);
+  }
+
+  @Test
+  void transportsNeverReachTheBus() {
+    noClasses().that().resideInAPackage("io.chorus.transport..")
+        .should().dependOnClassesThat().resideInAPackage("io.chorus.bus..")
+        .check(CHORUS);
+  }
+
+  @Test
+  void busNeverReachesTransports() {
+    noClasses().that().resideInAPackage("io.chorus.bus..")
+        .should().dependOnClassesThat().resideInAPackage("io.chorus.transport..")
+        .check(CHORUS);
+  }
+
+  @Test
+  void configMetricsAndSecurityAreLeaves() {
+    for (String leaf : new String[] {"config", "metrics", "security"}) {
+      noClasses().that().resideInAPackage("io.chorus." + leaf + "..")
+          .should().dependOnClassesThat().resideInAnyPackage(otherChorusPackages(leaf))
+          .because("package-info.java of io.chorus." + leaf + " says it imports nothing else of Chorus")
+          .check(CHORUS);
+    }
+  }
+
+  private static String[] otherChorusPackages(String leaf) {
+    return Stream.of("io.chorus", "config", "metrics", "security", "hub", "bus", "transport")
+        .filter(name -> !name.equals(leaf))
+        .map(name -> name.equals("io.chorus") ? "io.chorus" : "io.chorus." + name + "..")
+        .toArray(String[]::new);
+  }
+}
