@@ -30,7 +30,9 @@ class SlowConsumerIT {
 
   @Test
   void stalledClientIsClosedWithSlowConsumerWhileAThousandOthersReceiveEverything() throws Exception {
-    try (ServerProcess server = ServerProcess.start("--host", "127.0.0.1", "--port", "0", "--instances", "1");
+    // No server pings for the length of the test: the stalled client reads its frames in order afterwards.
+    try (ServerProcess server = ServerProcess.start("--host", "127.0.0.1", "--port", "0", "--instances", "1",
+        "--ping-interval", "10m", "--idle-timeout", "20m");
          TestClients clients = new TestClients(server.port());
          MemorySampler memory = new MemorySampler(server.port())) {
       List<TestSocket> others = clients.connect("/ws/others", 1_000);
@@ -90,8 +92,9 @@ class SlowConsumerIT {
 
   @Test
   void dropPolicySkipsMessagesForTheStalledClientWithBoundedMemoryAndResumesWhenItReads() throws Exception {
+    // No server pings for the length of the test: the stalled client reads its frames in order afterwards.
     try (ServerProcess server = ServerProcess.start("--host", "127.0.0.1", "--port", "0", "--instances", "1",
-        "--slow-consumer-policy", "drop", "--rate-limit", "0");
+        "--slow-consumer-policy", "drop", "--rate-limit", "0", "--ping-interval", "10m", "--idle-timeout", "20m");
          TestClients clients = new TestClients(server.port());
          MemorySampler memory = new MemorySampler(server.port())) {
       List<TestSocket> fast = clients.connect("/ws/flood", 2);

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -33,10 +34,15 @@ public final class OutboundMessage {
     return new OutboundMessage(frame, payload.length);
   }
 
-  /** Encodes a text message that lives as long as the process, such as the welcome message. */
+  /**
+   * Encodes a text message that needs no release, such as the welcome message: its memory belongs to the garbage
+   * collector (a JDK direct buffer), so it lives as long as something refers to it, and Netty's leak detector, which
+   * tracks only buffers its allocators hand out, does not report it when it goes.
+   */
   public static OutboundMessage constant(String text) {
     byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-    ByteBuf frame = Unpooled.directBuffer(headerLength(payload.length) + payload.length);
+    ByteBuf frame = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(headerLength(payload.length) + payload.length))
+        .clear();
     writeHeader(frame, OPCODE_TEXT, payload.length);
     frame.writeBytes(payload);
     return new OutboundMessage(Unpooled.unreleasableBuffer(frame), payload.length);
