@@ -56,6 +56,7 @@ public final class WebSocketEndpoint {
   private final UpgradePolicy upgradePolicy;
   private final RateLimit rateLimit;
   private final HttpConnectionGuard guard;
+  private final HttpRefusals refusals;
   private final WebSocketDecoderConfig decoderConfig;
   private final int maxMessageSize;
   private final int maxPendingOutput;
@@ -68,10 +69,11 @@ public final class WebSocketEndpoint {
   private Promise<Void> allClosed;
 
   /**
+   * @param refusals  the node's count and log of refused HTTP requests, shared by every gateway
    * @param eventLoop the gateway's event loop: timers for heartbeats, handshake deadlines and draining run on it
    */
   public WebSocketEndpoint(ChorusConfig config, Hub hub, ChorusMetrics metrics, ConnectionLimit connectionLimit,
-      Readiness readiness, EventLoop eventLoop) {
+      Readiness readiness, HttpRefusals refusals, EventLoop eventLoop) {
     this.hub = hub;
     this.metrics = metrics;
     this.connectionLimit = connectionLimit;
@@ -82,6 +84,7 @@ public final class WebSocketEndpoint {
     this.rateLimit = config.limits().rateLimit() == 0
         ? null
         : new RateLimit(config.limits().rateLimit(), config.limits().rateLimitBurst());
+    this.refusals = refusals;
     this.guard = new HttpConnectionGuard(connectionLimit, metrics, config.timeouts().handshakeTimeout().toNanos());
     this.maxMessageSize = config.limits().maxMessageSize();
     // Frames larger than a whole message are refused by the decoder before they are buffered (close 1009).
@@ -104,7 +107,7 @@ public final class WebSocketEndpoint {
 
   /**
    * A TCP connection was accepted on this gateway: it is held to the node's TCP budget and the handshake timeout,
-   * and WebSocket upgrades on it are taken over before Vert.x's HTTP layer sees them.
+   * malformed requests on it are refused and WebSocket upgrades taken over, all before Vert.x's HTTP layer sees them.
    */
   public void accepted(HttpConnection connection) {
     Channel channel = ((ConnectionBase) connection).channel();
@@ -145,6 +148,10 @@ public final class WebSocketEndpoint {
 
   void requestArrived(Channel channel) {
     guard.requestArrived(channel);
+  }
+
+  HttpRefusals refusals() {
+    return refusals;
   }
 
   /**
@@ -189,6 +196,7 @@ public final class WebSocketEndpoint {
     try {
       now = System.nanoTime();
       guard.closeExpired(now);
+      refusals.summarizeIfDue(now);
       for (int i = connections.size() - 1; i >= 0; i--) {
         connections.get(i).heartbeat(now);
       }

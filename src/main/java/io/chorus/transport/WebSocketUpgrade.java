@@ -1,36 +1,47 @@
 package io.chorus.transport;
 
 import io.chorus.metrics.ChorusMetrics;
+import io.chorus.metrics.Handshake;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 
 import java.nio.charset.StandardCharsets;
 
 /**
- * Sits between Vert.x's HTTP decoder and Vert.x's HTTP connection on every accepted connection, and takes WebSocket
- * upgrade requests for itself. Everything else goes on to Vert.x. Upgrading below Vert.x's HTTP layer means no
- * Vert.x WebSocket object per connection: those keep the whole HTTP exchange alive and carry their own write
- * queues, about 14 KB per connection, which Chorus does not need since it handles every frame itself.
+ * Sits between Vert.x's HTTP decoder and Vert.x's HTTP connection on every accepted connection until it becomes a
+ * WebSocket: refuses the requests {@link RequestPolicy} refuses, takes WebSocket upgrade requests for itself, and
+ * tells the {@link HttpConnectionGuard} that a request arrived. Everything else goes on to Vert.x. Upgrading below
+ * Vert.x's HTTP layer means no Vert.x WebSocket object per connection: those keep the whole HTTP exchange alive and
+ * carry their own write queues, about 14 KB per connection, which Chorus does not need since it handles every frame
+ * itself.
  */
 final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
 
   private final WebSocketEndpoint endpoint;
   private final UpgradePolicy policy;
   private final ChorusMetrics metrics;
+  private ChannelHandlerContext ctx;
   private boolean discarding;
 
   WebSocketUpgrade(WebSocketEndpoint endpoint, UpgradePolicy policy, ChorusMetrics metrics) {
     this.endpoint = endpoint;
     this.policy = policy;
     this.metrics = metrics;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
   }
 
   @Override
@@ -41,13 +52,25 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
     }
     if (msg instanceof HttpRequest request) {
       endpoint.requestArrived(ctx.channel());
-      if (request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+      boolean upgrade = request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+      if (RequestPolicy.check(request) instanceof RequestPolicy.Refused refused) {
+        ReferenceCountUtil.release(msg);
+        endpoint.refusals().refused(refused.reason());
+        if (upgrade) {
+          metrics.handshake(Handshake.BAD_REQUEST);
+        }
+        refuse(refused.status(), refused.text(), refused.header(), refused.value());
+        return;
+      }
+      if (upgrade) {
         ReferenceCountUtil.release(msg);
         UpgradePolicy.Verdict verdict = policy.check(request);
         if (verdict instanceof UpgradePolicy.Accepted accepted) {
           endpoint.open(ctx, request, accepted.room());
         } else {
-          refuse(ctx, (UpgradePolicy.Refused) verdict);
+          UpgradePolicy.Refused refused = (UpgradePolicy.Refused) verdict;
+          metrics.handshake(refused.outcome());
+          refuse(refused.status(), refused.reason(), refused.header(), refused.value());
         }
         return;
       }
@@ -55,19 +78,36 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
     ctx.fireChannelRead(msg);
   }
 
-  /** Answers with the status and its one-line reason, then closes; the rest of the request goes nowhere. */
-  private void refuse(ChannelHandlerContext ctx, UpgradePolicy.Refused refused) {
+  /**
+   * Answers with the status and its one-line reason through the HTTP encoder, then ends the connection with a
+   * lingering close, as nginx and Apache do: the client may still be sending (pipelined requests, a body), and
+   * closing with unread bytes sends a reset that can destroy the answer before the client reads it. So the server
+   * only shuts its side, and discards what comes until the client closes, or Vert.x's idle timeout closes the
+   * connection. A write that fails (the encoder midway through another response) closes at once.
+   */
+  private void refuse(HttpResponseStatus status, String reason, CharSequence header, String value) {
     discarding = true;
-    metrics.handshake(refused.outcome());
-    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, refused.status(),
-        Unpooled.copiedBuffer(refused.reason() + "\n", StandardCharsets.UTF_8));
+    ctx.writeAndFlush(response(status, reason, header, value)).addListener(written -> {
+      if (written.isSuccess() && ctx.channel() instanceof DuplexChannel duplex) {
+        ctx.channel().config().setAutoRead(true);
+        duplex.shutdownOutput();
+      } else {
+        ctx.close();
+      }
+    });
+  }
+
+  private static FullHttpResponse response(HttpResponseStatus status, String reason, CharSequence header,
+      String value) {
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+        Unpooled.copiedBuffer(reason + "\n", StandardCharsets.UTF_8));
     response.headers()
         .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
         .set(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    if (refused.header() != null) {
-      response.headers().set(refused.header(), refused.value());
+    if (header != null) {
+      response.headers().set(header, value);
     }
-    ctx.writeAndFlush(response).addListener(written -> ctx.close());
+    return response;
   }
 }
