@@ -36,8 +36,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The WebSocket connections of one gateway in plain mode: it watches every accepted TCP connection until its first
- * request, opens a WebSocket for each upgrade that {@link UpgradePolicy} accepts, and then owns the connections:
+ * The WebSocket connections of one gateway in plain mode: it watches every accepted TCP connection until it
+ * upgrades, opens a WebSocket for each upgrade that {@link UpgradePolicy} accepts, and then owns the connections:
  * their heartbeat, and their spread-out closing at shutdown. One per gateway, touched by its event loop only.
  */
 public final class WebSocketEndpoint {
@@ -70,7 +70,7 @@ public final class WebSocketEndpoint {
 
   /**
    * @param refusals  the node's count and log of refused HTTP requests, shared by every gateway
-   * @param eventLoop the gateway's event loop: timers for heartbeats, handshake deadlines and draining run on it
+   * @param eventLoop the gateway's event loop: timers for heartbeats, request deadlines and draining run on it
    */
   public WebSocketEndpoint(ChorusConfig config, Hub hub, ChorusMetrics metrics, ConnectionLimit connectionLimit,
       Readiness readiness, HttpRefusals refusals, EventLoop eventLoop) {
@@ -106,13 +106,16 @@ public final class WebSocketEndpoint {
   }
 
   /**
-   * A TCP connection was accepted on this gateway: it is held to the node's TCP budget and the handshake timeout,
-   * malformed requests on it are refused and WebSocket upgrades taken over, all before Vert.x's HTTP layer sees them.
+   * A TCP connection was accepted on this gateway: it is held to the node's TCP budget and each of its requests to
+   * the handshake timeout, malformed requests on it are refused and WebSocket upgrades taken over, all before
+   * Vert.x's HTTP layer sees them.
    */
   public void accepted(HttpConnection connection) {
     Channel channel = ((ConnectionBase) connection).channel();
-    if (guard.accepted(channel, now)) {
-      channel.pipeline().addBefore(VERTX_HANDLER, "chorus-upgrade", new WebSocketUpgrade(this, upgradePolicy, metrics));
+    if (guard.admit(channel)) {
+      WebSocketUpgrade upgrade = new WebSocketUpgrade(this, upgradePolicy, metrics);
+      channel.pipeline().addBefore(VERTX_HANDLER, "chorus-upgrade", upgrade);
+      guard.watch(upgrade, now);
     }
   }
 
@@ -146,8 +149,8 @@ public final class WebSocketEndpoint {
     return drained.future();
   }
 
-  void requestArrived(Channel channel) {
-    guard.requestArrived(channel);
+  HttpConnectionGuard guard() {
+    return guard;
   }
 
   HttpRefusals refusals() {
@@ -162,7 +165,7 @@ public final class WebSocketEndpoint {
   void open(ChannelHandlerContext upgradeCtx, HttpRequest request, String room) {
     Channel channel = upgradeCtx.channel();
     ChannelPipeline pipeline = channel.pipeline();
-    // The handshake timeout was the HTTP idle timeout; from now on the heartbeat watches the connection.
+    // Vert.x's idle timeout watched the HTTP connection; from now on the heartbeat watches the WebSocket.
     if (pipeline.get("idle") != null) {
       pipeline.remove("idle");
     }

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * Sits between Vert.x's HTTP decoder and Vert.x's HTTP connection on every accepted connection until it becomes a
  * WebSocket: refuses the requests {@link RequestPolicy} refuses, takes WebSocket upgrade requests for itself, and
- * tells the {@link HttpConnectionGuard} that a request arrived. Everything else goes on to Vert.x. Upgrading below
+ * tells the {@link HttpConnectionGuard} where each request ends. Everything else goes on to Vert.x. Upgrading below
  * Vert.x's HTTP layer means no Vert.x WebSocket object per connection: those keep the whole HTTP exchange alive and
  * carry their own write queues, about 14 KB per connection, which Chorus does not need since it handles every frame
  * itself.
@@ -31,6 +32,8 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
   private final UpgradePolicy policy;
   private final ChorusMetrics metrics;
   private ChannelHandlerContext ctx;
+  /** The last request ended and no other has begun: an idle keep-alive connection. */
+  private boolean betweenRequests;
   private boolean discarding;
 
   WebSocketUpgrade(WebSocketEndpoint endpoint, UpgradePolicy policy, ChorusMetrics metrics) {
@@ -44,6 +47,12 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
     this.ctx = ctx;
   }
 
+  /** Replaced by a WebSocket, or the connection closed: either way it no longer waits for a request. */
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    endpoint.guard().forget(this);
+  }
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (discarding) {
@@ -51,7 +60,7 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
       return;
     }
     if (msg instanceof HttpRequest request) {
-      endpoint.requestArrived(ctx.channel());
+      betweenRequests = false;
       boolean upgrade = request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
       if (RequestPolicy.check(request) instanceof RequestPolicy.Refused refused) {
         ReferenceCountUtil.release(msg);
@@ -75,15 +84,43 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
         return;
       }
     }
+    if (msg instanceof LastHttpContent) {
+      betweenRequests = true;
+      endpoint.guard().requestEnded(this, endpoint.now());
+    }
     ctx.fireChannelRead(msg);
+  }
+
+  /**
+   * The connection's time is up. A request that has not ended gets 408; an idle keep-alive connection is closed
+   * without an answer, as clients expect of a server's keep-alive timeout (the head of a next request that is still
+   * arriving cannot be told apart from idleness here, and is closed the same way), as is a refused one that still
+   * lingers.
+   *
+   * @return whether a request timed out
+   */
+  boolean expire() {
+    if (betweenRequests || discarding) {
+      discarding = true;
+      ctx.close();
+      return false;
+    }
+    discarding = true;
+    ctx.writeAndFlush(response(HttpResponseStatus.REQUEST_TIMEOUT, "No complete request within the time limit", null,
+        null)).addListener(written -> ctx.close());
+    return true;
+  }
+
+  boolean isOpen() {
+    return ctx.channel().isOpen();
   }
 
   /**
    * Answers with the status and its one-line reason through the HTTP encoder, then ends the connection with a
    * lingering close, as nginx and Apache do: the client may still be sending (pipelined requests, a body), and
    * closing with unread bytes sends a reset that can destroy the answer before the client reads it. So the server
-   * only shuts its side, and discards what comes until the client closes, or Vert.x's idle timeout closes the
-   * connection. A write that fails (the encoder midway through another response) closes at once.
+   * only shuts its side, and discards what comes until the client closes, or the connection's request deadline
+   * closes it. A write that fails (the encoder midway through another response) closes at once.
    */
   private void refuse(HttpResponseStatus status, String reason, CharSequence header, String value) {
     discarding = true;
