@@ -1,6 +1,6 @@
 package io.chorus.metrics;
 
-/** Why the client port refused an HTTP request before Vert.x or the WebSocket upgrade saw it. */
+/** Why the client port refused an HTTP request, or a connection, before Vert.x or the WebSocket upgrade saw it. */
 public enum HttpRejection {
   /** An HTTP/1.1 request without a Host header (400). */
   NO_HOST("no_host"),
@@ -11,7 +11,9 @@ public enum HttpRejection {
   /** A request line or headers over the decoder's limits (414, 431). */
   TOO_LARGE("too_large"),
   /** A method the server never serves, CONNECT among them (405). */
-  METHOD_NOT_ALLOWED("method_not_allowed");
+  METHOD_NOT_ALLOWED("method_not_allowed"),
+  /** A connection that had not become a WebSocket, closed to make room for a new one when the port was full. */
+  SHED("shed");
 
   private final String label;
 

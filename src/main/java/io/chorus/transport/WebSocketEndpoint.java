@@ -85,7 +85,8 @@ public final class WebSocketEndpoint {
         ? null
         : new RateLimit(config.limits().rateLimit(), config.limits().rateLimitBurst());
     this.refusals = refusals;
-    this.guard = new HttpConnectionGuard(connectionLimit, metrics, config.timeouts().handshakeTimeout().toNanos());
+    this.guard = new HttpConnectionGuard(connectionLimit, metrics, refusals,
+        config.timeouts().handshakeTimeout().toNanos());
     this.maxMessageSize = config.limits().maxMessageSize();
     // Frames larger than a whole message are refused by the decoder before they are buffered (close 1009).
     this.decoderConfig = WebSocketDecoderConfig.newBuilder()

@@ -111,6 +111,12 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
     return true;
   }
 
+  /** Closed without an answer, to make room for a newer connection. */
+  void shed() {
+    discarding = true;
+    ctx.close();
+  }
+
   boolean isOpen() {
     return ctx.channel().isOpen();
   }
