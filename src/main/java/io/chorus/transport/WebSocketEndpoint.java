@@ -160,8 +160,9 @@ public final class WebSocketEndpoint {
 
   /**
    * Answers 101 and swaps the HTTP codec for the WebSocket codec (Netty's handshaker), puts a WebSocketConnection in
-   * place of the upgrade handler, and joins the room once the 101 is written. Vert.x's HTTP connection stays last in
-   * the pipeline, idle, so that its metrics see the connection close.
+   * place of the upgrade handler, and joins the room once the 101 is written; frames the client sent before that
+   * wait in {@link EarlyFrames}. Vert.x's HTTP connection stays last in the pipeline, idle, so that its metrics see
+   * the connection close.
    */
   void open(ChannelHandlerContext upgradeCtx, HttpRequest request, String room) {
     Channel channel = upgradeCtx.channel();
@@ -173,6 +174,8 @@ public final class WebSocketEndpoint {
     WebSocketConnection connection = new WebSocketConnection(this, room,
         rateLimit == null ? null : rateLimit.newLimiter());
     pipeline.replace(upgradeCtx.handler(), "chorus", connection);
+    EarlyFrames early = new EarlyFrames();
+    pipeline.addBefore("chorus", "chorus-early-frames", early);
     connection.slot = connections.size();
     connections.add(connection);
     metrics.handshake(Handshake.ACCEPTED);
@@ -184,6 +187,7 @@ public final class WebSocketEndpoint {
         .addListener(answered -> {
           if (answered.isSuccess()) {
             connection.join(hub.join(room, connection), welcome);
+            early.release();
           } else {
             channel.close();
           }
