@@ -7,6 +7,7 @@ import io.chorus.config.Cluster;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.metrics.PromtoolFilter;
 import io.chorus.security.ConnectionLimit;
+import io.chorus.transport.HttpRefusals;
 import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.Readiness;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
@@ -64,6 +65,7 @@ public final class Chorus {
         () -> clusterManager == null ? 1 : clusterManager.isActive() ? clusterManager.getNodes().size() : 0);
     ManagementEndpoint management = new ManagementEndpoint(registry, readiness);
     ConnectionLimit connectionLimit = new ConnectionLimit(config.limits().maxConnections(), config.maxTcpConnections());
+    HttpRefusals refusals = new HttpRefusals(metrics, System.nanoTime());
 
     Promise<Chorus> started = Promise.promise();
     startVertx(config, registry, clusterManager).onComplete(created -> {
@@ -75,7 +77,7 @@ public final class Chorus {
       RoomBus.registerCodec(vertx.eventBus());
       startManagement(vertx, config, management)
           .compose(managementPort -> deployGateways(vertx, config, metrics, management, connectionLimit,
-              readiness).map(gateways -> new Chorus(config, vertx, readiness, gateways, managementPort)))
+              readiness, refusals).map(gateways -> new Chorus(config, vertx, readiness, gateways, managementPort)))
           .onComplete(deployed -> {
             if (deployed.succeeded()) {
               readiness.ready();
@@ -143,11 +145,12 @@ public final class Chorus {
   }
 
   private static Future<List<GatewayVerticle>> deployGateways(Vertx vertx, ChorusConfig config,
-      ChorusMetrics metrics, ManagementEndpoint management, ConnectionLimit connectionLimit, Readiness readiness) {
+      ChorusMetrics metrics, ManagementEndpoint management, ConnectionLimit connectionLimit, Readiness readiness,
+      HttpRefusals refusals) {
     List<GatewayVerticle> gateways = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
           GatewayVerticle gateway =
-              new GatewayVerticle(config, metrics, management, connectionLimit, readiness);
+              new GatewayVerticle(config, metrics, management, connectionLimit, readiness, refusals);
           gateways.add(gateway);
           return gateway;
         }, new DeploymentOptions().setInstances(config.instances()))

@@ -6,6 +6,7 @@ import io.chorus.hub.Hub;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.transport.ChatPageEndpoint;
+import io.chorus.transport.HttpRefusals;
 import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.Readiness;
 import io.chorus.transport.WebSocketEndpoint;
@@ -32,6 +33,7 @@ final class GatewayVerticle extends VerticleBase {
   private final ManagementEndpoint management;
   private final ConnectionLimit connectionLimit;
   private final Readiness readiness;
+  private final HttpRefusals refusals;
   private HttpServer server;
   private WebSocketEndpoint webSockets;
 
@@ -39,12 +41,13 @@ final class GatewayVerticle extends VerticleBase {
    * @param management mounted on this gateway's port unless the configuration gives it a port of its own
    */
   GatewayVerticle(ChorusConfig config, ChorusMetrics metrics, ManagementEndpoint management,
-      ConnectionLimit connectionLimit, Readiness readiness) {
+      ConnectionLimit connectionLimit, Readiness readiness, HttpRefusals refusals) {
     this.config = config;
     this.metrics = metrics;
     this.management = management;
     this.connectionLimit = connectionLimit;
     this.readiness = readiness;
+    this.refusals = refusals;
   }
 
   @Override
@@ -53,7 +56,7 @@ final class GatewayVerticle extends VerticleBase {
     long writeDelay = config.timeouts().writeDelay().toNanos();
     Executor flushes = writeDelay == 0 ? eventLoop : task -> eventLoop.schedule(task, writeDelay, TimeUnit.NANOSECONDS);
     Hub hub = new Hub(new RoomBus(vertx.eventBus()), flushes, PooledByteBufAllocator.DEFAULT, metrics);
-    webSockets = new WebSocketEndpoint(config, hub, metrics, connectionLimit, readiness, eventLoop);
+    webSockets = new WebSocketEndpoint(config, hub, metrics, connectionLimit, readiness, refusals, eventLoop);
     ChatPageEndpoint chatPage = new ChatPageEndpoint();
 
     Router router = Router.router(vertx);

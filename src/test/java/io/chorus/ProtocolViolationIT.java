@@ -1,11 +1,13 @@
 package io.chorus;
 
+import io.chorus.support.Bystander;
 import io.chorus.support.RawWebSocket;
 import io.chorus.support.TestClients;
 import io.chorus.support.TestServer;
 import io.chorus.support.TestSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -94,6 +96,33 @@ class ProtocolViolationIT {
     }
     bystanders.get(0).send("still here");
     await().until(() -> bystanders.get(1).texts().equals(List.of("still here")));
+  }
+
+  @Test
+  void pingSentWithTheUpgradeRequestIsAnsweredAfterThe101() throws Exception {
+    byte[] ping = RawWebSocket.frame(0x80 | RawWebSocket.PING, "early".getBytes(StandardCharsets.UTF_8));
+    try (RawWebSocket eager = RawWebSocket.connectSending(server.port(), "/ws/eager-ping", ping)) {
+      assertThat(eager.status()).isEqualTo(101);
+      RawWebSocket.Frame frame = eager.read();
+      while (frame.opcode() != RawWebSocket.PONG) {
+        assertThat(frame.text()).isEqualTo(TestSocket.WELCOME);
+        frame = eager.read();
+      }
+      assertThat(frame.text()).isEqualTo("early");
+    }
+  }
+
+  @Test
+  void brokenFrameSentWithTheUpgradeRequestGets101ThenClose1002() throws Exception {
+    try (Bystander bystander = Bystander.join(clients, "/ws/eager-broken")) {
+      byte[] reservedOpcode = RawWebSocket.frame(0x80 | 0x3, "hello".getBytes(StandardCharsets.UTF_8));
+      try (RawWebSocket eager = RawWebSocket.connectSending(server.port(), "/ws/eager-broken", reservedOpcode)) {
+        assertThat(eager.status()).isEqualTo(101);
+        assertThat(eager.readClose().closeCode()).isEqualTo(1002);
+        assertThat(eager.awaitEndOfStream()).isTrue();
+      }
+      bystander.assertUnharmed();
+    }
   }
 
   @ParameterizedTest(name = "{0} is accepted")

@@ -30,7 +30,9 @@ public enum Setting {
       "How long a broadcast may wait to be written together with later ones; 0ms: at the end of each event-loop turn."),
   PING_INTERVAL("ping-interval", "25s", "How often the server pings each connection."),
   IDLE_TIMEOUT("idle-timeout", "60s", "A connection that sends nothing, not even a pong, for this long is closed."),
-  HANDSHAKE_TIMEOUT("handshake-timeout", "10s", "Time a new TCP connection has to send a complete HTTP request."),
+  HANDSHAKE_TIMEOUT("handshake-timeout", "10s",
+      "Time a connection that is not a WebSocket has for each complete request, head and body, from its opening or "
+          + "the end of its previous request; an idle keep-alive connection closes after it."),
   CLOSE_TIMEOUT("close-timeout", "5s", "Time a client has to answer the server's close frame before TCP is closed."),
   DRAIN_PERIOD("drain-period", "10s", "On SIGTERM, connections are closed with 1001 spread evenly over this period."),
   CLUSTER("cluster", "false", "Join a cluster of Chorus nodes over the Vert.x clustered event bus (Hazelcast)."),

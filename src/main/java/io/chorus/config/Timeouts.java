@@ -8,7 +8,8 @@ import java.time.Duration;
  * @param writeDelay       how long broadcasts may wait to be written to a connection together with later ones
  * @param pingInterval     between two pings of a connection
  * @param idleTimeout      silence after which a connection is closed
- * @param handshakeTimeout for a new TCP connection to send a complete HTTP request
+ * @param handshakeTimeout for a connection that is not a WebSocket to send each complete request, head and body,
+ *                         from its opening or the end of its previous request; also its keep-alive idle time
  * @param closeTimeout     for a client to answer the server's close frame
  * @param drainPeriod      over which connections are closed at shutdown
  */

@@ -34,6 +34,7 @@ public final class ChorusMetrics {
   private final Counter bytesDelivered;
   private final Map<Drop, Counter> dropped = new EnumMap<>(Drop.class);
   private final Map<Handshake, Counter> handshakes = new EnumMap<>(Handshake.class);
+  private final Map<HttpRejection, Counter> httpRejections = new EnumMap<>(HttpRejection.class);
   private final Counter[] disconnectsByCode = new Counter[KNOWN_CLOSE_CODES.length];
   private final Counter otherDisconnects;
   private final Timer deliveryLatency;
@@ -83,6 +84,12 @@ public final class ChorusMetrics {
           .tag("outcome", handshake.label())
           .register(registry));
     }
+    for (HttpRejection rejection : HttpRejection.values()) {
+      httpRejections.put(rejection, Counter.builder("chorus_http_rejections")
+          .description("HTTP requests and connections refused before any upgrade, by reason")
+          .tag("reason", rejection.label())
+          .register(registry));
+    }
     for (int i = 0; i < KNOWN_CLOSE_CODES.length; i++) {
       disconnectsByCode[i] = disconnectCounter(registry, Integer.toString(KNOWN_CLOSE_CODES[i]));
     }
@@ -116,6 +123,10 @@ public final class ChorusMetrics {
 
   public void handshake(Handshake outcome) {
     handshakes.get(outcome).increment();
+  }
+
+  public void httpRejection(HttpRejection reason) {
+    httpRejections.get(reason).increment();
   }
 
   /** A hub of this node now has connections in the room. */

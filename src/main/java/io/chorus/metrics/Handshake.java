@@ -3,7 +3,10 @@ package io.chorus.metrics;
 /** How a WebSocket upgrade request ended. */
 public enum Handshake {
   ACCEPTED("accepted"),
-  /** Malformed upgrade: missing or bad key, unsupported version, wrong method (400, 426, 405). */
+  /**
+   * Malformed upgrade: missing or bad key, unsupported version, a body (400, 426), or refused as a malformed HTTP
+   * request (400, 405, 414, 431; see chorus_http_rejections_total).
+   */
   BAD_REQUEST("bad_request"),
   /** No WebSocket endpoint at the path (404). */
   NOT_FOUND("not_found"),

@@ -12,17 +12,30 @@ public final class ConnectionLimit {
 
   private final int maxWebSockets;
   private final int maxTcp;
+  private final int maxTcpBeyondBudget;
   private final AtomicInteger webSockets = new AtomicInteger();
   private final AtomicInteger tcp = new AtomicInteger();
 
   public ConnectionLimit(int maxWebSockets, int maxTcp) {
     this.maxWebSockets = maxWebSockets;
     this.maxTcp = maxTcp;
+    // A connection over the budget lives only until its event loop has closed a slow one or it: microseconds, unless
+    // a burst of them arrives at once. An eighth of the room left for plain HTTP (32 connections with the default
+    // limits) bounds that burst well within the descriptors kept free for the JVM's own files (as many again).
+    this.maxTcpBeyondBudget = maxTcp + Math.max(1, (maxTcp - maxWebSockets) / 8);
   }
 
-  /** Takes one TCP slot; false when the port is full and the new connection must be closed at once. */
+  /**
+   * Takes one TCP slot, possibly beyond the budget (see {@link #isTcpOverBudget()}); false when even that is full
+   * and the new connection must be closed at once.
+   */
   public boolean tryOpenTcp() {
-    return tryIncrement(tcp, maxTcp);
+    return tryIncrement(tcp, maxTcpBeyondBudget);
+  }
+
+  /** More TCP connections are open than the budget: each connection let in now must make room for itself. */
+  public boolean isTcpOverBudget() {
+    return tcp.get() > maxTcp;
   }
 
   public void closeTcp() {

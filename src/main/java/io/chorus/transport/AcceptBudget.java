@@ -10,8 +10,9 @@ import io.netty.util.AttributeKey;
 
 /**
  * Holds the client port to the node's TCP budget where connections are accepted. Sits first in the listening
- * socket's pipeline, on the acceptor thread: a connection over the budget is closed right after {@code accept}, before
- * it is handed to an event loop. Counting later, on the event loops, would let a burst of connections outrun them
+ * socket's pipeline, on the acceptor thread: a connection beyond what {@link ConnectionLimit#tryOpenTcp()} allows is
+ * closed right after {@code accept}, before it is handed to an event loop (one that is merely over the budget goes on,
+ * and makes room for itself there: see {@link HttpConnectionGuard}). Counting later, on the event loops, would let a burst of connections outrun them
  * and take the descriptors that the budget leaves free, and an {@code accept} that fails for lack of descriptors
  * stops the acceptor.
  */

@@ -7,17 +7,18 @@ import io.chorus.security.OriginPolicy;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
 import java.util.Base64;
 
 /**
- * The checks a WebSocket upgrade request must pass, cheapest first: path, room name, method and version, draining,
- * origin, protocol version and key, and last the node's capacity, whose slot an accepted request keeps.
+ * The checks a WebSocket upgrade request must pass, once {@link RequestPolicy} has passed it as an HTTP request (a
+ * GET with one valid Host), cheapest first: path, room name, version and body, draining, origin, protocol version and
+ * key, and last the node's capacity, whose slot an accepted request keeps.
  */
 final class UpgradePolicy {
 
@@ -62,12 +63,13 @@ final class UpgradePolicy {
     } else if (!RoomName.isValid(room)) {
       return new Refused(Handshake.INVALID_ROOM, HttpResponseStatus.BAD_REQUEST,
           "Invalid room name: use 1 to " + RoomName.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ -");
-    } else if (!HttpMethod.GET.equals(request.method())) {
-      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.METHOD_NOT_ALLOWED, "WebSocket upgrades use GET");
     } else if (!HttpVersion.HTTP_1_1.equals(request.protocolVersion())
         || !headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
       return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
           "A WebSocket upgrade needs HTTP/1.1 and Connection: Upgrade");
+    } else if (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) != 0) {
+      // The WebSocket decoder takes over right after the head: a body would be read as frames.
+      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST, "A WebSocket upgrade has no body");
     } else if (readiness.state() != Readiness.State.READY) {
       return new Refused(Handshake.DRAINING, HttpResponseStatus.SERVICE_UNAVAILABLE,
           "Server is shutting down: reconnect to another node");

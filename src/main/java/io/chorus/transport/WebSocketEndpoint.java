@@ -36,8 +36,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The WebSocket connections of one gateway in plain mode: it watches every accepted TCP connection until its first
- * request, opens a WebSocket for each upgrade that {@link UpgradePolicy} accepts, and then owns the connections:
+ * The WebSocket connections of one gateway in plain mode: it watches every accepted TCP connection until it
+ * upgrades, opens a WebSocket for each upgrade that {@link UpgradePolicy} accepts, and then owns the connections:
  * their heartbeat, and their spread-out closing at shutdown. One per gateway, touched by its event loop only.
  */
 public final class WebSocketEndpoint {
@@ -56,6 +56,7 @@ public final class WebSocketEndpoint {
   private final UpgradePolicy upgradePolicy;
   private final RateLimit rateLimit;
   private final HttpConnectionGuard guard;
+  private final HttpRefusals refusals;
   private final WebSocketDecoderConfig decoderConfig;
   private final int maxMessageSize;
   private final int maxPendingOutput;
@@ -68,10 +69,11 @@ public final class WebSocketEndpoint {
   private Promise<Void> allClosed;
 
   /**
-   * @param eventLoop the gateway's event loop: timers for heartbeats, handshake deadlines and draining run on it
+   * @param refusals  the node's count and log of refused HTTP requests, shared by every gateway
+   * @param eventLoop the gateway's event loop: timers for heartbeats, request deadlines and draining run on it
    */
   public WebSocketEndpoint(ChorusConfig config, Hub hub, ChorusMetrics metrics, ConnectionLimit connectionLimit,
-      Readiness readiness, EventLoop eventLoop) {
+      Readiness readiness, HttpRefusals refusals, EventLoop eventLoop) {
     this.hub = hub;
     this.metrics = metrics;
     this.connectionLimit = connectionLimit;
@@ -82,7 +84,9 @@ public final class WebSocketEndpoint {
     this.rateLimit = config.limits().rateLimit() == 0
         ? null
         : new RateLimit(config.limits().rateLimit(), config.limits().rateLimitBurst());
-    this.guard = new HttpConnectionGuard(connectionLimit, metrics, config.timeouts().handshakeTimeout().toNanos());
+    this.refusals = refusals;
+    this.guard = new HttpConnectionGuard(connectionLimit, metrics, refusals,
+        config.timeouts().handshakeTimeout().toNanos());
     this.maxMessageSize = config.limits().maxMessageSize();
     // Frames larger than a whole message are refused by the decoder before they are buffered (close 1009).
     this.decoderConfig = WebSocketDecoderConfig.newBuilder()
@@ -103,13 +107,16 @@ public final class WebSocketEndpoint {
   }
 
   /**
-   * A TCP connection was accepted on this gateway: it is held to the node's TCP budget and the handshake timeout,
-   * and WebSocket upgrades on it are taken over before Vert.x's HTTP layer sees them.
+   * A TCP connection was accepted on this gateway: it is held to the node's TCP budget and each of its requests to
+   * the handshake timeout, malformed requests on it are refused and WebSocket upgrades taken over, all before
+   * Vert.x's HTTP layer sees them.
    */
   public void accepted(HttpConnection connection) {
     Channel channel = ((ConnectionBase) connection).channel();
-    if (guard.accepted(channel, now)) {
-      channel.pipeline().addBefore(VERTX_HANDLER, "chorus-upgrade", new WebSocketUpgrade(this, upgradePolicy, metrics));
+    if (guard.admit(channel)) {
+      WebSocketUpgrade upgrade = new WebSocketUpgrade(this, upgradePolicy, metrics);
+      channel.pipeline().addBefore(VERTX_HANDLER, "chorus-upgrade", upgrade);
+      guard.watch(upgrade, now);
     }
   }
 
@@ -143,25 +150,32 @@ public final class WebSocketEndpoint {
     return drained.future();
   }
 
-  void requestArrived(Channel channel) {
-    guard.requestArrived(channel);
+  HttpConnectionGuard guard() {
+    return guard;
+  }
+
+  HttpRefusals refusals() {
+    return refusals;
   }
 
   /**
    * Answers 101 and swaps the HTTP codec for the WebSocket codec (Netty's handshaker), puts a WebSocketConnection in
-   * place of the upgrade handler, and joins the room once the 101 is written. Vert.x's HTTP connection stays last in
-   * the pipeline, idle, so that its metrics see the connection close.
+   * place of the upgrade handler, and joins the room once the 101 is written; frames the client sent before that
+   * wait in {@link EarlyFrames}. Vert.x's HTTP connection stays last in the pipeline, idle, so that its metrics see
+   * the connection close.
    */
   void open(ChannelHandlerContext upgradeCtx, HttpRequest request, String room) {
     Channel channel = upgradeCtx.channel();
     ChannelPipeline pipeline = channel.pipeline();
-    // The handshake timeout was the HTTP idle timeout; from now on the heartbeat watches the connection.
+    // Vert.x's idle timeout watched the HTTP connection; from now on the heartbeat watches the WebSocket.
     if (pipeline.get("idle") != null) {
       pipeline.remove("idle");
     }
     WebSocketConnection connection = new WebSocketConnection(this, room,
         rateLimit == null ? null : rateLimit.newLimiter());
     pipeline.replace(upgradeCtx.handler(), "chorus", connection);
+    EarlyFrames early = new EarlyFrames();
+    pipeline.addBefore("chorus", "chorus-early-frames", early);
     connection.slot = connections.size();
     connections.add(connection);
     metrics.handshake(Handshake.ACCEPTED);
@@ -173,6 +187,7 @@ public final class WebSocketEndpoint {
         .addListener(answered -> {
           if (answered.isSuccess()) {
             connection.join(hub.join(room, connection), welcome);
+            early.release();
           } else {
             channel.close();
           }
@@ -189,6 +204,7 @@ public final class WebSocketEndpoint {
     try {
       now = System.nanoTime();
       guard.closeExpired(now);
+      refusals.summarizeIfDue(now);
       for (int i = connections.size() - 1; i >= 0; i--) {
         connections.get(i).heartbeat(now);
       }

@@ -80,6 +80,14 @@ public final class RawWebSocket implements AutoCloseable {
     return request(socket, port, "GET " + path + " HTTP/1.1", upgradeHeaders(port));
   }
 
+  /**
+   * Sends a valid upgrade request for {@code path} and {@code frames} in one write, as a client that does not wait
+   * for the 101 may, and reads the response head.
+   */
+  public static RawWebSocket connectSending(int port, String path, byte[] frames) throws IOException {
+    return request(new Socket(), port, "GET " + path + " HTTP/1.1", upgradeHeaders(port), frames);
+  }
+
   /** Sends any request line and headers (a null value drops a header) and reads the response head. */
   public static RawWebSocket request(int port, String requestLine, Map<String, String> requestHeaders) throws IOException {
     return request(new Socket(), port, requestLine, requestHeaders);
@@ -97,6 +105,11 @@ public final class RawWebSocket implements AutoCloseable {
 
   private static RawWebSocket request(Socket socket, int port, String requestLine, Map<String, String> requestHeaders)
       throws IOException {
+    return request(socket, port, requestLine, requestHeaders, new byte[0]);
+  }
+
+  private static RawWebSocket request(Socket socket, int port, String requestLine, Map<String, String> requestHeaders,
+      byte[] sentWithRequest) throws IOException {
     socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
     socket.setSoTimeout(10_000);
     StringBuilder head = new StringBuilder(requestLine).append("\r\n");
@@ -106,7 +119,10 @@ public final class RawWebSocket implements AutoCloseable {
       }
     });
     head.append("\r\n");
-    socket.getOutputStream().write(head.toString().getBytes(StandardCharsets.US_ASCII));
+    ByteArrayOutputStream request = new ByteArrayOutputStream();
+    request.writeBytes(head.toString().getBytes(StandardCharsets.US_ASCII));
+    request.writeBytes(sentWithRequest);
+    socket.getOutputStream().write(request.toByteArray());
     socket.getOutputStream().flush();
     String[] lines = readHead(socket.getInputStream()).split("\r\n");
     int status = Integer.parseInt(lines[0].split(" ")[1]);
