@@ -5,6 +5,7 @@ import io.chorus.bus.RoomBus;
 import io.chorus.config.ChorusConfig;
 import io.chorus.config.Cluster;
 import io.chorus.metrics.ChorusMetrics;
+import io.chorus.metrics.MethodTag;
 import io.chorus.metrics.PromtoolFilter;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.transport.ManagementEndpoint;
@@ -20,10 +21,12 @@ import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.file.FileSystemOptions;
+import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
+import java.util.EnumSet;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.UUID;
@@ -169,6 +172,12 @@ public final class Chorus {
         .setPreferNativeTransport(true)
         .setMetricsOptions(new MicrometerMetricsOptions()
             .setEnabled(true)
+            // Every label a closed set, so that no client can grow the exposition: the status code and Vert.x's
+            // pool and event-bus side are chosen by the server; the method as the client sent it is not (MethodTag).
+            // Off, as by default: local and remote address, path, route, event-bus address, class name.
+            .setLabels(EnumSet.of(Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME, Label.EB_SIDE))
+            .setServerRequestTagsProvider(MethodTag::of)
+            .setClientRequestTagsProvider(MethodTag::of)
             .setJvmMetricsEnabled(true)
             .setNettyMetricsEnabled(true))
         // Chorus serves its page from memory: no class-path files resolved or cached on disk.
