@@ -5,6 +5,7 @@ import io.chorus.bus.RoomBus;
 import io.chorus.config.ChorusConfig;
 import io.chorus.config.Cluster;
 import io.chorus.metrics.ChorusMetrics;
+import io.chorus.metrics.Exposition;
 import io.chorus.metrics.MethodTag;
 import io.chorus.metrics.PromtoolFilter;
 import io.chorus.security.ConnectionLimit;
@@ -66,7 +67,7 @@ public final class Chorus {
     ChorusMetrics metrics = new ChorusMetrics(registry,
         () -> readiness.state() == Readiness.State.READY,
         () -> clusterManager == null ? 1 : clusterManager.isActive() ? clusterManager.getNodes().size() : 0);
-    ManagementEndpoint management = new ManagementEndpoint(registry, readiness);
+    ManagementEndpoint management = new ManagementEndpoint(new Exposition(registry), readiness);
     ConnectionLimit connectionLimit = new ConnectionLimit(config.limits().maxConnections(), config.maxTcpConnections());
 
     Promise<Chorus> started = Promise.promise();

@@ -1,5 +1,6 @@
 package io.chorus;
 
+import io.chorus.metrics.Exposition;
 import io.chorus.support.Scrape;
 import io.chorus.support.TestServer;
 import io.chorus.transport.ManagementEndpoint;
@@ -29,7 +30,8 @@ class ManagementEndpointIT {
     try {
       Readiness readiness = new Readiness();
       ManagementVerticle verticle = new ManagementVerticle(
-          new ManagementEndpoint(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), readiness), "127.0.0.1", 0);
+          new ManagementEndpoint(new Exposition(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), readiness),
+          "127.0.0.1", 0);
       vertx.deployVerticle(verticle).await(20, TimeUnit.SECONDS);
       int port = verticle.actualPort();
 

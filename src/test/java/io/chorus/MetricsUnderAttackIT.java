@@ -31,6 +31,9 @@ class MetricsUnderAttackIT {
    * state first seen); the flood without closed labels added about eleven per made-up method.
    */
   private static final int SLACK = 20;
+  /** Tasks run on Vert.x's worker pool, where Chorus renders the exposition and does nothing else. */
+  private static final String WORKER_TASKS =
+      "vertx_pool_usage_seconds_count{pool_name=\"vert.x-worker-thread\",pool_type=\"worker\"}";
 
   @Test
   void madeUpMethodsPathsAndRoomsAddNoSeries() throws Exception {
@@ -61,6 +64,23 @@ class MetricsUnderAttackIT {
           .as("series added by 6,000 requests and 200 rooms, among them %s", added.stream().sorted().limit(10).toList())
           .isLessThanOrEqualTo(SLACK);
       assertThat(String.join("\n", after)).doesNotContain("FLOOD", "page-", "room-");
+      bystander.assertUnharmed();
+    }
+  }
+
+  @Test
+  void pipelinedScrapesOnTheClientsEventLoopLeaveChatUnharmed() throws Exception {
+    // One event loop, metrics on the client port: every scrape arrives on the bystander's own loop.
+    try (TestServer server = TestServer.start("--instances", "1", "--management-port", "main");
+         TestClients clients = new TestClients(server.port());
+         Bystander bystander = Bystander.join(clients, "/ws/bystander")) {
+      double rendersBefore = Scrape.of(server.port()).value(WORKER_TASKS);
+
+      assertThat(inParallel(4, 250, i -> "GET /metrics HTTP/1.1", server.port())).isEqualTo(1_000);
+
+      double renders = Scrape.of(server.port()).value(WORKER_TASKS) - rendersBefore - 1;
+      System.out.printf("metrics: 1,000 pipelined scrapes made %.0f renders%n", renders);
+      assertThat(renders).as("renders on worker threads, shared by the scrapes").isBetween(1.0, 999.0);
       bystander.assertUnharmed();
     }
   }
