@@ -100,7 +100,7 @@ public final class Chorus {
     return port;
   }
 
-  /** The port for metrics and health: the management port if one is set, else the main port. */
+  /** The port for metrics and health: the management port, or the main port when the operator asked for it. */
   public int managementPort() {
     return managementPort.orElse(port);
   }

@@ -37,7 +37,7 @@ final class GatewayVerticle extends VerticleBase {
   private WebSocketEndpoint webSockets;
 
   /**
-   * @param management mounted on this gateway's port unless the configuration gives it a port of its own
+   * @param management mounted on this gateway's port only when the configuration asks for it there
    */
   GatewayVerticle(ChorusConfig config, String nodeId, ChorusMetrics metrics, ManagementEndpoint management,
       ConnectionLimit connectionLimit, Readiness readiness) {

@@ -7,7 +7,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 
-/** The management port, when one is set: metrics and health only, away from the port clients reach. */
+/** The management port, unless the operator asked for the main one: metrics and health only, away from clients. */
 final class ManagementVerticle extends VerticleBase {
 
   private final ManagementEndpoint endpoint;

@@ -137,7 +137,7 @@ class LimitsIT {
       assertThat(status(port, Map.of("Origin", "http://127.0.0.1:" + port))).isEqualTo(101);
       assertThat(status(port, Map.of("Origin", "https://chat.example.com", "Host", "chat.example.com"))).isEqualTo(101);
       assertThat(status(port, Map.of())).isEqualTo(101);
-      assertThat(Scrape.of(port).value("chorus_handshakes_total{outcome=\"forbidden_origin\"}")).isEqualTo(2);
+      assertThat(Scrape.of(server.managementPort()).value("chorus_handshakes_total{outcome=\"forbidden_origin\"}")).isEqualTo(2);
     }
     try (TestServer server = TestServer.start("--allowed-origins", "null,https://app.example.org")) {
       assertThat(status(server.port(), Map.of("Origin", "null"))).isEqualTo(101);

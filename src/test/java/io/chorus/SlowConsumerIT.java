@@ -32,7 +32,7 @@ class SlowConsumerIT {
   void stalledClientIsClosedWithSlowConsumerWhileAThousandOthersReceiveEverything() throws Exception {
     try (ServerProcess server = ServerProcess.start("--host", "127.0.0.1", "--port", "0", "--instances", "1");
          TestClients clients = new TestClients(server.port());
-         MemorySampler memory = new MemorySampler(server.port())) {
+         MemorySampler memory = new MemorySampler(server.managementPort())) {
       List<TestSocket> others = clients.connect("/ws/others", 1_000);
       List<TestSocket> fast = clients.connect("/ws/flood", 5);
       RawWebSocket stalled = RawWebSocket.connectWithReceiveBuffer(server.port(), "/ws/flood", 4096);
@@ -93,7 +93,7 @@ class SlowConsumerIT {
     try (ServerProcess server = ServerProcess.start("--host", "127.0.0.1", "--port", "0", "--instances", "1",
         "--slow-consumer-policy", "drop", "--rate-limit", "0");
          TestClients clients = new TestClients(server.port());
-         MemorySampler memory = new MemorySampler(server.port())) {
+         MemorySampler memory = new MemorySampler(server.managementPort())) {
       List<TestSocket> fast = clients.connect("/ws/flood", 2);
       RawWebSocket stalled = RawWebSocket.connectWithReceiveBuffer(server.port(), "/ws/flood", 4096);
       assertThat(stalled.status()).isEqualTo(101);

@@ -10,7 +10,7 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * What operators and Kubernetes ask a node: {@code /metrics} in the Prometheus text format, {@code /health/live}
- * and {@code /health/ready}. Mounted on the main port, or alone on the management port.
+ * and {@code /health/ready}. Alone on the management port, or on the main port when the operator asks for it.
  */
 public final class ManagementEndpoint {
 
