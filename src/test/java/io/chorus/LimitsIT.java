@@ -160,6 +160,7 @@ class LimitsIT {
       assertThat(status(port, withHeader("Connection", "keep-alive"))).isEqualTo(400);
       try (RawWebSocket post = RawWebSocket.request(port, "POST /ws/x HTTP/1.1", upgradeHeaders(port))) {
         assertThat(post.status()).isEqualTo(405);
+        assertThat(post.header("Allow")).isEqualTo("GET");
       }
       try (Socket garbage = connect(port)) {
         garbage.getOutputStream().write("NOT HTTP AT ALL\r\n\r\n".getBytes(StandardCharsets.US_ASCII));

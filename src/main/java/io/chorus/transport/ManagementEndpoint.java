@@ -5,7 +5,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -22,10 +21,10 @@ public final class ManagementEndpoint {
     this.readiness = readiness;
   }
 
-  public void mount(Router router) {
-    router.get("/metrics").handler(this::metrics);
-    router.get("/health/live").handler(this::live);
-    router.get("/health/ready").handler(this::ready);
+  public void mount(HttpRoutes routes) {
+    routes.get("/metrics", this::metrics)
+        .get("/health/live", this::live)
+        .get("/health/ready", this::ready);
   }
 
   /**

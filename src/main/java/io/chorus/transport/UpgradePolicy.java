@@ -63,7 +63,8 @@ final class UpgradePolicy {
       return new Refused(Handshake.INVALID_ROOM, HttpResponseStatus.BAD_REQUEST,
           "Invalid room name: use 1 to " + RoomName.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ -");
     } else if (!HttpMethod.GET.equals(request.method())) {
-      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.METHOD_NOT_ALLOWED, "WebSocket upgrades use GET");
+      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.METHOD_NOT_ALLOWED, "WebSocket upgrades use GET",
+          HttpHeaderNames.ALLOW, "GET");
     } else if (!HttpVersion.HTTP_1_1.equals(request.protocolVersion())
         || !headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
       return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
