@@ -11,7 +11,7 @@ public enum Setting {
   HOST("host", "0.0.0.0", "Address the server listens on."),
   PORT("port", "8080", "Port for WebSockets and the chat page."),
   MANAGEMENT_PORT("management-port", "9090",
-      "Port for /metrics and /health/*, on host, away from clients; 0 picks a free port, main serves them on port."),
+      "Port for /metrics and /health/*, on host but apart from clients; 0 picks a free port; main: on the main port."),
   INSTANCES("instances", null, "Gateway instances, one per event loop (default: the number of CPU cores)."),
   WELCOME_MESSAGE("welcome-message", "Welcome to the chat!", "Text of the welcome message sent to every new connection."),
   MAX_MESSAGE_SIZE("max-message-size", "64KiB", "Largest message a client may send, after reassembling fragments."),
