@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The Prometheus exposition, rendered on a worker thread and shared. Rendering walks every meter: a few ms for the
- * ~25 KB of a quiet node, but it used to run on the event loop that took the request, where the 15 MB of a
- * label-flooded registry held every connection of that loop for 0.6 to 1.5 s per scrape.
+ * ~20 KB of a quiet node, but it used to run on the event loop that took the request, where the 15 MB of a
+ * label-flooded registry held every connection of that loop for 0.6 to 2 s per scrape.
  *
  * <p>Every scrape gets a render that started after it arrived, so it never shows an older state than the scrape
  * asked about. Scrapes that arrive while a render runs share the next one, and the next one starts no sooner than
