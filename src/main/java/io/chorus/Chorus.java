@@ -175,7 +175,8 @@ public final class Chorus {
             .setEnabled(true)
             // Every label a closed set, so that no client can grow the exposition: the status code and Vert.x's
             // pool and event-bus side are chosen by the server; the method as the client sent it is not (MethodTag).
-            // Off, as by default: local and remote address, path, route, event-bus address, class name.
+            // Off, as by default: local and remote address, path, route, class, event-bus address and failure,
+            // client name and namespace.
             .setLabels(EnumSet.of(Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME, Label.EB_SIDE))
             .setServerRequestTagsProvider(MethodTag::of)
             .setClientRequestTagsProvider(MethodTag::of)
