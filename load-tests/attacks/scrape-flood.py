@@ -10,7 +10,9 @@ Prints the answers, the bytes they came to, and the bystander's round trips. Pyt
 import argparse
 import importlib.util
 import os
+import socket
 import statistics
+import threading
 import time
 
 spec = importlib.util.spec_from_file_location(
@@ -47,8 +49,6 @@ def main():
 
 def pipeline(args):
     """Every connection pipelines its scrapes and reads until all are answered; (answers, bytes) in total."""
-    import socket
-    import threading
     totals = [[0, 0] for _ in range(args.connections)]
     request = b"GET /metrics HTTP/1.1\r\nHost: metrics\r\n\r\n" * args.scrapes
 
