@@ -37,7 +37,8 @@ COPY --from=build /build/target/chorus.jar /app/chorus.jar
 
 # Client WebSockets and the chat page (CHORUS_PORT).
 EXPOSE 8080
-# /metrics and /health/* when CHORUS_MANAGEMENT_PORT=9090, as in k8s/; without it they share port 8080.
+# /metrics and /health/* (CHORUS_MANAGEMENT_PORT, 9090 by default): `docker run -p 8080:8080` leaves them unpublished;
+# add -p 127.0.0.1:9090:9090 to scrape them from the host.
 EXPOSE 9090
 # Hazelcast member-to-member traffic in clustered mode (CHORUS_CLUSTER_PORT).
 EXPOSE 5701

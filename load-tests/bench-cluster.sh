@@ -40,20 +40,21 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Starts a Chorus node pinned to the server CPU: node NAME PORT [flags...]; prints its PID.
+# Starts a Chorus node pinned to the server CPU: node NAME PORT [flags...]; prints its PID. Its /metrics is on
+# PORT + 1000, so that two nodes on this machine do not both ask for the default management port.
 node() {
   local name=$1 port=$2
   shift 2
   taskset -c "$SERVER_CPU" "$JAVA" -XX:ActiveProcessorCount=1 -Xmx512m -jar "$CHORUS_JAR" --host 127.0.0.1 \
-    --port "$port" --instances 1 --rate-limit 0 "$@" > "$OUT_DIR/$name.log" 2>&1 &
+    --port "$port" --management-port "$((port + 1000))" --instances 1 --rate-limit 0 "$@" > "$OUT_DIR/$name.log" 2>&1 &
   echo $!
 }
 
-# Waits (at most 90 s) until /metrics on PORT reports chorus_cluster_members >= MEMBERS.
+# Waits (at most 90 s) until /metrics of the node on PORT reports chorus_cluster_members >= MEMBERS.
 await_members() {
   local port=$1 members=$2 _ seen
   for _ in $(seq 1 450); do
-    seen=$(curl -s "http://127.0.0.1:$port/metrics" 2>/dev/null | sed -n 's/^chorus_cluster_members \([0-9.]*\)$/\1/p' || true)
+    seen=$(curl -s "http://127.0.0.1:$((port + 1000))/metrics" 2>/dev/null | sed -n 's/^chorus_cluster_members \([0-9.]*\)$/\1/p' || true)
     if [[ -n "$seen" ]] && awk -v s="$seen" -v m="$members" 'BEGIN { exit !(s >= m) }'; then
       return 0
     fi

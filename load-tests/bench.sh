@@ -5,7 +5,7 @@
 #   QUICK=1 load-tests/bench.sh      smaller and shorter, a few minutes
 #   SERVERS="ws chorus" load-tests/bench.sh
 #
-# Each server runs alone on BENCH_PORT, pinned to CPU $SERVER_CPU (JVMs with
+# Each server runs alone on BENCH_PORT (Chorus's /metrics on BENCH_MANAGEMENT_PORT), pinned to CPU $SERVER_CPU (JVMs with
 # -XX:ActiveProcessorCount=1); the load generator (fanout/, Netty epoll) is pinned to CPU $GEN_CPU.
 # Scenarios: (1) ramp at 1,000 subscribers to the highest sustained deliveries/s, (2) p99 latency at
 # a fixed 100,000 deliveries/s, (3) 10,000 subscribers at a low rate, (4) ~19,000 idle connections
@@ -22,6 +22,7 @@ CHORUS_JAR="$ROOT/target/chorus.jar"
 
 : "${JAVA:=java}"
 : "${BENCH_PORT:=8080}"
+: "${BENCH_MANAGEMENT_PORT:=9090}"
 : "${SERVERS:=ws socketio uws vertx-textbook chorus chorus-nodelay}"
 : "${SERVER_CPU:=0}"
 : "${GEN_CPU:=1}"
@@ -155,11 +156,12 @@ start_server() {
         return 1
       fi
       # No per-connection rate limit: the ramp's publishers send far above the default 100 messages/s each.
-      cmd=("$JAVA" -XX:ActiveProcessorCount=1 -jar "$CHORUS_JAR" --port "$BENCH_PORT" --instances 1 --rate-limit 0)
+      cmd=("$JAVA" -XX:ActiveProcessorCount=1 -jar "$CHORUS_JAR" --port "$BENCH_PORT" --instances 1 --rate-limit 0
+        --management-port "$BENCH_MANAGEMENT_PORT")
       # chorus-nodelay: every broadcast written at the end of its event-loop turn, instead of within 1 ms.
       if [[ "$name" == chorus-nodelay ]]; then cmd+=(--write-delay 0ms); fi
       JVM=1
-      METRICS="http://127.0.0.1:$BENCH_PORT/metrics" ;;
+      METRICS="http://127.0.0.1:$BENCH_MANAGEMENT_PORT/metrics" ;;
     *) NOTES+=("$name: unknown server, skipped"); return 1 ;;
   esac
   if port_open; then

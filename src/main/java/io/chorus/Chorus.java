@@ -5,6 +5,8 @@ import io.chorus.bus.RoomBus;
 import io.chorus.config.ChorusConfig;
 import io.chorus.config.Cluster;
 import io.chorus.metrics.ChorusMetrics;
+import io.chorus.metrics.Exposition;
+import io.chorus.metrics.MethodTag;
 import io.chorus.metrics.PromtoolFilter;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.transport.HttpRefusals;
@@ -21,10 +23,12 @@ import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.file.FileSystemOptions;
+import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
+import java.util.EnumSet;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -63,7 +67,7 @@ public final class Chorus {
     ChorusMetrics metrics = new ChorusMetrics(registry,
         () -> readiness.state() == Readiness.State.READY,
         () -> clusterManager == null ? 1 : clusterManager.isActive() ? clusterManager.getNodes().size() : 0);
-    ManagementEndpoint management = new ManagementEndpoint(registry, readiness);
+    ManagementEndpoint management = new ManagementEndpoint(new Exposition(registry), readiness);
     ConnectionLimit connectionLimit = new ConnectionLimit(config.limits().maxConnections(), config.maxTcpConnections());
     HttpRefusals refusals = new HttpRefusals(metrics, System.nanoTime());
 
@@ -96,7 +100,7 @@ public final class Chorus {
     return port;
   }
 
-  /** The port for metrics and health: the management port if one is set, else the main port. */
+  /** The port for metrics and health: the management port, or the main port when the operator asked for it. */
   public int managementPort() {
     return managementPort.orElse(port);
   }
@@ -170,6 +174,13 @@ public final class Chorus {
         .setPreferNativeTransport(true)
         .setMetricsOptions(new MicrometerMetricsOptions()
             .setEnabled(true)
+            // Every label a closed set, so that no client can grow the exposition: the status code and Vert.x's
+            // pool and event-bus side are chosen by the server; the method as the client sent it is not (MethodTag).
+            // Off, as by default: local and remote address, path, route, class, event-bus address and failure,
+            // client name and namespace.
+            .setLabels(EnumSet.of(Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME, Label.EB_SIDE))
+            .setServerRequestTagsProvider(MethodTag::of)
+            .setClientRequestTagsProvider(MethodTag::of)
             .setJvmMetricsEnabled(true)
             .setNettyMetricsEnabled(true))
         // Chorus serves its page from memory: no class-path files resolved or cached on disk.

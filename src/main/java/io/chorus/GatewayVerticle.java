@@ -7,6 +7,7 @@ import io.chorus.metrics.ChorusMetrics;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.transport.ChatPageEndpoint;
 import io.chorus.transport.HttpRefusals;
+import io.chorus.transport.HttpRoutes;
 import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.Readiness;
 import io.chorus.transport.WebSocketEndpoint;
@@ -17,7 +18,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.internal.ContextInternal;
-import io.vertx.ext.web.Router;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +38,7 @@ final class GatewayVerticle extends VerticleBase {
   private WebSocketEndpoint webSockets;
 
   /**
-   * @param management mounted on this gateway's port unless the configuration gives it a port of its own
+   * @param management mounted on this gateway's port only when the configuration asks for it there
    */
   GatewayVerticle(ChorusConfig config, ChorusMetrics metrics, ManagementEndpoint management,
       ConnectionLimit connectionLimit, Readiness readiness, HttpRefusals refusals) {
@@ -59,16 +59,17 @@ final class GatewayVerticle extends VerticleBase {
     webSockets = new WebSocketEndpoint(config, hub, metrics, connectionLimit, readiness, refusals, eventLoop);
     ChatPageEndpoint chatPage = new ChatPageEndpoint();
 
-    Router router = Router.router(vertx);
-    router.get("/").handler(chatPage::page);
-    router.get("/chat.js").handler(chatPage::script);
-    router.get("/chat.css").handler(chatPage::style);
+    HttpRoutes routes = new HttpRoutes(vertx)
+        .get("/", chatPage::page)
+        .get("/chat.js", chatPage::script)
+        .get("/chat.css", chatPage::style);
     if (config.managementPort().isEmpty()) {
-      management.mount(router);
+      management.mount(routes);
     }
 
     // WebSocket upgrades never reach the router: WebSocketUpgrade takes them over below Vert.x's HTTP layer.
-    server = vertx.createHttpServer(httpOptions()).connectionHandler(webSockets::accepted).requestHandler(router);
+    server = vertx.createHttpServer(httpOptions()).connectionHandler(webSockets::accepted)
+        .requestHandler(routes.router());
     return server.listen();
   }
 

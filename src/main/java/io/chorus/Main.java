@@ -39,8 +39,10 @@ public final class Main {
       System.exit(1);
       return;
     }
-    log.info("Chorus listening on http://{}:{} ({} event loops, {} transport); chat page at /, WebSocket at /ws/<room>",
-        config.host(), chorus.port(), config.instances(), chorus.isNativeTransportEnabled() ? "epoll" : "NIO");
+    log.info("Chorus listening on http://{}:{} ({} event loops, {} transport); chat page at /, WebSocket at /ws/<room>;"
+            + " /metrics and /health/* at http://{}:{}",
+        config.host(), chorus.port(), config.instances(), chorus.isNativeTransportEnabled() ? "epoll" : "NIO",
+        config.host(), chorus.managementPort());
     stopOnSignals(chorus);
   }
 

@@ -1,13 +1,13 @@
 package io.chorus;
 
+import io.chorus.transport.HttpRoutes;
 import io.chorus.transport.ManagementEndpoint;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.ext.web.Router;
 
-/** The management port, when one is set: metrics and health only, away from the port clients reach. */
+/** The management port, unless the operator asked for the main one: metrics and health only, away from clients. */
 final class ManagementVerticle extends VerticleBase {
 
   private final ManagementEndpoint endpoint;
@@ -23,9 +23,10 @@ final class ManagementVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    Router router = Router.router(vertx);
-    endpoint.mount(router);
-    server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false)).requestHandler(router);
+    HttpRoutes routes = new HttpRoutes(vertx);
+    endpoint.mount(routes);
+    server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
+        .requestHandler(routes.router());
     return server.listen(port, host);
   }
 

@@ -60,7 +60,7 @@ class ClusterIT {
       nodes[node] = starting.get(node).join();
     }
     for (int node = 0; node < 3; node++) {
-      int port = nodes[node].port();
+      int port = nodes[node].managementPort();
       await().atMost(Duration.ofSeconds(60)).until(() -> Scrape.of(port).value("chorus_cluster_members") == 3);
     }
     System.out.printf("cluster: 3 JVMs started together formed a cluster in %d ms%n",
@@ -130,7 +130,7 @@ class ClusterIT {
         crossNodeMicros.size(), percentile(crossNodeMicros, 0.50), percentile(crossNodeMicros, 0.99),
         crossNodeMicros.get(crossNodeMicros.size() - 1) / 1000.0);
     for (int node = 0; node < 3; node++) {
-      Scrape scrape = Scrape.of(nodes[node].port());
+      Scrape scrape = Scrape.of(nodes[node].managementPort());
       // Each node's hubs wrote messages published on the other nodes: the latency histogram covers them.
       assertThat(scrape.value("chorus_delivery_latency_seconds_count")).isGreaterThanOrEqualTo(3 * perSender);
       assertThat(scrape.value("chorus_messages_received_total")).isGreaterThanOrEqualTo(perSender);
@@ -142,7 +142,7 @@ class ClusterIT {
   void nodeThatJoinsStartsReceiving() throws Exception {
     long start = System.nanoTime();
     nodes[3] = startNode(3);
-    await().atMost(Duration.ofSeconds(60)).until(() -> Scrape.of(nodes[0].port()).value("chorus_cluster_members") == 4);
+    await().atMost(Duration.ofSeconds(60)).until(() -> Scrape.of(nodes[0].managementPort()).value("chorus_cluster_members") == 4);
     System.out.printf("cluster: a fourth JVM joined the running cluster in %d ms%n",
         (System.nanoTime() - start) / 1_000_000);
     connectClients(3);
@@ -187,7 +187,7 @@ class ClusterIT {
       assertThat(texts).hasSize(60).doesNotHaveDuplicates();
       assertInOrderPerSender(texts);
     }
-    await().atMost(Duration.ofSeconds(60)).until(() -> Scrape.of(nodes[0].port()).value("chorus_cluster_members") == 3);
+    await().atMost(Duration.ofSeconds(60)).until(() -> Scrape.of(nodes[0].managementPort()).value("chorus_cluster_members") == 3);
     System.out.printf("cluster: the survivors removed the killed member after %d ms%n",
         (System.nanoTime() - killed) / 1_000_000);
   }
@@ -201,7 +201,7 @@ class ClusterIT {
     for (TestSocket socket : sockets.get(1)) {
       assertThat(socket.closeStatus()).isEqualTo((short) 1001);
     }
-    await().atMost(Duration.ofSeconds(10)).until(() -> Scrape.of(nodes[0].port()).value("chorus_cluster_members") == 2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> Scrape.of(nodes[0].managementPort()).value("chorus_cluster_members") == 2);
 
     List<TestSocket> remaining = connected(0, 3);
     Map<TestSocket, Integer> before = counts(remaining);

@@ -137,6 +137,11 @@ class DeploymentManifestsTest {
   }
 
   @Test
+  void withoutSettingsTheImageServesMetricsAndHealthWhereTheManifestsLook() throws Exception {
+    assertThat(ConfigLoader.load(new String[0], Map.of()).managementPort()).isEqualTo(config.managementPort());
+  }
+
+  @Test
   void probesAndScrapeAnnotationsUseTheManagementPort() {
     int management = config.managementPort().orElseThrow();
     assertThat(probe("livenessProbe")).isEqualTo(new HttpGet("/health/live", management));

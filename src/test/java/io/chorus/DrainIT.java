@@ -33,12 +33,12 @@ class DrainIT {
         socket.webSocket().closeHandler(v -> closedAt.put(socket, System.nanoTime()));
       }
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-      assertThat(readiness(http, server.port())).isEqualTo(200);
+      assertThat(readiness(http, server.managementPort())).isEqualTo(200);
 
       long signalled = System.nanoTime();
       server.terminate();
 
-      await().atMost(Duration.ofSeconds(1)).until(() -> readiness(http, server.port()) == 503);
+      await().atMost(Duration.ofSeconds(1)).until(() -> readiness(http, server.managementPort()) == 503);
       try (RawWebSocket newcomer = RawWebSocket.connect(server.port(), "/ws/draining")) {
         assertThat(newcomer.status()).isEqualTo(503);
         assertThat(newcomer.body()).startsWith("Server is shutting down");

@@ -59,8 +59,10 @@ class HeartbeatIT {
   @Test
   void halfOpenConnectionThatNeitherReadsNorWritesIsReaped() throws Exception {
     try (TestServer server = TestServer.start("--ping-interval", "100ms", "--idle-timeout", "500ms",
-        "--close-timeout", "300ms");
-         RawWebSocket vanished = RawWebSocket.connectWithReceiveBuffer(server.port(), "/ws/half-open", 4096)) {
+        "--close-timeout", "300ms")) {
+      // The first scrape of a JVM takes ~0.4 s, most of the idle timeout: take it before the connection opens.
+      Scrape.of(server.managementPort());
+      RawWebSocket vanished = RawWebSocket.connectWithReceiveBuffer(server.port(), "/ws/half-open", 4096);
       assertThat(vanished.status()).isEqualTo(101);
       await().until(() -> Scrape.of(server.managementPort()).value("chorus_connections{transport=\"websocket\"}") == 1);
 
@@ -68,6 +70,7 @@ class HeartbeatIT {
       await().atMost(Duration.ofSeconds(5))
           .until(() -> Scrape.of(server.managementPort()).value("chorus_connections{transport=\"websocket\"}") == 0);
       assertThat(Scrape.of(server.managementPort()).value("chorus_disconnects_total{code=\"1001\"}")).isEqualTo(1);
+      vanished.close();
     }
   }
 }

@@ -134,7 +134,7 @@ class LimitsIT {
       assertThat(status(port, Map.of("Origin", "http://127.0.0.1:" + port))).isEqualTo(101);
       assertThat(status(port, Map.of("Origin", "https://chat.example.com", "Host", "chat.example.com"))).isEqualTo(101);
       assertThat(status(port, Map.of())).isEqualTo(101);
-      assertThat(Scrape.of(port).value("chorus_handshakes_total{outcome=\"forbidden_origin\"}")).isEqualTo(2);
+      assertThat(Scrape.of(server.managementPort()).value("chorus_handshakes_total{outcome=\"forbidden_origin\"}")).isEqualTo(2);
     }
     try (TestServer server = TestServer.start("--allowed-origins", "null,https://app.example.org")) {
       assertThat(status(server.port(), Map.of("Origin", "null"))).isEqualTo(101);
@@ -157,6 +157,7 @@ class LimitsIT {
       assertThat(status(port, withHeader("Connection", "keep-alive"))).isEqualTo(400);
       try (RawWebSocket post = RawWebSocket.request(port, "POST /ws/x HTTP/1.1", upgradeHeaders(port))) {
         assertThat(post.status()).isEqualTo(405);
+        assertThat(post.header("Allow")).isEqualTo("GET");
       }
       try (Socket garbage = connect(port)) {
         garbage.getOutputStream().write("NOT HTTP AT ALL\r\n\r\n".getBytes(StandardCharsets.US_ASCII));

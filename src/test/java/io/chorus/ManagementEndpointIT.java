@@ -1,5 +1,6 @@
 package io.chorus;
 
+import io.chorus.metrics.Exposition;
 import io.chorus.support.Scrape;
 import io.chorus.support.TestServer;
 import io.chorus.transport.ManagementEndpoint;
@@ -29,7 +30,8 @@ class ManagementEndpointIT {
     try {
       Readiness readiness = new Readiness();
       ManagementVerticle verticle = new ManagementVerticle(
-          new ManagementEndpoint(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), readiness), "127.0.0.1", 0);
+          new ManagementEndpoint(new Exposition(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), readiness),
+          "127.0.0.1", 0);
       vertx.deployVerticle(verticle).await(20, TimeUnit.SECONDS);
       int port = verticle.actualPort();
 
@@ -46,24 +48,29 @@ class ManagementEndpointIT {
   }
 
   @Test
-  void runningServerIsLiveAndReadyOnItsMainPort() throws Exception {
+  void metricsAndHealthAreServedOnTheManagementPortAndNotOnTheClientPort() throws Exception {
     try (TestServer server = TestServer.start()) {
-      assertThat(get(server.port(), "/health/live")).isEqualTo("200 {\"status\":\"UP\"}");
-      assertThat(get(server.port(), "/health/ready")).isEqualTo("200 {\"status\":\"UP\"}");
+      int management = server.managementPort();
+
+      assertThat(management).isNotEqualTo(server.port());
+      assertThat(get(management, "/health/live")).isEqualTo("200 {\"status\":\"UP\"}");
+      assertThat(get(management, "/health/ready")).isEqualTo("200 {\"status\":\"UP\"}");
+      assertThat(Scrape.of(management).has("chorus_connections")).isTrue();
+      assertThat(get(server.port(), "/metrics")).startsWith("404");
+      assertThat(get(server.port(), "/health/live")).startsWith("404");
+      assertThat(get(server.port(), "/health/ready")).startsWith("404");
+      assertThat(get(management, "/")).startsWith("404");
     }
   }
 
   @Test
-  void managementPortTakesMetricsAndHealthAwayFromTheClientPort() throws Exception {
-    try (TestServer server = TestServer.start("--management-port", "0")) {
-      int management = server.chorus().managementPort();
-
-      assertThat(management).isNotEqualTo(server.port());
-      assertThat(get(management, "/health/ready")).isEqualTo("200 {\"status\":\"UP\"}");
-      assertThat(Scrape.of(management).has("chorus_connections")).isTrue();
-      assertThat(get(server.port(), "/metrics")).startsWith("404");
-      assertThat(get(server.port(), "/health/ready")).startsWith("404");
-      assertThat(get(management, "/")).startsWith("404");
+  void managementPortMainKeepsMetricsAndHealthOnTheClientPort() throws Exception {
+    try (TestServer server = TestServer.start("--management-port", "main")) {
+      assertThat(server.managementPort()).isEqualTo(server.port());
+      assertThat(get(server.port(), "/health/live")).isEqualTo("200 {\"status\":\"UP\"}");
+      assertThat(get(server.port(), "/health/ready")).isEqualTo("200 {\"status\":\"UP\"}");
+      assertThat(Scrape.of(server.port()).has("chorus_connections")).isTrue();
+      assertThat(get(server.port(), "/")).startsWith("200");
     }
   }
 

@@ -69,7 +69,7 @@ class OpenFileLimitIT {
         });
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpResponse<String> live = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + server.port() + "/health/live")).timeout(Duration.ofSeconds(5)).build(),
+                URI.create("http://127.0.0.1:" + server.managementPort() + "/health/live")).timeout(Duration.ofSeconds(5)).build(),
             HttpResponse.BodyHandlers.ofString());
         assertThat(live.statusCode()).isEqualTo(200);
         assertThat(server.output()).doesNotContain("Too many open files");

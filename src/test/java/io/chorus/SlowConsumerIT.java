@@ -34,7 +34,7 @@ class SlowConsumerIT {
     try (ServerProcess server = ServerProcess.start("--host", "127.0.0.1", "--port", "0", "--instances", "1",
         "--ping-interval", "10m", "--idle-timeout", "20m");
          TestClients clients = new TestClients(server.port());
-         MemorySampler memory = new MemorySampler(server.port())) {
+         MemorySampler memory = new MemorySampler(server.managementPort())) {
       List<TestSocket> others = clients.connect("/ws/others", 1_000);
       List<TestSocket> fast = clients.connect("/ws/flood", 5);
       RawWebSocket stalled = RawWebSocket.connectWithReceiveBuffer(server.port(), "/ws/flood", 4096);
@@ -96,7 +96,7 @@ class SlowConsumerIT {
     try (ServerProcess server = ServerProcess.start("--host", "127.0.0.1", "--port", "0", "--instances", "1",
         "--slow-consumer-policy", "drop", "--rate-limit", "0", "--ping-interval", "10m", "--idle-timeout", "20m");
          TestClients clients = new TestClients(server.port());
-         MemorySampler memory = new MemorySampler(server.port())) {
+         MemorySampler memory = new MemorySampler(server.managementPort())) {
       List<TestSocket> fast = clients.connect("/ws/flood", 2);
       RawWebSocket stalled = RawWebSocket.connectWithReceiveBuffer(server.port(), "/ws/flood", 4096);
       assertThat(stalled.status()).isEqualTo(101);

@@ -14,8 +14,8 @@ import java.util.stream.Collectors;
  * The immutable configuration of one Chorus process, validated once at start.
  *
  * @param host           address to listen on
- * @param port           port for WebSockets and the chat page, and for metrics and health unless managementPort is set
- * @param managementPort separate port for metrics and health, if any
+ * @param port           port for WebSockets and the chat page
+ * @param managementPort port for metrics and health; empty when the operator asked for them on the main port
  * @param instances      gateway instances, one per event loop
  * @param welcomeMessage text of the welcome message
  * @param limits         what one client may cost
@@ -38,6 +38,8 @@ public record ChorusConfig(
     Cluster cluster,
     int maxTcpConnections) {
 
+  /** The management-port value that serves metrics and health on the client port, as before there was a default. */
+  private static final String MAIN_PORT = "main";
   private static final Pattern ORIGIN = Pattern.compile("https?://[a-z0-9.\\-\\[\\]:]+");
   private static final Pattern MEMBER = Pattern.compile("[A-Za-z0-9.\\-]+:\\d{1,5}");
 
@@ -50,9 +52,13 @@ public record ChorusConfig(
         ? settings.integer(Setting.INSTANCES, 1, 1024)
         : Runtime.getRuntime().availableProcessors();
     int port = settings.integer(Setting.PORT, 0, 65535);
-    OptionalInt managementPort = settings.isSet(Setting.MANAGEMENT_PORT)
-        ? OptionalInt.of(settings.integer(Setting.MANAGEMENT_PORT, 0, 65535))
-        : OptionalInt.empty();
+    String management = settings.text(Setting.MANAGEMENT_PORT).trim();
+    if (!management.equals(MAIN_PORT) && !management.chars().allMatch(Character::isDigit)) {
+      throw settings.invalid(Setting.MANAGEMENT_PORT, "is neither a port number nor " + MAIN_PORT);
+    }
+    OptionalInt managementPort = management.equals(MAIN_PORT)
+        ? OptionalInt.empty()
+        : OptionalInt.of(settings.integer(Setting.MANAGEMENT_PORT, 0, 65535));
     if (managementPort.isPresent() && port != 0 && managementPort.getAsInt() == port) {
       throw settings.invalid(Setting.MANAGEMENT_PORT, "must differ from port " + port);
     }

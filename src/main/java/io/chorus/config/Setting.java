@@ -9,9 +9,9 @@ import java.util.Locale;
 public enum Setting {
   CONFIG("config", "", "Properties file with settings; its keys are the setting names (e.g. port=9000)."),
   HOST("host", "0.0.0.0", "Address the server listens on."),
-  PORT("port", "8080", "Port for WebSockets, the chat page, metrics and health."),
-  MANAGEMENT_PORT("management-port", null,
-      "Port for /metrics and /health/*, away from clients (default: served on the main port)."),
+  PORT("port", "8080", "Port for WebSockets and the chat page."),
+  MANAGEMENT_PORT("management-port", "9090",
+      "Port for /metrics and /health/*, on host but apart from clients; 0 picks a free port; main: on the main port."),
   INSTANCES("instances", null, "Gateway instances, one per event loop (default: the number of CPU cores)."),
   WELCOME_MESSAGE("welcome-message", "Welcome to the chat!", "Text of the welcome message sent to every new connection."),
   MAX_MESSAGE_SIZE("max-message-size", "64KiB", "Largest message a client may send, after reassembling fragments."),

@@ -3,6 +3,7 @@ package io.chorus.transport;
 import io.chorus.metrics.HttpRejection;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -22,8 +23,8 @@ import java.util.List;
  */
 final class RequestPolicy {
 
-  /** The one method the client port serves: the chat page, metrics, health and WebSocket upgrades are all GETs. */
-  static final String ALLOWED_METHODS = "GET";
+  /** What the client port serves: the chat page, metrics and health answer GET and HEAD; upgrades are GETs. */
+  static final String ALLOWED_METHODS = "GET, HEAD";
 
   /** What to do with one request. */
   sealed interface Verdict permits Passed, Refused {
@@ -60,9 +61,11 @@ final class RequestPolicy {
     } else if (!hosts.isEmpty() && HostAndPort.parseAuthority(hosts.get(0), -1) == null) {
       // Vert.x's own parser: whatever passes here, Vert.x's router takes as a valid authority.
       return new Refused(HttpRejection.BAD_HOST, HttpResponseStatus.BAD_REQUEST, "Host is not a host and port");
-    } else if (!HttpMethod.GET.equals(request.method())) {
+    } else if (!HttpMethod.GET.equals(request.method()) && !HttpMethod.HEAD.equals(request.method())) {
+      String allowed = request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
+          ? "GET" : ALLOWED_METHODS;
       return new Refused(HttpRejection.METHOD_NOT_ALLOWED, HttpResponseStatus.METHOD_NOT_ALLOWED,
-          "Only " + ALLOWED_METHODS + " is served here", HttpHeaderNames.ALLOW, ALLOWED_METHODS);
+          "Only " + allowed + " is served here", HttpHeaderNames.ALLOW, allowed);
     }
     String target = request.uri();
     // A path, or an absolute URI (RFC 9112 3.2.2), as Vert.x finds the path in it; nothing else names a resource here.

@@ -7,6 +7,7 @@ import io.chorus.security.OriginPolicy;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -63,6 +64,9 @@ final class UpgradePolicy {
     } else if (!RoomName.isValid(room)) {
       return new Refused(Handshake.INVALID_ROOM, HttpResponseStatus.BAD_REQUEST,
           "Invalid room name: use 1 to " + RoomName.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ -");
+    } else if (!HttpMethod.GET.equals(request.method())) {
+      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.METHOD_NOT_ALLOWED, "WebSocket upgrades use GET",
+          HttpHeaderNames.ALLOW, "GET");
     } else if (!HttpVersion.HTTP_1_1.equals(request.protocolVersion())
         || !headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
       return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,

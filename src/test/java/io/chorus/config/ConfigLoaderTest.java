@@ -25,6 +25,18 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void metricsAndHealthGetTheirOwnPortUnlessTheOperatorAsksForTheMainOne() throws Exception {
+    assertThat(ConfigLoader.load(new String[0], Map.of()).managementPort()).hasValue(9090);
+    assertThat(ConfigLoader.load(new String[] {"--management-port", "0"}, Map.of()).managementPort()).hasValue(0);
+    assertThat(ConfigLoader.load(new String[0], Map.of("CHORUS_MANAGEMENT_PORT", "main")).managementPort()).isEmpty();
+
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--port", "9090"}, Map.of()))
+        .hasMessageStartingWith("invalid management-port: '9090' must differ from port 9090");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--management-port", "public"}, Map.of()))
+        .hasMessageStartingWith("invalid management-port: 'public' is neither a port number nor main");
+  }
+
+  @Test
   void limitsAndTimeoutsDefaultToSafeValues() throws Exception {
     ChorusConfig config = ConfigLoader.load(new String[0], Map.of());
 

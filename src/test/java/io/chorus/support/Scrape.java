@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /** One scrape of {@code /metrics}: the raw exposition and each series' value. */
 public final class Scrape {
@@ -65,6 +66,11 @@ public final class Scrape {
         .filter(entry -> entry.getKey().startsWith(metric + "{") && entry.getKey().contains(labelFragment))
         .mapToDouble(Map.Entry::getValue)
         .sum();
+  }
+
+  /** Every series, written as in the exposition without its value. */
+  public Set<String> seriesNames() {
+    return Set.copyOf(series.keySet());
   }
 
   public boolean has(String metric) {

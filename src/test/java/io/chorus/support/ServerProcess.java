@@ -18,18 +18,23 @@ import java.util.regex.Pattern;
  */
 public final class ServerProcess implements AutoCloseable {
 
-  private static final Pattern LISTENING = Pattern.compile("Chorus listening on http://[^:]+:(\\d+)");
+  private static final Pattern LISTENING =
+      Pattern.compile("Chorus listening on http://[^:]+:(\\d+) .* /metrics and /health/\\* at http://[^:]+:(\\d+)");
 
   private final Process process;
   private final Path log;
   private int port;
+  private int managementPort;
 
   private ServerProcess(Process process, Path log) {
     this.process = process;
     this.log = log;
   }
 
-  /** Starts the packaged jar with the given JVM options and flags, and waits until it listens. */
+  /**
+   * Starts the packaged jar with the given JVM options and flags, and waits until it listens. The management port is
+   * a free one unless the flags name it: the default 9090 would collide between servers.
+   */
   public static ServerProcess start(List<String> jvmOptions, String... flags) throws Exception {
     Path jar = Path.of("target/chorus.jar");
     if (!Files.isRegularFile(jar)) {
@@ -40,7 +45,7 @@ public final class ServerProcess implements AutoCloseable {
     command.addAll(jvmOptions);
     command.add("-jar");
     command.add(jar.toString());
-    command.addAll(List.of(flags));
+    command.addAll(withManagementPort(flags));
     return launch(command);
   }
 
@@ -60,7 +65,7 @@ public final class ServerProcess implements AutoCloseable {
   public static ServerProcess startWithOpenFileLimit(int openFiles, String... flags) throws Exception {
     StringBuilder command = new StringBuilder("ulimit -n " + openFiles + " && exec ")
         .append(ProcessHandle.current().info().command().orElse("java")).append(" -jar target/chorus.jar");
-    for (String flag : flags) {
+    for (String flag : withManagementPort(flags)) {
       command.append(" '").append(flag.replace("'", "'\\''")).append('\'');
     }
     return launch(List.of("bash", "-c", command.toString()));
@@ -70,9 +75,9 @@ public final class ServerProcess implements AutoCloseable {
     return port;
   }
 
-  /** The port that serves {@code /metrics} and {@code /health/*}. */
+  /** The port that serves {@code /metrics} and {@code /health/*}, as the start log line names it. */
   public int managementPort() {
-    return port;
+    return managementPort;
   }
 
   public long pid() {
@@ -119,6 +124,15 @@ public final class ServerProcess implements AutoCloseable {
     Files.deleteIfExists(log);
   }
 
+  private static List<String> withManagementPort(String... flags) {
+    List<String> all = new ArrayList<>();
+    if (!List.of(flags).contains("--management-port")) {
+      all.addAll(List.of("--management-port", "0"));
+    }
+    all.addAll(List.of(flags));
+    return all;
+  }
+
   /** Reads the log until the listening line appears; waiting on the process paces the polling. */
   private void awaitListening(Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -126,6 +140,7 @@ public final class ServerProcess implements AutoCloseable {
       Matcher matcher = LISTENING.matcher(output());
       if (matcher.find()) {
         port = Integer.parseInt(matcher.group(1));
+        managementPort = Integer.parseInt(matcher.group(2));
         return;
       }
       if (process.waitFor(50, TimeUnit.MILLISECONDS)) {
