@@ -57,8 +57,9 @@ class DrainIT {
       long firstHalf = offsets.stream().filter(at -> at < firstMillis + (lastMillis - firstMillis) / 2).count();
       System.out.printf("drain: %d connections closed between %d ms and %d ms after SIGTERM; exit 0 after %d ms%n",
           connections, firstMillis, lastMillis, exitedMillis);
-      assertThat(lastMillis - firstMillis).as("closes spread over the 2 s drain period").isBetween(1_500L, 3_000L);
-      assertThat(firstHalf).as("evenly spread, not bunched").isBetween(12L, 28L);
+      // Bands wide enough for a busy machine, narrow enough to fail if the closes bunch up or run past the period.
+      assertThat(lastMillis - firstMillis).as("closes spread over the 2 s drain period").isBetween(1_500L, 4_000L);
+      assertThat(firstHalf).as("evenly spread, not bunched").isBetween(10L, 30L);
       assertThat(exitedMillis).as("within drain-period + close-timeout + 2 s").isLessThan(5_000);
       assertThat(server.output()).contains("SIGTERM received");
     }
