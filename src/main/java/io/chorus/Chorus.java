@@ -9,9 +9,11 @@ import io.chorus.metrics.PromtoolFilter;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.Readiness;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.util.internal.PlatformDependent;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -57,6 +59,13 @@ public final class Chorus {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     registry.config().meterFilter(new PromtoolFilter());
     new FileDescriptorMetrics().bindTo(registry);
+    // Netty counts the direct memory it allocates itself (see Main), where jvm_buffer_memory_used_bytes cannot see it.
+    Gauge.builder("netty.direct.memory.used", PlatformDependent::usedDirectMemory).baseUnit("bytes")
+        .description("Direct memory Netty has allocated, against its limit io.netty.maxDirectMemory")
+        .register(registry);
+    Gauge.builder("netty.direct.memory.max", PlatformDependent::maxDirectMemory).baseUnit("bytes")
+        .description("Netty's direct memory limit, io.netty.maxDirectMemory")
+        .register(registry);
     Readiness readiness = new Readiness();
     HazelcastClusterManager clusterManager =
         config.cluster().enabled() ? HazelcastCluster.manager(config.cluster()) : null;

@@ -19,6 +19,7 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    useNettyDirectMemoryLimit();
     if (ConfigLoader.wantsHelp(args)) {
       System.out.print(ConfigLoader.help());
       return;
@@ -42,6 +43,21 @@ public final class Main {
     log.info("Chorus listening on http://{}:{} ({} event loops, {} transport); chat page at /, WebSocket at /ws/<room>",
         config.host(), chorus.port(), config.instances(), chorus.isNativeTransportEnabled() ? "epoll" : "NIO");
     stopOnSignals(chorus);
+  }
+
+  /**
+   * Lets Netty allocate direct memory itself and count it against its limit ({@code io.netty.maxDirectMemory}, by
+   * default the JVM's maximum direct memory), so that an allocation past the limit fails at once. Without it (Netty's
+   * default on Java 9+) every buffer is a JDK direct buffer, and an allocation past the limit first runs a full
+   * garbage collection and sleeps up to half a second in {@code java.nio.Bits.reserveMemory}, on the event loop,
+   * again for every further allocation: a few connections holding their pending output wedged every loop. It needs
+   * the manifest's {@code Add-Opens: java.base/java.nio}; set {@code -Dio.netty.tryReflectionSetAccessible=false}
+   * to keep the JDK's buffers.
+   */
+  private static void useNettyDirectMemoryLimit() {
+    if (System.getProperty("io.netty.tryReflectionSetAccessible") == null) {
+      System.setProperty("io.netty.tryReflectionSetAccessible", "true");
+    }
   }
 
   /**
