@@ -9,6 +9,7 @@ import io.chorus.security.RateLimiter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.VoidChannelPromise;
@@ -18,7 +19,6 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
@@ -36,7 +36,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Only its event loop touches it. Client frames never reach Vert.x, so Vert.x never buffers them, and the output
  * is bounded: past {@code max-pending-output} Netty reports the channel unwritable and the slow-consumer policy
- * decides, instead of a queue that would grow until the heap runs out.
+ * decides, instead of a queue that would grow until the heap runs out. The bound holds for control frames too:
+ * pings and pongs wait while the channel is unwritable, and only the close frame may pass it, once.
  */
 final class WebSocketConnection extends ChannelDuplexHandler implements Connection {
 
@@ -45,6 +46,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
   private final WebSocketEndpoint endpoint;
   private final String room;
   private final RateLimiter rateLimiter;
+  private final ControlFrames controlFrames = new ControlFrames();
   int slot = -1;
   private ChannelHandlerContext ctx;
   private ChannelPromise quietPromise;
@@ -122,15 +124,13 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
   /** Starts the closing handshake; the TCP connection closes when the client answers, or after the close timeout. */
   @Override
   public void close(CloseReason reason) {
-    if (state != State.OPEN) {
-      return;
-    }
-    beginClosing(reason.code());
-    ctx.writeAndFlush(new CloseWebSocketFrame(reason.code(), reason.text()), quietPromise);
-    closeTimer = ctx.executor().schedule(this::closeNow, endpoint.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
+    closeWith(new CloseWebSocketFrame(reason.code(), reason.text()), false);
   }
 
-  /** Called every tick of the event loop's heartbeat: pings when due, closes when the client has gone silent. */
+  /**
+   * Called every tick of the event loop's heartbeat: pings when due, closes when the client has gone silent. A
+   * client whose output is backed up is not pinged: it is not reading, and only hearing from it counts.
+   */
   void heartbeat(long now) {
     if (state != State.OPEN) {
       return;
@@ -139,7 +139,9 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
       close(CloseReason.IDLE_TIMEOUT);
     } else if (now - lastPingNanos >= endpoint.pingIntervalNanos()) {
       lastPingNanos = now;
-      ctx.writeAndFlush(new PingWebSocketFrame(), quietPromise);
+      if (ctx.channel().isWritable()) {
+        closeOnFailure(ctx.writeAndFlush(new PingWebSocketFrame()));
+      }
     }
   }
 
@@ -156,14 +158,36 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
         onDataFrame(frame.content(), frame instanceof BinaryWebSocketFrame, frame.isFinalFragment());
       } else if (frame instanceof ContinuationWebSocketFrame) {
         onContinuationFrame(frame.content(), frame.isFinalFragment());
-      } else if (frame instanceof PingWebSocketFrame) {
-        ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()), quietPromise);
       } else if (frame instanceof CloseWebSocketFrame close) {
         onCloseFrame(close);
+      } else {
+        onPingOrPong(frame);
       }
     } finally {
       frame.release();
     }
+  }
+
+  /** The end of one read from the socket: the owed pong answers every ping of the read at once. */
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    sendOwedPong();
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    sendOwedPong();
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  /**
+   * Netty's decoder has already refused malformed frames and most codes a client must not send; it accepts codes
+   * from 5000 up, and 32768 and up read as negative. RFC 6455 7.4 leaves clients 1000-1003, 1007-1014 (1012-1014
+   * registered with IANA since) and 3000-4999.
+   */
+  private static boolean isSendableCloseCode(int code) {
+    return code >= 1000 && code <= 1003 || code >= 1007 && code <= 1014 || code >= 3000 && code <= 4999;
   }
 
   @Override
@@ -241,32 +265,82 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
     endpoint.hub().publish(room, payload, binary);
   }
 
+  private void onPingOrPong(WebSocketFrame frame) {
+    if (state != State.OPEN) {
+      return;
+    }
+    if (!controlFrames.admit(System.nanoTime())) {
+      // A flood is abuse, not a mistake: no closing handshake to wait for while the client keeps sending.
+      abort(CloseReason.CONTROL_FLOOD);
+    } else if (frame instanceof PingWebSocketFrame) {
+      controlFrames.owePong(frame.content());
+    }
+  }
+
+  /** Writes the owed pong, if any, unless the output is over its bound: then it waits for the channel to drain. */
+  private void sendOwedPong() {
+    if (state == State.OPEN && controlFrames.owesPong() && ctx.channel().isWritable()) {
+      closeOnFailure(ctx.writeAndFlush(controlFrames.takePong()));
+    }
+  }
+
+  /** The client's close frame: echoed with its code (or with none), then the TCP connection closes. */
   private void onCloseFrame(CloseWebSocketFrame frame) {
-    if (state == State.OPEN) {
-      int code = frame.statusCode();
-      beginClosing(code < 0 ? 1005 : code);
-      CloseWebSocketFrame answer = code < 0 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(code, null);
-      ctx.writeAndFlush(answer).addListener(written -> closeNow());
-    } else {
+    if (state != State.OPEN) {
       closeNow();
+      return;
+    }
+    int code = frame.statusCode();
+    if (code < 0) {
+      closeWith(new CloseWebSocketFrame(), true);
+    } else if (isSendableCloseCode(code)) {
+      closeWith(new CloseWebSocketFrame(code, null), true);
+    } else {
+      abort(CloseReason.PROTOCOL_ERROR);
     }
   }
 
   /** Ends a connection whose client broke the protocol: close frame, then TCP close without waiting for an answer. */
   private void abort(CloseReason reason) {
-    if (state != State.OPEN) {
-      return;
-    }
-    beginClosing(reason.code());
-    ctx.writeAndFlush(new CloseWebSocketFrame(reason.code(), reason.text())).addListener(written -> closeNow());
-    closeTimer = ctx.executor().schedule(this::closeNow, endpoint.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
+    closeWith(new CloseWebSocketFrame(reason.code(), reason.text()), true);
   }
 
-  private void beginClosing(int code) {
+  /**
+   * The one way a connection starts closing, whoever began it: it leaves its room, sends {@code frame} past the
+   * output bound (queued behind what is pending), and the TCP connection closes at the latest after the close
+   * timeout. A client that never reads never takes the close frame, so only the timer ends such a connection.
+   *
+   * @param closeOnceWritten close the TCP connection as soon as the frame is written, not waiting for an answer
+   */
+  private void closeWith(CloseWebSocketFrame frame, boolean closeOnceWritten) {
+    if (state != State.OPEN) {
+      frame.release();
+      return;
+    }
     state = State.CLOSING;
-    closeCode = code;
+    int code = frame.statusCode();
+    closeCode = code < 0 ? 1005 : code;
     fragmented = null;
+    controlFrames.forgive();
     leaveRoom();
+    closeTimer = ctx.executor().schedule(this::closeNow, endpoint.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
+    ctx.writeAndFlush(frame).addListener(written -> {
+      if (closeOnceWritten || !written.isSuccess()) {
+        closeNow();
+      }
+    });
+  }
+
+  /**
+   * A control frame that could not be written, most likely because direct memory ran out, ends the connection at
+   * once: it frees what the connection holds, and the event loop goes on with the others.
+   */
+  private void closeOnFailure(ChannelFuture write) {
+    write.addListener(written -> {
+      if (!written.isSuccess()) {
+        closeNow();
+      }
+    });
   }
 
   private void leaveRoom() {
