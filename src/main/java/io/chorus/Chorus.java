@@ -7,12 +7,14 @@ import io.chorus.config.Cluster;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.metrics.PromtoolFilter;
 import io.chorus.security.ConnectionLimit;
+import io.chorus.transport.Liveness;
 import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.Readiness;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.EventLoop;
 import io.netty.util.internal.PlatformDependent;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -27,7 +29,7 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.util.List;
-import java.util.OptionalInt;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -43,16 +45,16 @@ public final class Chorus {
   private final Readiness readiness;
   private final List<GatewayVerticle> gateways;
   private final int port;
-  private final OptionalInt managementPort;
+  private final Optional<ManagementVerticle> management;
 
   private Chorus(ChorusConfig config, Vertx vertx, Readiness readiness, List<GatewayVerticle> gateways,
-      OptionalInt managementPort) {
+      Optional<ManagementVerticle> management) {
     this.config = config;
     this.vertx = vertx;
     this.readiness = readiness;
     this.gateways = List.copyOf(gateways);
     this.port = gateways.get(0).actualPort();
-    this.managementPort = managementPort;
+    this.management = management;
   }
 
   public static Future<Chorus> start(ChorusConfig config) {
@@ -67,12 +69,13 @@ public final class Chorus {
         .description("Netty's direct memory limit, io.netty.maxDirectMemory")
         .register(registry);
     Readiness readiness = new Readiness();
+    Liveness liveness = new Liveness();
     HazelcastClusterManager clusterManager =
         config.cluster().enabled() ? HazelcastCluster.manager(config.cluster()) : null;
     ChorusMetrics metrics = new ChorusMetrics(registry,
         () -> readiness.state() == Readiness.State.READY,
         () -> clusterManager == null ? 1 : clusterManager.isActive() ? clusterManager.getNodes().size() : 0);
-    ManagementEndpoint management = new ManagementEndpoint(registry, readiness);
+    ManagementEndpoint management = new ManagementEndpoint(registry, readiness, liveness);
     ConnectionLimit connectionLimit = new ConnectionLimit(config.limits().maxConnections(), config.maxTcpConnections());
 
     Promise<Chorus> started = Promise.promise();
@@ -85,8 +88,8 @@ public final class Chorus {
       RoomBus.registerCodec(vertx.eventBus());
       String nodeId = clusterManager == null ? UUID.randomUUID().toString() : clusterManager.getNodeId();
       startManagement(vertx, config, management)
-          .compose(managementPort -> deployGateways(vertx, config, nodeId, metrics, management, connectionLimit,
-              readiness).map(gateways -> new Chorus(config, vertx, readiness, gateways, managementPort)))
+          .compose(managementVerticle -> deployGateways(vertx, config, nodeId, metrics, management, connectionLimit,
+              readiness, liveness).map(gateways -> new Chorus(config, vertx, readiness, gateways, managementVerticle)))
           .onComplete(deployed -> {
             if (deployed.succeeded()) {
               readiness.ready();
@@ -107,7 +110,17 @@ public final class Chorus {
 
   /** The port for metrics and health: the management port if one is set, else the main port. */
   public int managementPort() {
-    return managementPort.orElse(port);
+    return management.map(ManagementVerticle::actualPort).orElse(port);
+  }
+
+  /** Each gateway's event loop, for tests that stall one. */
+  public List<EventLoop> gatewayEventLoops() {
+    return gateways.stream().map(GatewayVerticle::eventLoop).toList();
+  }
+
+  /** The event loop that answers the management port, when there is one. */
+  public Optional<EventLoop> managementEventLoop() {
+    return management.map(ManagementVerticle::eventLoop);
   }
 
   public boolean isNativeTransportEnabled() {
@@ -141,24 +154,26 @@ public final class Chorus {
             failure)));
   }
 
-  private static Future<OptionalInt> startManagement(Vertx vertx, ChorusConfig config, ManagementEndpoint endpoint) {
+  private static Future<Optional<ManagementVerticle>> startManagement(Vertx vertx, ChorusConfig config,
+      ManagementEndpoint endpoint) {
     if (config.managementPort().isEmpty()) {
-      return Future.succeededFuture(OptionalInt.empty());
+      return Future.succeededFuture(Optional.empty());
     }
     int port = config.managementPort().getAsInt();
     ManagementVerticle verticle = new ManagementVerticle(endpoint, config.host(), port);
     return vertx.deployVerticle(verticle)
-        .map(id -> OptionalInt.of(verticle.actualPort()))
+        .map(id -> Optional.of(verticle))
         .recover(failure -> Future.failedFuture(
             new StartupException("listen on management port " + config.host() + ":" + port, failure)));
   }
 
   private static Future<List<GatewayVerticle>> deployGateways(Vertx vertx, ChorusConfig config, String nodeId,
-      ChorusMetrics metrics, ManagementEndpoint management, ConnectionLimit connectionLimit, Readiness readiness) {
+      ChorusMetrics metrics, ManagementEndpoint management, ConnectionLimit connectionLimit, Readiness readiness,
+      Liveness liveness) {
     List<GatewayVerticle> gateways = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
           GatewayVerticle gateway =
-              new GatewayVerticle(config, nodeId, metrics, management, connectionLimit, readiness);
+              new GatewayVerticle(config, nodeId, metrics, management, connectionLimit, readiness, liveness);
           gateways.add(gateway);
           return gateway;
         }, new DeploymentOptions().setInstances(config.instances()))

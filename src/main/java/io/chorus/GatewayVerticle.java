@@ -6,6 +6,7 @@ import io.chorus.hub.Hub;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.transport.ChatPageEndpoint;
+import io.chorus.transport.Liveness;
 import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.Readiness;
 import io.chorus.transport.WebSocketEndpoint;
@@ -33,29 +34,33 @@ final class GatewayVerticle extends VerticleBase {
   private final ManagementEndpoint management;
   private final ConnectionLimit connectionLimit;
   private final Readiness readiness;
+  private final Liveness liveness;
   private HttpServer server;
+  private EventLoop eventLoop;
   private WebSocketEndpoint webSockets;
 
   /**
    * @param management mounted on this gateway's port unless the configuration gives it a port of its own
    */
   GatewayVerticle(ChorusConfig config, String nodeId, ChorusMetrics metrics, ManagementEndpoint management,
-      ConnectionLimit connectionLimit, Readiness readiness) {
+      ConnectionLimit connectionLimit, Readiness readiness, Liveness liveness) {
     this.config = config;
     this.nodeId = nodeId;
     this.metrics = metrics;
     this.management = management;
     this.connectionLimit = connectionLimit;
     this.readiness = readiness;
+    this.liveness = liveness;
   }
 
   @Override
   public Future<?> start() {
-    EventLoop eventLoop = ((ContextInternal) context).nettyEventLoop();
+    eventLoop = ((ContextInternal) context).nettyEventLoop();
     long writeDelay = config.timeouts().writeDelay().toNanos();
     Executor flushes = writeDelay == 0 ? eventLoop : task -> eventLoop.schedule(task, writeDelay, TimeUnit.NANOSECONDS);
     Hub hub = new Hub(new RoomBus(vertx.eventBus()), nodeId, flushes, PooledByteBufAllocator.DEFAULT, metrics);
-    webSockets = new WebSocketEndpoint(config, hub, metrics, connectionLimit, readiness, eventLoop);
+    webSockets = new WebSocketEndpoint(config, hub, metrics, connectionLimit, readiness, eventLoop,
+        liveness.register());
     ChatPageEndpoint chatPage = new ChatPageEndpoint();
 
     Router router = Router.router(vertx);
@@ -69,6 +74,10 @@ final class GatewayVerticle extends VerticleBase {
     // WebSocket upgrades never reach the router: WebSocketUpgrade takes them over below Vert.x's HTTP layer.
     server = vertx.createHttpServer(httpOptions()).connectionHandler(webSockets::accepted).requestHandler(router);
     return server.listen();
+  }
+
+  EventLoop eventLoop() {
+    return eventLoop;
   }
 
   /** The port this gateway listens on, resolved when it was asked for port 0. */

@@ -1,10 +1,12 @@
 package io.chorus;
 
 import io.chorus.transport.ManagementEndpoint;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.ext.web.Router;
 
 /** The management port, when one is set: metrics and health only, away from the port clients reach. */
@@ -31,5 +33,10 @@ final class ManagementVerticle extends VerticleBase {
 
   int actualPort() {
     return server.actualPort();
+  }
+
+  /** The event loop that answers the management port. */
+  EventLoop eventLoop() {
+    return ((ContextInternal) context).nettyEventLoop();
   }
 }

@@ -2,10 +2,12 @@ package io.chorus;
 
 import io.chorus.support.Scrape;
 import io.chorus.support.TestServer;
+import io.chorus.transport.Liveness;
 import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.Readiness;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.Test;
 
@@ -14,9 +16,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Health probes and the separate management port. */
 class ManagementEndpointIT {
@@ -29,7 +33,8 @@ class ManagementEndpointIT {
     try {
       Readiness readiness = new Readiness();
       ManagementVerticle verticle = new ManagementVerticle(
-          new ManagementEndpoint(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), readiness), "127.0.0.1", 0);
+          new ManagementEndpoint(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), readiness, new Liveness()),
+          "127.0.0.1", 0);
       vertx.deployVerticle(verticle).await(20, TimeUnit.SECONDS);
       int port = verticle.actualPort();
 
@@ -64,6 +69,40 @@ class ManagementEndpointIT {
       assertThat(get(server.port(), "/metrics")).startsWith("404");
       assertThat(get(server.port(), "/health/ready")).startsWith("404");
       assertThat(get(management, "/")).startsWith("404");
+    }
+  }
+
+  @Test
+  void livenessFailsWhileAGatewayEventLoopIsStuckAndRecoversOnceItRuns() throws Exception {
+    try (TestServer server = TestServer.start("--instances", "2", "--management-port", "0")) {
+      int management = server.managementPort();
+      EventLoop managementLoop = server.chorus().managementEventLoop().orElseThrow();
+      // Health is answered on the management port's loop, so stall a gateway loop other than that one.
+      EventLoop stuck = server.chorus().gatewayEventLoops().stream()
+          .filter(loop -> loop != managementLoop).findFirst().orElseThrow();
+      assertThat(get(management, "/health/live")).isEqualTo("200 {\"status\":\"UP\"}");
+
+      CountDownLatch release = new CountDownLatch(1);
+      CountDownLatch blocked = new CountDownLatch(1);
+      stuck.execute(() -> {
+        blocked.countDown();
+        try {
+          release.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      try {
+        assertThat(blocked.await(10, TimeUnit.SECONDS)).isTrue();
+        long start = System.nanoTime();
+        await().atMost(Duration.ofSeconds(15))
+            .until(() -> get(management, "/health/live").equals("503 {\"status\":\"DOWN\",\"reason\":\"event loop stalled\"}"));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Liveness.STALL_BOUND.minusSeconds(1));
+        assertThat(get(management, "/health/ready")).isEqualTo("200 {\"status\":\"UP\"}");
+      } finally {
+        release.countDown();
+      }
+      await().until(() -> get(management, "/health/live").equals("200 {\"status\":\"UP\"}"));
     }
   }
 

@@ -63,19 +63,22 @@ public final class WebSocketEndpoint {
   private final long pingIntervalNanos;
   private final long idleTimeoutNanos;
   private final long closeTimeoutNanos;
+  private final Liveness.Heartbeat heartbeat;
   private final List<WebSocketConnection> connections = new ArrayList<>();
   private long now = System.nanoTime();
   private Promise<Void> allClosed;
 
   /**
    * @param eventLoop the gateway's event loop: timers for heartbeats, handshake deadlines and draining run on it
+   * @param heartbeat records each tick of the heartbeat, for the liveness probe
    */
   public WebSocketEndpoint(ChorusConfig config, Hub hub, ChorusMetrics metrics, ConnectionLimit connectionLimit,
-      Readiness readiness, EventLoop eventLoop) {
+      Readiness readiness, EventLoop eventLoop, Liveness.Heartbeat heartbeat) {
     this.hub = hub;
     this.metrics = metrics;
     this.connectionLimit = connectionLimit;
     this.eventLoop = eventLoop;
+    this.heartbeat = heartbeat;
     this.welcome = OutboundMessage.constant(
         new JsonObject().put("type", "welcome").put("message", config.welcomeMessage()).encode());
     this.upgradePolicy = new UpgradePolicy(new OriginPolicy(config.allowedOrigins()), readiness, connectionLimit);
@@ -188,6 +191,7 @@ public final class WebSocketEndpoint {
   private void tick() {
     try {
       now = System.nanoTime();
+      heartbeat.ticked(now);
       guard.closeExpired(now);
       for (int i = connections.size() - 1; i >= 0; i--) {
         connections.get(i).heartbeat(now);
