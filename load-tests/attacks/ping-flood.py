@@ -75,7 +75,8 @@ def scrape(host, port):
     def total(pattern):
         return sum(float(m.group(1)) for m in re.finditer(pattern + r"[^\n]* ([0-9.eE+-]+)\n", text))
     return {"direct_jvm": total(r'(?m)^jvm_buffer_memory_used_bytes\{[^}]*id="direct"'),
-            "direct_netty": total(r'(?m)^netty_allocator_memory_used\{[^}]*memory_type="direct"')}
+            "direct_pooled": total(r'(?m)^netty_allocator_memory_used\{[^}]*memory_type="direct"'),
+            "direct_netty": total(r'(?m)^netty_direct_memory_used_bytes')}
 
 
 def rss(pid):
@@ -170,8 +171,10 @@ def main():
     print(f"server RSS: {rss_before / mib:.0f} -> {rss_after / mib:.0f} MiB")
     print(f"direct memory (jvm_buffer_memory_used_bytes direct): {before['direct_jvm'] / mib:.1f} -> "
           f"{after['direct_jvm'] / mib:.1f} MiB")
-    print(f"direct memory (netty_allocator_memory_used direct): {before['direct_netty'] / mib:.1f} -> "
-          f"{after['direct_netty'] / mib:.1f} MiB")
+    print(f"direct memory (netty_allocator_memory_used direct): {before['direct_pooled'] / mib:.1f} -> "
+          f"{after['direct_pooled'] / mib:.1f} MiB")
+    print(f"direct memory (netty_direct_memory_used_bytes, Netty's own count where the server has it): "
+          f"{before['direct_netty'] / mib:.1f} -> {after['direct_netty'] / mib:.1f} MiB")
     if trips:
         print(f"bystander: {len(trips)} round trips, p50 {trips[len(trips) // 2] * 1000:.1f} ms, "
               f"max {trips[-1] * 1000:.1f} ms, {bystander.lost} lost")
