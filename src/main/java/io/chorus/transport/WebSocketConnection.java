@@ -9,7 +9,6 @@ import io.chorus.security.RateLimiter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.VoidChannelPromise;
@@ -23,9 +22,6 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * One WebSocket connection, as a Netty handler behind the WebSocket codec and in front of Vert.x's (now idle) HTTP
@@ -41,8 +37,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class WebSocketConnection extends ChannelDuplexHandler implements Connection {
 
-  private enum State { OPEN, CLOSING, CLOSED }
-
   private final WebSocketEndpoint endpoint;
   private final String room;
   private final RateLimiter rateLimiter;
@@ -56,10 +50,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
    */
   private ChannelHandlerContext frameOutput;
   private Membership membership;
-  private State state = State.OPEN;
-  /** The close code sent or received first; 1006 ("abnormal closure") while there is none. */
-  private int closeCode = 1006;
-  private ScheduledFuture<?> closeTimer;
+  private ClosingHandshake closing;
   private FragmentedMessage fragmented;
   private long lastHeardNanos;
   private long lastPingNanos;
@@ -75,6 +66,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.quietPromise = new VoidChannelPromise(ctx.channel(), false);
+    this.closing = new ClosingHandshake(ctx, endpoint.closeTimeoutNanos());
     int bound = endpoint.maxPendingOutput();
     ctx.channel().config().setWriteBufferWaterMark(new WriteBufferWaterMark(bound / 2, bound));
     lastHeardNanos = endpoint.now();
@@ -96,7 +88,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
 
   @Override
   public boolean send(OutboundMessage message) {
-    if (state != State.OPEN) {
+    if (!closing.isOpen()) {
       return false;
     }
     if (!ctx.channel().isWritable()) {
@@ -116,7 +108,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
 
   @Override
   public void flush() {
-    if (state != State.CLOSED) {
+    if (!closing.isClosed()) {
       frameOutput.flush();
     }
   }
@@ -132,7 +124,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
    * client whose output is backed up is not pinged: it is not reading, and only hearing from it counts.
    */
   void heartbeat(long now) {
-    if (state != State.OPEN) {
+    if (!closing.isOpen()) {
       return;
     }
     if (now - lastHeardNanos > endpoint.idleTimeoutNanos()) {
@@ -140,7 +132,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
     } else if (now - lastPingNanos >= endpoint.pingIntervalNanos()) {
       lastPingNanos = now;
       if (ctx.channel().isWritable()) {
-        closeOnFailure(ctx.writeAndFlush(new PingWebSocketFrame()));
+        closing.closeOnFailure(ctx.writeAndFlush(new PingWebSocketFrame()));
       }
     }
   }
@@ -181,15 +173,6 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
     ctx.fireChannelWritabilityChanged();
   }
 
-  /**
-   * Netty's decoder has already refused malformed frames and most codes a client must not send; it accepts codes
-   * from 5000 up, and 32768 and up read as negative. RFC 6455 7.4 leaves clients 1000-1003, 1007-1014 (1012-1014
-   * registered with IANA since) and 3000-4999.
-   */
-  private static boolean isSendableCloseCode(int code) {
-    return code >= 1000 && code <= 1003 || code >= 1007 && code <= 1014 || code >= 3000 && code <= 4999;
-  }
-
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof CorruptedWebSocketFrameException corrupted) {
@@ -199,23 +182,20 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
         default -> CloseReason.PROTOCOL_ERROR;
       });
     } else {
-      closeNow();
+      closing.closeNow();
     }
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    state = State.CLOSED;
-    if (closeTimer != null) {
-      closeTimer.cancel(false);
-    }
+    closing.closed();
     leaveRoom();
-    endpoint.forget(this, closeCode);
+    endpoint.forget(this, closing.closeCode());
     ctx.fireChannelInactive();
   }
 
   private void onDataFrame(ByteBuf content, boolean binary, boolean last) {
-    if (state != State.OPEN) {
+    if (!closing.isOpen()) {
       return;
     }
     if (last) {
@@ -227,7 +207,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
   }
 
   private void onContinuationFrame(ByteBuf content, boolean last) {
-    if (state != State.OPEN || fragmented == null || !append(content) || !last) {
+    if (!closing.isOpen() || fragmented == null || !append(content) || !last) {
       return;
     }
     FragmentedMessage message = fragmented;
@@ -266,7 +246,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
   }
 
   private void onPingOrPong(WebSocketFrame frame) {
-    if (state != State.OPEN) {
+    if (!closing.isOpen()) {
       return;
     }
     if (!controlFrames.admit(System.nanoTime())) {
@@ -279,24 +259,15 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
 
   /** Writes the owed pong, if any, unless the output is over its bound: then it waits for the channel to drain. */
   private void sendOwedPong() {
-    if (state == State.OPEN && controlFrames.owesPong() && ctx.channel().isWritable()) {
-      closeOnFailure(ctx.writeAndFlush(controlFrames.takePong()));
+    if (closing.isOpen() && controlFrames.owesPong() && ctx.channel().isWritable()) {
+      closing.closeOnFailure(ctx.writeAndFlush(controlFrames.takePong()));
     }
   }
 
-  /** The client's close frame: echoed with its code (or with none), then the TCP connection closes. */
+  /** The client's close frame: echoed (or refused with 1002), then the TCP connection closes. */
   private void onCloseFrame(CloseWebSocketFrame frame) {
-    if (state != State.OPEN) {
-      closeNow();
-      return;
-    }
-    int code = frame.statusCode();
-    if (code < 0) {
-      closeWith(new CloseWebSocketFrame(), true);
-    } else if (isSendableCloseCode(code)) {
-      closeWith(new CloseWebSocketFrame(code, null), true);
-    } else {
-      abort(CloseReason.PROTOCOL_ERROR);
+    if (closing.clientClosed(frame)) {
+      stopServing();
     }
   }
 
@@ -305,52 +276,22 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
     closeWith(new CloseWebSocketFrame(reason.code(), reason.text()), true);
   }
 
-  /**
-   * The one way a connection starts closing, whoever began it: it leaves its room, sends {@code frame} past the
-   * output bound (queued behind what is pending), and the TCP connection closes at the latest after the close
-   * timeout. A client that never reads never takes the close frame, so only the timer ends such a connection.
-   *
-   * @param closeOnceWritten close the TCP connection as soon as the frame is written, not waiting for an answer
-   */
   private void closeWith(CloseWebSocketFrame frame, boolean closeOnceWritten) {
-    if (state != State.OPEN) {
-      frame.release();
-      return;
+    if (closing.begin(frame, closeOnceWritten)) {
+      stopServing();
     }
-    state = State.CLOSING;
-    int code = frame.statusCode();
-    closeCode = code < 0 ? 1005 : code;
+  }
+
+  /** Once closing, a connection neither publishes, nor pongs, nor receives broadcasts. */
+  private void stopServing() {
     fragmented = null;
     controlFrames.forgive();
     leaveRoom();
-    closeTimer = ctx.executor().schedule(this::closeNow, endpoint.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
-    ctx.writeAndFlush(frame).addListener(written -> {
-      if (closeOnceWritten || !written.isSuccess()) {
-        closeNow();
-      }
-    });
-  }
-
-  /**
-   * A control frame that could not be written, most likely because direct memory ran out, ends the connection at
-   * once: it frees what the connection holds, and the event loop goes on with the others.
-   */
-  private void closeOnFailure(ChannelFuture write) {
-    write.addListener(written -> {
-      if (!written.isSuccess()) {
-        closeNow();
-      }
-    });
   }
 
   private void leaveRoom() {
     if (membership != null) {
       membership.leave();
     }
-  }
-
-  /** Closes the TCP connection from this handler, below Vert.x's own close handling, which would wait for a handshake. */
-  private void closeNow() {
-    ctx.close();
   }
 }
