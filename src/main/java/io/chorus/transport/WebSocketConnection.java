@@ -182,6 +182,9 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
         default -> CloseReason.PROTOCOL_ERROR;
       });
     } else {
+      if (cause instanceof OutOfMemoryError) {
+        endpoint.outOfDirectMemory(cause);
+      }
       closing.closeNow();
     }
   }

@@ -47,6 +47,8 @@ public final class WebSocketEndpoint {
   private static final String VERTX_HANDLER = "handler";
   /** Spread-out closing at shutdown closes a batch of connections on each tick of this length. */
   private static final long DRAIN_TICK_MILLIS = 50;
+  /** One warning a minute at most: an exhausted node would otherwise log once per connection. */
+  private static final long OUT_OF_MEMORY_WARNING_INTERVAL_NANOS = 60_000_000_000L;
 
   private final Hub hub;
   private final ChorusMetrics metrics;
@@ -67,6 +69,7 @@ public final class WebSocketEndpoint {
   private final List<WebSocketConnection> connections = new ArrayList<>();
   private long now = System.nanoTime();
   private Promise<Void> allClosed;
+  private long lastOutOfMemoryWarning;
 
   /**
    * @param eventLoop the gateway's event loop: timers for heartbeats, handshake deadlines and draining run on it
@@ -198,6 +201,14 @@ public final class WebSocketEndpoint {
       }
     } catch (RuntimeException e) {
       log.error("Heartbeat tick failed; it runs again in a moment", e);
+    }
+  }
+
+  /** A connection was closed because direct memory ran out: say so, once a minute at most. */
+  void outOfDirectMemory(Throwable cause) {
+    if (lastOutOfMemoryWarning == 0 || now - lastOutOfMemoryWarning > OUT_OF_MEMORY_WARNING_INTERVAL_NANOS) {
+      lastOutOfMemoryWarning = now;
+      log.warn("Out of direct memory: closing the connections it cannot serve ({})", cause.getMessage());
     }
   }
 
