@@ -33,6 +33,7 @@ def frame(opcode, payload):
 
 def connect(host, port, path, receive_buffer=None):
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.settimeout(10)
     if receive_buffer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
     sock.connect((host, port))
@@ -70,13 +71,21 @@ def read_frame(sock):
 
 
 def scrape(host, port):
-    text = urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=10).read().decode()
+    """The server's direct-memory meters, or None when /metrics does not answer within 10 s."""
+    try:
+        text = urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=10).read().decode()
+    except OSError:
+        return None
 
     def total(pattern):
         return sum(float(m.group(1)) for m in re.finditer(pattern + r"[^\n]* ([0-9.eE+-]+)\n", text))
     return {"direct_jvm": total(r'(?m)^jvm_buffer_memory_used_bytes\{[^}]*id="direct"'),
             "direct_pooled": total(r'(?m)^netty_allocator_memory_used\{[^}]*memory_type="direct"'),
             "direct_netty": total(r'(?m)^netty_direct_memory_used_bytes')}
+
+
+def megabytes(meters, key):
+    return "no answer" if meters is None else f"{meters[key] / 1048576:.1f} MiB"
 
 
 def rss(pid):
@@ -99,7 +108,7 @@ class Bystander(threading.Thread):
     def run(self):
         index = 0
         while not self.stopped:
-            text = f"bystander {index}".encode()
+            text = f"bystander {os.getpid()} {index}".encode()
             sent = time.monotonic()
             try:
                 self.sock.sendall(frame(TEXT, text))
@@ -130,9 +139,13 @@ def main():
     metrics_port = options.metrics_port or options.port
 
     before, rss_before = scrape(options.host, metrics_port), rss(options.pid)
-    bystander = Bystander(options.host, options.port)
+    try:
+        bystander = Bystander(options.host, options.port)
+    except OSError as error:
+        raise SystemExit(f"the bystander could not join: {error.__class__.__name__}")
     bystander.start()
     attacker = connect(options.host, options.port, "/ws/attacker", receive_buffer=4096)
+    attacker.settimeout(10)
     ping = frame(PING, b"p" * options.payload)
     batch = ping * 1024
     limit, sent, started, ended = int(options.mib * 1048576), 0, time.monotonic(), "byte budget spent"
@@ -143,9 +156,13 @@ def main():
                 break
             attacker.sendall(batch)
             sent += len(batch)
+    except socket.timeout:
+        ended = "server stopped reading for 10 s"
     except OSError as error:
         ended = f"server closed the connection ({error.__class__.__name__})"
     flood_seconds = time.monotonic() - started
+    mib = 1048576
+    print(f"flood: {sent / mib:.1f} MiB of pings in {flood_seconds:.1f} s; ended: {ended}", flush=True)
     time.sleep(1)
     after, rss_after = scrape(options.host, metrics_port), rss(options.pid)
     bystander.stopped = True
@@ -164,17 +181,13 @@ def main():
         pass
     attacker.close()
 
-    mib = 1048576
     trips = sorted(bystander.round_trips)
-    print(f"flood: {sent / mib:.1f} MiB of pings in {flood_seconds:.1f} s; ended: {ended}")
     print(f"attacker then read: {pongs} pongs, close frame: {close}")
     print(f"server RSS: {rss_before / mib:.0f} -> {rss_after / mib:.0f} MiB")
-    print(f"direct memory (jvm_buffer_memory_used_bytes direct): {before['direct_jvm'] / mib:.1f} -> "
-          f"{after['direct_jvm'] / mib:.1f} MiB")
-    print(f"direct memory (netty_allocator_memory_used direct): {before['direct_pooled'] / mib:.1f} -> "
-          f"{after['direct_pooled'] / mib:.1f} MiB")
-    print(f"direct memory (netty_direct_memory_used_bytes, Netty's own count where the server has it): "
-          f"{before['direct_netty'] / mib:.1f} -> {after['direct_netty'] / mib:.1f} MiB")
+    for key, meter in (("direct_jvm", 'jvm_buffer_memory_used_bytes{id="direct"}'),
+                       ("direct_pooled", 'netty_allocator_memory_used{memory_type="direct"}'),
+                       ("direct_netty", "netty_direct_memory_used_bytes (where the server has it)")):
+        print(f"direct memory, {meter}: {megabytes(before, key)} -> {megabytes(after, key)}")
     if trips:
         print(f"bystander: {len(trips)} round trips, p50 {trips[len(trips) // 2] * 1000:.1f} ms, "
               f"max {trips[-1] * 1000:.1f} ms, {bystander.lost} lost")
