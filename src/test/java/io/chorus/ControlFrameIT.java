@@ -21,9 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Pings, pongs and close frames obey the bounds data obeys: a ping flood is closed with 1008 at a bounded cost, a
- * backed-up connection owes one pong for the latest ping and sends it once its output drains, and a close frame from
- * a backed-up client still ends its connection within the close timeout.
+ * Pings, pongs and close frames obey the bounds data obeys: a ping or pong flood is closed with 1008 at a bounded
+ * cost, a backed-up connection owes one pong for the latest ping and sends it once its output drains, and a close
+ * frame from a backed-up client still ends its connection within the close timeout.
  */
 class ControlFrameIT {
 
@@ -41,7 +41,7 @@ class ControlFrameIT {
       long before = memory.peakAllDirectBytes();
 
       // Up to 64 MiB of 125-byte pings, 1,024 to a write; the attacker reads nothing meanwhile.
-      byte[] batch = pings(1_024, 125);
+      byte[] batch = frames(RawWebSocket.PING, 1_024, 125);
       long sent = 0;
       try {
         while (sent < 64L << 20) {
@@ -62,6 +62,21 @@ class ControlFrameIT {
       System.out.printf("ping flood: %.1f MiB sent before the close; server direct memory %.1f MiB before, peak %.1f"
           + " MiB%n", sent / 1048576.0, before / 1048576.0, memory.peakAllDirectBytes() / 1048576.0);
       assertThat(memory.peakAllDirectBytes() - before).as("direct memory the flood cost").isLessThan(16L << 20);
+    }
+  }
+
+  @Test
+  void unsolicitedPongsCountAgainstTheSameBudget() throws Exception {
+    try (TestServer server = TestServer.start();
+         RawWebSocket client = RawWebSocket.connect(server.port(), "/ws/pongs")) {
+      assertThat(client.read().text()).isEqualTo(TestSocket.WELCOME);
+
+      client.sendBytes(frames(RawWebSocket.PONG, 200, 8));
+
+      RawWebSocket.Frame close = client.readClose();
+      assertThat(close.closeCode()).isEqualTo(1008);
+      assertThat(close.closeReason()).isEqualTo("too many control frames");
+      assertThat(client.awaitEndOfStream()).isTrue();
     }
   }
 
@@ -142,11 +157,11 @@ class ControlFrameIT {
     throw new AssertionError("the stalled client's output never passed its bound");
   }
 
-  private static byte[] pings(int count, int payloadBytes) {
+  private static byte[] frames(int opcode, int count, int payloadBytes) {
     ByteArrayOutputStream frames = new ByteArrayOutputStream();
     byte[] payload = new byte[payloadBytes];
     for (int i = 0; i < count; i++) {
-      frames.writeBytes(RawWebSocket.frame(0x80 | RawWebSocket.PING, payload));
+      frames.writeBytes(RawWebSocket.frame(0x80 | opcode, payload));
     }
     return frames.toByteArray();
   }
