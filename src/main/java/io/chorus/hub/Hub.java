@@ -121,7 +121,7 @@ public final class Hub {
     long now = System.nanoTime();
     if (lastOutOfMemoryWarning == 0 || now - lastOutOfMemoryWarning > OUT_OF_MEMORY_WARNING_INTERVAL_NANOS) {
       lastOutOfMemoryWarning = now;
-      log.warn("Out of direct memory: broadcasts are being dropped on this event loop (counted as out_of_memory drops)");
+      log.warn("Out of direct memory: broadcasts are dropped on this event loop (counted as out_of_memory drops)");
     }
   }
 

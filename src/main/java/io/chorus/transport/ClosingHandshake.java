@@ -106,7 +106,7 @@ final class ClosingHandshake {
     });
   }
 
-  /** Closes the TCP connection from this handler, below Vert.x's own close handling, which would wait for a handshake. */
+  /** Closes the TCP connection from this handler, below Vert.x's close handling, which would wait for a handshake. */
   void closeNow() {
     ctx.close();
   }
