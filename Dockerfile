@@ -57,5 +57,5 @@ USER 10001:10001
 # structures. A heap at 75 % would let heap plus direct memory pass the limit, and the kernel would OOM-kill the
 # pod without a word in its log.
 # ExitOnOutOfMemoryError: a JVM out of heap stops at once and Kubernetes restarts it, instead of limping on.
-# The jar's manifest already carries the --add-opens Hazelcast wants, so nothing else is needed here.
+# The jar's manifest already carries the --add-opens Hazelcast and Netty want, so nothing else is needed here.
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=40", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/chorus.jar"]

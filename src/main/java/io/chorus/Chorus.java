@@ -10,11 +10,15 @@ import io.chorus.metrics.MethodTag;
 import io.chorus.metrics.PromtoolFilter;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.transport.HttpRefusals;
+import io.chorus.transport.Liveness;
 import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.Readiness;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.EventLoop;
+import io.netty.util.internal.PlatformDependent;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -30,7 +34,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.util.EnumSet;
 import java.util.List;
-import java.util.OptionalInt;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -45,29 +49,37 @@ public final class Chorus {
   private final Readiness readiness;
   private final List<GatewayVerticle> gateways;
   private final int port;
-  private final OptionalInt managementPort;
+  private final Optional<ManagementVerticle> management;
 
   private Chorus(ChorusConfig config, Vertx vertx, Readiness readiness, List<GatewayVerticle> gateways,
-      OptionalInt managementPort) {
+      Optional<ManagementVerticle> management) {
     this.config = config;
     this.vertx = vertx;
     this.readiness = readiness;
     this.gateways = List.copyOf(gateways);
     this.port = gateways.get(0).actualPort();
-    this.managementPort = managementPort;
+    this.management = management;
   }
 
   public static Future<Chorus> start(ChorusConfig config) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     registry.config().meterFilter(new PromtoolFilter());
     new FileDescriptorMetrics().bindTo(registry);
+    // Netty counts the direct memory it allocates itself (see Main), where jvm_buffer_memory_used_bytes cannot see it.
+    Gauge.builder("netty.direct.memory.used", PlatformDependent::usedDirectMemory).baseUnit("bytes")
+        .description("Direct memory Netty has allocated, against its limit io.netty.maxDirectMemory")
+        .register(registry);
+    Gauge.builder("netty.direct.memory.max", PlatformDependent::maxDirectMemory).baseUnit("bytes")
+        .description("Netty's direct memory limit, io.netty.maxDirectMemory")
+        .register(registry);
     Readiness readiness = new Readiness();
+    Liveness liveness = new Liveness();
     HazelcastClusterManager clusterManager =
         config.cluster().enabled() ? HazelcastCluster.manager(config.cluster()) : null;
     ChorusMetrics metrics = new ChorusMetrics(registry,
         () -> readiness.state() == Readiness.State.READY,
         () -> clusterManager == null ? 1 : clusterManager.isActive() ? clusterManager.getNodes().size() : 0);
-    ManagementEndpoint management = new ManagementEndpoint(new Exposition(registry), readiness);
+    ManagementEndpoint management = new ManagementEndpoint(new Exposition(registry), readiness, liveness);
     ConnectionLimit connectionLimit = new ConnectionLimit(config.limits().maxConnections(), config.maxTcpConnections());
     HttpRefusals refusals = new HttpRefusals(metrics, System.nanoTime());
 
@@ -80,8 +92,9 @@ public final class Chorus {
       Vertx vertx = created.result();
       RoomBus.registerCodec(vertx.eventBus());
       startManagement(vertx, config, management)
-          .compose(managementPort -> deployGateways(vertx, config, metrics, management, connectionLimit,
-              readiness, refusals).map(gateways -> new Chorus(config, vertx, readiness, gateways, managementPort)))
+          .compose(managementVerticle -> deployGateways(vertx, config, metrics, management, connectionLimit,
+              readiness, refusals, liveness)
+              .map(gateways -> new Chorus(config, vertx, readiness, gateways, managementVerticle)))
           .onComplete(deployed -> {
             if (deployed.succeeded()) {
               readiness.ready();
@@ -102,7 +115,17 @@ public final class Chorus {
 
   /** The port for metrics and health: the management port, or the main port when the operator asked for it. */
   public int managementPort() {
-    return managementPort.orElse(port);
+    return management.map(ManagementVerticle::actualPort).orElse(port);
+  }
+
+  /** Each gateway's event loop, for tests that stall one. */
+  public List<EventLoop> gatewayEventLoops() {
+    return gateways.stream().map(GatewayVerticle::eventLoop).toList();
+  }
+
+  /** The event loop that answers the management port, when there is one. */
+  public Optional<EventLoop> managementEventLoop() {
+    return management.map(ManagementVerticle::eventLoop);
   }
 
   public boolean isNativeTransportEnabled() {
@@ -136,25 +159,26 @@ public final class Chorus {
             failure)));
   }
 
-  private static Future<OptionalInt> startManagement(Vertx vertx, ChorusConfig config, ManagementEndpoint endpoint) {
+  private static Future<Optional<ManagementVerticle>> startManagement(Vertx vertx, ChorusConfig config,
+      ManagementEndpoint endpoint) {
     if (config.managementPort().isEmpty()) {
-      return Future.succeededFuture(OptionalInt.empty());
+      return Future.succeededFuture(Optional.empty());
     }
     int port = config.managementPort().getAsInt();
     ManagementVerticle verticle = new ManagementVerticle(endpoint, config.host(), port);
     return vertx.deployVerticle(verticle)
-        .map(id -> OptionalInt.of(verticle.actualPort()))
+        .map(id -> Optional.of(verticle))
         .recover(failure -> Future.failedFuture(
             new StartupException("listen on management port " + config.host() + ":" + port, failure)));
   }
 
   private static Future<List<GatewayVerticle>> deployGateways(Vertx vertx, ChorusConfig config,
       ChorusMetrics metrics, ManagementEndpoint management, ConnectionLimit connectionLimit, Readiness readiness,
-      HttpRefusals refusals) {
+      HttpRefusals refusals, Liveness liveness) {
     List<GatewayVerticle> gateways = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
           GatewayVerticle gateway =
-              new GatewayVerticle(config, metrics, management, connectionLimit, readiness, refusals);
+              new GatewayVerticle(config, metrics, management, connectionLimit, readiness, refusals, liveness);
           gateways.add(gateway);
           return gateway;
         }, new DeploymentOptions().setInstances(config.instances()))

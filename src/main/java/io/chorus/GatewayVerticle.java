@@ -8,6 +8,7 @@ import io.chorus.security.ConnectionLimit;
 import io.chorus.transport.ChatPageEndpoint;
 import io.chorus.transport.HttpRefusals;
 import io.chorus.transport.HttpRoutes;
+import io.chorus.transport.Liveness;
 import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.Readiness;
 import io.chorus.transport.WebSocketEndpoint;
@@ -34,29 +35,33 @@ final class GatewayVerticle extends VerticleBase {
   private final ConnectionLimit connectionLimit;
   private final Readiness readiness;
   private final HttpRefusals refusals;
+  private final Liveness liveness;
   private HttpServer server;
+  private EventLoop eventLoop;
   private WebSocketEndpoint webSockets;
 
   /**
    * @param management mounted on this gateway's port only when the configuration asks for it there
    */
   GatewayVerticle(ChorusConfig config, ChorusMetrics metrics, ManagementEndpoint management,
-      ConnectionLimit connectionLimit, Readiness readiness, HttpRefusals refusals) {
+      ConnectionLimit connectionLimit, Readiness readiness, HttpRefusals refusals, Liveness liveness) {
     this.config = config;
     this.metrics = metrics;
     this.management = management;
     this.connectionLimit = connectionLimit;
     this.readiness = readiness;
     this.refusals = refusals;
+    this.liveness = liveness;
   }
 
   @Override
   public Future<?> start() {
-    EventLoop eventLoop = ((ContextInternal) context).nettyEventLoop();
+    eventLoop = ((ContextInternal) context).nettyEventLoop();
     long writeDelay = config.timeouts().writeDelay().toNanos();
     Executor flushes = writeDelay == 0 ? eventLoop : task -> eventLoop.schedule(task, writeDelay, TimeUnit.NANOSECONDS);
     Hub hub = new Hub(new RoomBus(vertx.eventBus()), flushes, PooledByteBufAllocator.DEFAULT, metrics);
-    webSockets = new WebSocketEndpoint(config, hub, metrics, connectionLimit, readiness, refusals, eventLoop);
+    webSockets = new WebSocketEndpoint(config, hub, metrics, connectionLimit, readiness, refusals, eventLoop,
+        liveness.register());
     ChatPageEndpoint chatPage = new ChatPageEndpoint();
 
     HttpRoutes routes = new HttpRoutes(vertx)
@@ -71,6 +76,10 @@ final class GatewayVerticle extends VerticleBase {
     server = vertx.createHttpServer(httpOptions()).connectionHandler(webSockets::accepted)
         .requestHandler(routes.router());
     return server.listen();
+  }
+
+  EventLoop eventLoop() {
+    return eventLoop;
   }
 
   /** The port this gateway listens on, resolved when it was asked for port 0. */

@@ -8,17 +8,24 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** The command line: reads the configuration, starts Chorus, and stops it cleanly on SIGTERM or SIGINT. */
 public final class Main {
 
   private static final Logger log = LoggerFactory.getLogger(Main.class);
+  /**
+   * How long past its own bound a stop may run before the process halts: enough for the JVM's exit, and with
+   * Kubernetes' 5 s preStop sleep still under its 30 s grace period (5 + 17 + 3 s with the defaults).
+   */
+  private static final Duration HALT_MARGIN = Duration.ofSeconds(3);
 
   private Main() {
   }
 
   public static void main(String[] args) {
+    useNettyDirectMemoryLimit();
     if (ConfigLoader.wantsHelp(args)) {
       System.out.print(ConfigLoader.help());
       return;
@@ -43,18 +50,34 @@ public final class Main {
             + " /metrics and /health/* at http://{}:{}",
         config.host(), chorus.port(), config.instances(), chorus.isNativeTransportEnabled() ? "epoll" : "NIO",
         config.host(), chorus.managementPort());
-    stopOnSignals(chorus);
+    stopOnSignals(chorus, config.timeouts().shutdownBound().plus(HALT_MARGIN));
+  }
+
+  /**
+   * Lets Netty allocate direct memory itself and count it against its limit ({@code io.netty.maxDirectMemory}, by
+   * default the JVM's maximum direct memory), so that an allocation past the limit fails at once. Without it (Netty's
+   * default on Java 9+) every buffer is a JDK direct buffer, and an allocation past the limit first runs a full
+   * garbage collection and sleeps up to half a second in {@code java.nio.Bits.reserveMemory}, on the event loop,
+   * again for every further allocation: a few connections holding their pending output wedged every loop. It needs
+   * the manifest's {@code Add-Opens: java.base/java.nio}; set {@code -Dio.netty.tryReflectionSetAccessible=false}
+   * to keep the JDK's buffers.
+   */
+  private static void useNettyDirectMemoryLimit() {
+    if (System.getProperty("io.netty.tryReflectionSetAccessible") == null) {
+      System.setProperty("io.netty.tryReflectionSetAccessible", "true");
+    }
   }
 
   /**
    * SIGTERM (Kubernetes, docker stop) and SIGINT (Ctrl-C) stop the server and exit 0. A JVM shutdown hook could not
    * set the exit status: the JVM would exit 143.
    */
-  private static void stopOnSignals(Chorus chorus) {
+  private static void stopOnSignals(Chorus chorus, Duration haltAfter) {
     AtomicBoolean stopping = new AtomicBoolean();
     SignalHandler handler = signal -> {
       if (stopping.compareAndSet(false, true)) {
         log.info("SIG{} received: closing connections and stopping", signal.getName());
+        haltAfter(haltAfter);
         Thread stopper = new Thread(() -> {
           chorus.stop().await();
           log.info("Chorus stopped");
@@ -65,5 +88,24 @@ public final class Main {
     };
     Signal.handle(new Signal("TERM"), handler);
     Signal.handle(new Signal("INT"), handler);
+  }
+
+  /**
+   * A signal always ends the process: a stop that cannot finish (an event loop wedged, a shutdown hook that hangs)
+   * is cut short after {@code bound}, with one line saying so, instead of leaving a process that ignores SIGTERM
+   * until SIGKILL.
+   */
+  private static void haltAfter(Duration bound) {
+    Thread watchdog = new Thread(() -> {
+      try {
+        Thread.sleep(bound.toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+      log.error("Chorus did not stop within {} s of the signal: halting", bound.toSeconds());
+      Runtime.getRuntime().halt(1);
+    }, "chorus-halt");
+    watchdog.setDaemon(true);
+    watchdog.start();
   }
 }

@@ -3,10 +3,12 @@ package io.chorus;
 import io.chorus.metrics.Exposition;
 import io.chorus.support.Scrape;
 import io.chorus.support.TestServer;
+import io.chorus.transport.Liveness;
 import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.Readiness;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.Test;
 
@@ -15,9 +17,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Health probes and the separate management port. */
 class ManagementEndpointIT {
@@ -30,7 +34,8 @@ class ManagementEndpointIT {
     try {
       Readiness readiness = new Readiness();
       ManagementVerticle verticle = new ManagementVerticle(
-          new ManagementEndpoint(new Exposition(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), readiness),
+          new ManagementEndpoint(new Exposition(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), readiness,
+              new Liveness()),
           "127.0.0.1", 0);
       vertx.deployVerticle(verticle).await(20, TimeUnit.SECONDS);
       int port = verticle.actualPort();
@@ -71,6 +76,42 @@ class ManagementEndpointIT {
       assertThat(get(server.port(), "/health/ready")).isEqualTo("200 {\"status\":\"UP\"}");
       assertThat(Scrape.of(server.port()).has("chorus_connections")).isTrue();
       assertThat(get(server.port(), "/")).startsWith("200");
+    }
+  }
+
+  @Test
+  void livenessFailsWhileAGatewayEventLoopIsStuckAndRecoversOnceItRuns() throws Exception {
+    try (TestServer server = TestServer.start("--instances", "2", "--management-port", "0")) {
+      int management = server.managementPort();
+      EventLoop managementLoop = server.chorus().managementEventLoop().orElseThrow();
+      // Health is answered on the management port's loop, so stall a gateway loop other than that one.
+      EventLoop stuck = server.chorus().gatewayEventLoops().stream()
+          .filter(loop -> loop != managementLoop).findFirst().orElseThrow();
+      assertThat(get(management, "/health/live")).isEqualTo("200 {\"status\":\"UP\"}");
+
+      CountDownLatch release = new CountDownLatch(1);
+      CountDownLatch blocked = new CountDownLatch(1);
+      stuck.execute(() -> {
+        blocked.countDown();
+        try {
+          release.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      try {
+        assertThat(blocked.await(10, TimeUnit.SECONDS)).isTrue();
+        long start = System.nanoTime();
+        await().atMost(Duration.ofSeconds(15)).until(() -> get(management, "/health/live")
+            .equals("503 {\"status\":\"DOWN\",\"reason\":\"event loop stalled\"}"));
+        // The last tick ran at most a second before the loop was blocked.
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+            .isGreaterThanOrEqualTo(Liveness.STALL_BOUND.minusSeconds(1));
+        assertThat(get(management, "/health/ready")).isEqualTo("200 {\"status\":\"UP\"}");
+      } finally {
+        release.countDown();
+      }
+      await().until(() -> get(management, "/health/live").equals("200 {\"status\":\"UP\"}"));
     }
   }
 

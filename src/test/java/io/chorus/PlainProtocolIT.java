@@ -7,6 +7,8 @@ import io.chorus.support.TestSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -128,15 +130,28 @@ class PlainProtocolIT {
     await().until(() -> receiver.texts().equals(List.of("Hello, fragments")));
   }
 
-  @Test
-  void clientCloseIsAnsweredWithTheSameCode() throws Exception {
+  @ParameterizedTest(name = "close code {0} is echoed")
+  @ValueSource(ints = {1000, 1001, 1003, 1007, 1012, 1014, 3000, 4000, 4999})
+  void clientCloseIsAnsweredWithTheSameCode(int code) throws Exception {
     try (RawWebSocket socket = RawWebSocket.connect(server.port(), "/ws/closing")) {
       socket.read();
 
-      socket.send(RawWebSocket.CLOSE, true, new byte[] {0x03, (byte) 0xE8});
+      socket.send(RawWebSocket.CLOSE, true, new byte[] {(byte) (code >>> 8), (byte) code});
 
       RawWebSocket.Frame answer = socket.readClose();
-      assertThat(answer.closeCode()).isEqualTo(1000);
+      assertThat(answer.closeCode()).isEqualTo(code);
+      assertThat(socket.awaitEndOfStream()).isTrue();
+    }
+  }
+
+  @Test
+  void clientCloseWithoutACodeIsAnsweredWithoutOne() throws Exception {
+    try (RawWebSocket socket = RawWebSocket.connect(server.port(), "/ws/closing")) {
+      socket.read();
+
+      socket.send(RawWebSocket.CLOSE, true, new byte[0]);
+
+      assertThat(socket.readClose().payload()).isEmpty();
       assertThat(socket.awaitEndOfStream()).isTrue();
     }
   }

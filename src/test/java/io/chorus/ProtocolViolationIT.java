@@ -62,8 +62,16 @@ class ProtocolViolationIT {
           s.send(RawWebSocket.TEXT, true, hello);
         }),
         Arguments.of("close frame with a one-byte body", 1002, (Violation) s -> s.send(RawWebSocket.CLOSE, true, new byte[1])),
-        Arguments.of("close frame with an invalid code", 1002,
+        Arguments.of("close frame with code 999", 1002,
             (Violation) s -> s.send(RawWebSocket.CLOSE, true, new byte[] {0x03, (byte) 0xE7})),
+        Arguments.of("close frame with code 1006", 1002,
+            (Violation) s -> s.send(RawWebSocket.CLOSE, true, new byte[] {0x03, (byte) 0xEE})),
+        Arguments.of("close frame with code 2999", 1002,
+            (Violation) s -> s.send(RawWebSocket.CLOSE, true, new byte[] {0x0B, (byte) 0xB7})),
+        Arguments.of("close frame with code 5000", 1002,
+            (Violation) s -> s.send(RawWebSocket.CLOSE, true, new byte[] {0x13, (byte) 0x88})),
+        Arguments.of("close frame with code 65535", 1002,
+            (Violation) s -> s.send(RawWebSocket.CLOSE, true, new byte[] {(byte) 0xFF, (byte) 0xFF})),
         Arguments.of("frame larger than the maximum message", 1009,
             (Violation) s -> s.send(RawWebSocket.BINARY, true, new byte[1025])),
         Arguments.of("fragments adding up to more than the maximum", 1009, (Violation) s -> {

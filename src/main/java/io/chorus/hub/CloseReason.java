@@ -3,8 +3,8 @@ package io.chorus.hub;
 /**
  * Why the server closes a connection: the RFC 6455 status code and the short reason the client sees. Code 1001
  * invites the client to reconnect (to another node); 1008 means it broke a policy (sending too fast, reading too
- * slowly) and should back off before reconnecting; 1002, 1007 and 1009 mean it sent something it must not send again;
- * 1011 is the server's fault.
+ * slowly, pinging too often) and should back off before reconnecting; 1002, 1007 and 1009 mean it sent something
+ * it must not send again; 1011 is the server's fault.
  */
 public enum CloseReason {
   GOING_AWAY(1001, "server shutting down"),
@@ -14,6 +14,8 @@ public enum CloseReason {
   INVALID_PAYLOAD(1007, "invalid UTF-8"),
   RATE_LIMITED(1008, "rate limit exceeded"),
   SLOW_CONSUMER(1008, "slow consumer"),
+  /** Pings and pongs past the per-connection control-frame budget: no client library needs that many. */
+  CONTROL_FLOOD(1008, "too many control frames"),
   MESSAGE_TOO_BIG(1009, "message too big"),
   INTERNAL_ERROR(1011, "internal error");
 

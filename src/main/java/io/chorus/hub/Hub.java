@@ -1,7 +1,10 @@
 package io.chorus.hub;
 
 import io.chorus.metrics.ChorusMetrics;
+import io.chorus.metrics.Drop;
 import io.netty.buffer.ByteBufAllocator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,6 +23,10 @@ import java.util.concurrent.Executor;
  */
 public final class Hub {
 
+  private static final Logger log = LoggerFactory.getLogger(Hub.class);
+  /** One warning a minute at most: an exhausted node would otherwise log once per message. */
+  private static final long OUT_OF_MEMORY_WARNING_INTERVAL_NANOS = 60_000_000_000L;
+
   private final Broker broker;
   private final Executor flushes;
   private final ByteBufAllocator allocator;
@@ -28,6 +35,7 @@ public final class Hub {
   private final List<Room> unflushed = new ArrayList<>();
   private final Runnable flushTask = this::flush;
   private boolean flushScheduled;
+  private long lastOutOfMemoryWarning;
 
   /**
    * @param broker    carries envelopes between hubs
@@ -75,7 +83,13 @@ public final class Hub {
     if (room.isEmpty()) {
       return;
     }
-    OutboundMessage message = OutboundMessage.encode(envelope.payload(), envelope.binary(), allocator);
+    OutboundMessage message;
+    try {
+      message = OutboundMessage.encode(envelope.payload(), envelope.binary(), allocator);
+    } catch (OutOfMemoryError noDirectMemory) {
+      outOfMemory(room);
+      return;
+    }
     int delivered;
     try {
       delivered = room.send(message);
@@ -91,6 +105,20 @@ public final class Hub {
     if (!flushScheduled) {
       flushScheduled = true;
       flushes.execute(flushTask);
+    }
+  }
+
+  /**
+   * Direct memory is exhausted (Netty's limit, io.netty.maxDirectMemory, fails an allocation at once instead of
+   * waiting for a garbage collection): this event loop skips the message rather than stall or throw, and goes on.
+   * Memory comes back as slow connections are closed or drain.
+   */
+  private void outOfMemory(Room room) {
+    metrics.dropped(Drop.OUT_OF_MEMORY, room.size());
+    long now = System.nanoTime();
+    if (lastOutOfMemoryWarning == 0 || now - lastOutOfMemoryWarning > OUT_OF_MEMORY_WARNING_INTERVAL_NANOS) {
+      lastOutOfMemoryWarning = now;
+      log.warn("Out of direct memory: broadcasts are dropped on this event loop (counted as out_of_memory drops)");
     }
   }
 

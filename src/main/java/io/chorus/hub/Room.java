@@ -39,6 +39,10 @@ final class Room implements Handler<Envelope> {
     return size == 0;
   }
 
+  int size() {
+    return size;
+  }
+
   void admit(Membership membership) {
     joining++;
     subscription.ready().onComplete(ready -> {

@@ -5,7 +5,9 @@ public enum Drop {
   /** A client sent faster than its rate limit: the message was not broadcast. */
   RATE_LIMIT("rate_limit"),
   /** A connection's pending output was over its bound: the message was not written to it. */
-  SLOW_CONSUMER("slow_consumer");
+  SLOW_CONSUMER("slow_consumer"),
+  /** Direct memory ran out while encoding a broadcast: the message was not written to this event loop's members. */
+  OUT_OF_MEMORY("out_of_memory");
 
   private final String label;
 

@@ -6,6 +6,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * What operators and Kubernetes ask a node: {@code /metrics} in the Prometheus text format, {@code /health/live}
@@ -13,12 +18,18 @@ import io.vertx.ext.web.RoutingContext;
  */
 public final class ManagementEndpoint {
 
+  private static final Logger log = LoggerFactory.getLogger(ManagementEndpoint.class);
+
   private final Exposition exposition;
   private final Readiness readiness;
+  private final Liveness liveness;
+  /** Whether the last liveness answer was 503, so that the log says once when it turns and once when it recovers. */
+  private final AtomicBoolean stalled = new AtomicBoolean();
 
-  public ManagementEndpoint(Exposition exposition, Readiness readiness) {
+  public ManagementEndpoint(Exposition exposition, Readiness readiness, Liveness liveness) {
     this.exposition = exposition;
     this.readiness = readiness;
+    this.liveness = liveness;
   }
 
   public void mount(HttpRoutes routes) {
@@ -45,9 +56,23 @@ public final class ManagementEndpoint {
     }));
   }
 
-  /** Live while the process can answer at all: a failing liveness probe restarts the container. */
+  /**
+   * Live while every event loop runs its heartbeat: a failing liveness probe restarts the container. Answered by the
+   * loop that serves this port; when that loop itself is stuck, the probe times out, which fails it as well.
+   */
   private void live(RoutingContext routing) {
-    reply(routing, 200, new JsonObject().put("status", "UP"));
+    Duration stall = liveness.longestStall();
+    if (stall.compareTo(Liveness.STALL_BOUND) <= 0) {
+      if (stalled.compareAndSet(true, false)) {
+        log.info("Every event loop runs again: /health/live answers 200");
+      }
+      reply(routing, 200, new JsonObject().put("status", "UP"));
+    } else {
+      if (stalled.compareAndSet(false, true)) {
+        log.error("An event loop has not run its heartbeat for {} ms: /health/live answers 503", stall.toMillis());
+      }
+      reply(routing, 503, new JsonObject().put("status", "DOWN").put("reason", "event loop stalled"));
+    }
   }
 
   /** Ready once listening and until a drain starts: a failing readiness probe takes the node out of the service. */

@@ -18,14 +18,10 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * One WebSocket connection, as a Netty handler behind the WebSocket codec and in front of Vert.x's (now idle) HTTP
@@ -36,15 +32,15 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Only its event loop touches it. Client frames never reach Vert.x, so Vert.x never buffers them, and the output
  * is bounded: past {@code max-pending-output} Netty reports the channel unwritable and the slow-consumer policy
- * decides, instead of a queue that would grow until the heap runs out.
+ * decides, instead of a queue that would grow until the heap runs out. The bound holds for control frames too:
+ * pings and pongs wait while the channel is unwritable, and only the close frame may pass it, once.
  */
 final class WebSocketConnection extends ChannelDuplexHandler implements Connection {
-
-  private enum State { OPEN, CLOSING, CLOSED }
 
   private final WebSocketEndpoint endpoint;
   private final String room;
   private final RateLimiter rateLimiter;
+  private final ControlFrames controlFrames = new ControlFrames();
   int slot = -1;
   private ChannelHandlerContext ctx;
   private ChannelPromise quietPromise;
@@ -54,10 +50,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
    */
   private ChannelHandlerContext frameOutput;
   private Membership membership;
-  private State state = State.OPEN;
-  /** The close code sent or received first; 1006 ("abnormal closure") while there is none. */
-  private int closeCode = 1006;
-  private ScheduledFuture<?> closeTimer;
+  private ClosingHandshake closing;
   private FragmentedMessage fragmented;
   private long lastHeardNanos;
   private long lastPingNanos;
@@ -73,6 +66,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.quietPromise = new VoidChannelPromise(ctx.channel(), false);
+    this.closing = new ClosingHandshake(ctx, endpoint.closeTimeoutNanos());
     int bound = endpoint.maxPendingOutput();
     ctx.channel().config().setWriteBufferWaterMark(new WriteBufferWaterMark(bound / 2, bound));
     lastHeardNanos = endpoint.now();
@@ -94,7 +88,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
 
   @Override
   public boolean send(OutboundMessage message) {
-    if (state != State.OPEN) {
+    if (!closing.isOpen()) {
       return false;
     }
     if (!ctx.channel().isWritable()) {
@@ -114,7 +108,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
 
   @Override
   public void flush() {
-    if (state != State.CLOSED) {
+    if (!closing.isClosed()) {
       frameOutput.flush();
     }
   }
@@ -122,24 +116,24 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
   /** Starts the closing handshake; the TCP connection closes when the client answers, or after the close timeout. */
   @Override
   public void close(CloseReason reason) {
-    if (state != State.OPEN) {
-      return;
-    }
-    beginClosing(reason.code());
-    ctx.writeAndFlush(new CloseWebSocketFrame(reason.code(), reason.text()), quietPromise);
-    closeTimer = ctx.executor().schedule(this::closeNow, endpoint.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
+    closeWith(new CloseWebSocketFrame(reason.code(), reason.text()), false);
   }
 
-  /** Called every tick of the event loop's heartbeat: pings when due, closes when the client has gone silent. */
+  /**
+   * Called every tick of the event loop's heartbeat: pings when due, closes when the client has gone silent. A
+   * client whose output is backed up is not pinged: it is not reading, and only hearing from it counts.
+   */
   void heartbeat(long now) {
-    if (state != State.OPEN) {
+    if (!closing.isOpen()) {
       return;
     }
     if (now - lastHeardNanos > endpoint.idleTimeoutNanos()) {
       close(CloseReason.IDLE_TIMEOUT);
     } else if (now - lastPingNanos >= endpoint.pingIntervalNanos()) {
       lastPingNanos = now;
-      ctx.writeAndFlush(new PingWebSocketFrame(), quietPromise);
+      if (ctx.channel().isWritable()) {
+        closing.closeOnFailure(ctx.writeAndFlush(new PingWebSocketFrame()));
+      }
     }
   }
 
@@ -156,14 +150,27 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
         onDataFrame(frame.content(), frame instanceof BinaryWebSocketFrame, frame.isFinalFragment());
       } else if (frame instanceof ContinuationWebSocketFrame) {
         onContinuationFrame(frame.content(), frame.isFinalFragment());
-      } else if (frame instanceof PingWebSocketFrame) {
-        ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()), quietPromise);
       } else if (frame instanceof CloseWebSocketFrame close) {
         onCloseFrame(close);
+      } else {
+        onPingOrPong(frame);
       }
     } finally {
       frame.release();
     }
+  }
+
+  /** The end of one read from the socket: the owed pong answers every ping of the read at once. */
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    sendOwedPong();
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    sendOwedPong();
+    ctx.fireChannelWritabilityChanged();
   }
 
   @Override
@@ -175,23 +182,23 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
         default -> CloseReason.PROTOCOL_ERROR;
       });
     } else {
-      closeNow();
+      if (cause instanceof OutOfMemoryError) {
+        endpoint.outOfDirectMemory(cause);
+      }
+      closing.closeNow();
     }
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    state = State.CLOSED;
-    if (closeTimer != null) {
-      closeTimer.cancel(false);
-    }
+    closing.closed();
     leaveRoom();
-    endpoint.forget(this, closeCode);
+    endpoint.forget(this, closing.closeCode());
     ctx.fireChannelInactive();
   }
 
   private void onDataFrame(ByteBuf content, boolean binary, boolean last) {
-    if (state != State.OPEN) {
+    if (!closing.isOpen()) {
       return;
     }
     if (last) {
@@ -203,7 +210,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
   }
 
   private void onContinuationFrame(ByteBuf content, boolean last) {
-    if (state != State.OPEN || fragmented == null || !append(content) || !last) {
+    if (!closing.isOpen() || fragmented == null || !append(content) || !last) {
       return;
     }
     FragmentedMessage message = fragmented;
@@ -241,31 +248,47 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
     endpoint.hub().publish(room, payload, binary);
   }
 
+  private void onPingOrPong(WebSocketFrame frame) {
+    if (!closing.isOpen()) {
+      return;
+    }
+    if (!controlFrames.admit(System.nanoTime())) {
+      // A flood is abuse, not a mistake: no closing handshake to wait for while the client keeps sending.
+      abort(CloseReason.CONTROL_FLOOD);
+    } else if (frame instanceof PingWebSocketFrame) {
+      controlFrames.owePong(frame.content());
+    }
+  }
+
+  /** Writes the owed pong, if any, unless the output is over its bound: then it waits for the channel to drain. */
+  private void sendOwedPong() {
+    if (closing.isOpen() && controlFrames.owesPong() && ctx.channel().isWritable()) {
+      closing.closeOnFailure(ctx.writeAndFlush(controlFrames.takePong()));
+    }
+  }
+
+  /** The client's close frame: echoed (or refused with 1002), then the TCP connection closes. */
   private void onCloseFrame(CloseWebSocketFrame frame) {
-    if (state == State.OPEN) {
-      int code = frame.statusCode();
-      beginClosing(code < 0 ? 1005 : code);
-      CloseWebSocketFrame answer = code < 0 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(code, null);
-      ctx.writeAndFlush(answer).addListener(written -> closeNow());
-    } else {
-      closeNow();
+    if (closing.clientClosed(frame)) {
+      stopServing();
     }
   }
 
   /** Ends a connection whose client broke the protocol: close frame, then TCP close without waiting for an answer. */
   private void abort(CloseReason reason) {
-    if (state != State.OPEN) {
-      return;
-    }
-    beginClosing(reason.code());
-    ctx.writeAndFlush(new CloseWebSocketFrame(reason.code(), reason.text())).addListener(written -> closeNow());
-    closeTimer = ctx.executor().schedule(this::closeNow, endpoint.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
+    closeWith(new CloseWebSocketFrame(reason.code(), reason.text()), true);
   }
 
-  private void beginClosing(int code) {
-    state = State.CLOSING;
-    closeCode = code;
+  private void closeWith(CloseWebSocketFrame frame, boolean closeOnceWritten) {
+    if (closing.begin(frame, closeOnceWritten)) {
+      stopServing();
+    }
+  }
+
+  /** Once closing, a connection neither publishes, nor pongs, nor receives broadcasts. */
+  private void stopServing() {
     fragmented = null;
+    controlFrames.forgive();
     leaveRoom();
   }
 
@@ -273,10 +296,5 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
     if (membership != null) {
       membership.leave();
     }
-  }
-
-  /** Closes the TCP connection from this handler, below Vert.x's own close handling, which would wait for a handshake. */
-  private void closeNow() {
-    ctx.close();
   }
 }

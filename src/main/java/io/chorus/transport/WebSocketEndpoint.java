@@ -47,6 +47,8 @@ public final class WebSocketEndpoint {
   private static final String VERTX_HANDLER = "handler";
   /** Spread-out closing at shutdown closes a batch of connections on each tick of this length. */
   private static final long DRAIN_TICK_MILLIS = 50;
+  /** One warning a minute at most: an exhausted node would otherwise log once per connection. */
+  private static final long OUT_OF_MEMORY_WARNING_INTERVAL_NANOS = 60_000_000_000L;
 
   private final Hub hub;
   private final ChorusMetrics metrics;
@@ -64,20 +66,24 @@ public final class WebSocketEndpoint {
   private final long pingIntervalNanos;
   private final long idleTimeoutNanos;
   private final long closeTimeoutNanos;
+  private final Liveness.Heartbeat heartbeat;
   private final List<WebSocketConnection> connections = new ArrayList<>();
   private long now = System.nanoTime();
   private Promise<Void> allClosed;
+  private long lastOutOfMemoryWarning;
 
   /**
    * @param refusals  the node's count and log of refused HTTP requests, shared by every gateway
    * @param eventLoop the gateway's event loop: timers for heartbeats, request deadlines and draining run on it
+   * @param heartbeat records each tick of the heartbeat, for the liveness probe
    */
   public WebSocketEndpoint(ChorusConfig config, Hub hub, ChorusMetrics metrics, ConnectionLimit connectionLimit,
-      Readiness readiness, HttpRefusals refusals, EventLoop eventLoop) {
+      Readiness readiness, HttpRefusals refusals, EventLoop eventLoop, Liveness.Heartbeat heartbeat) {
     this.hub = hub;
     this.metrics = metrics;
     this.connectionLimit = connectionLimit;
     this.eventLoop = eventLoop;
+    this.heartbeat = heartbeat;
     this.welcome = OutboundMessage.constant(
         new JsonObject().put("type", "welcome").put("message", config.welcomeMessage()).encode());
     this.upgradePolicy = new UpgradePolicy(new OriginPolicy(config.allowedOrigins()), readiness, connectionLimit);
@@ -203,6 +209,7 @@ public final class WebSocketEndpoint {
   private void tick() {
     try {
       now = System.nanoTime();
+      heartbeat.ticked(now);
       guard.closeExpired(now);
       refusals.summarizeIfDue(now);
       for (int i = connections.size() - 1; i >= 0; i--) {
@@ -210,6 +217,14 @@ public final class WebSocketEndpoint {
       }
     } catch (RuntimeException e) {
       log.error("Heartbeat tick failed; it runs again in a moment", e);
+    }
+  }
+
+  /** A connection was closed because direct memory ran out: say so, once a minute at most. */
+  void outOfDirectMemory(Throwable cause) {
+    if (lastOutOfMemoryWarning == 0 || now - lastOutOfMemoryWarning > OUT_OF_MEMORY_WARNING_INTERVAL_NANOS) {
+      lastOutOfMemoryWarning = now;
+      log.warn("Out of direct memory: closing the connections it cannot serve ({})", cause.getMessage());
     }
   }
 

@@ -5,12 +5,16 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Scrapes a server's memory meters every 50 ms and keeps the peaks: Netty's direct memory and the JVM heap. */
+/**
+ * Scrapes a server's memory meters every 50 ms and keeps the peaks: Netty's pooled direct memory, all its direct
+ * memory with the JVM's own direct buffers, and the JVM heap.
+ */
 public final class MemorySampler implements AutoCloseable {
 
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private final AtomicLong peakDirect = new AtomicLong();
   private final AtomicLong peakHeap = new AtomicLong();
+  private final AtomicLong peakAllDirect = new AtomicLong();
 
   public MemorySampler(int metricsPort) {
     scheduler.scheduleAtFixedRate(() -> sample(metricsPort), 0, 50, TimeUnit.MILLISECONDS);
@@ -18,6 +22,11 @@ public final class MemorySampler implements AutoCloseable {
 
   public long peakDirectBytes() {
     return peakDirect.get();
+  }
+
+  /** Netty's count of the direct memory it allocated (pooled or not) plus the JVM's direct buffers. */
+  public long peakAllDirectBytes() {
+    return peakAllDirect.get();
   }
 
   public long peakHeapBytes() {
@@ -28,6 +37,9 @@ public final class MemorySampler implements AutoCloseable {
     try {
       Scrape scrape = Scrape.of(port);
       peakDirect.accumulateAndGet((long) scrape.sum("netty_allocator_memory_used", "memory_type=\"direct\""), Math::max);
+      long allDirect = (long) (Math.max(0, scrape.value("netty_direct_memory_used_bytes"))
+          + scrape.sum("jvm_buffer_memory_used_bytes", "id=\"direct\""));
+      peakAllDirect.accumulateAndGet(allDirect, Math::max);
       peakHeap.accumulateAndGet((long) scrape.sum("jvm_memory_used_bytes", "area=\"heap\""), Math::max);
     } catch (Exception stopped) {
       scheduler.shutdown();

@@ -95,8 +95,10 @@ final class Probe {
         for (String line : text.split("\n")) {
             if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
                 heap = Math.max(heap, 0) + value(line);
-            } else if (line.startsWith("jvm_buffer_memory_used_bytes{") && line.contains("id=\"direct\"")) {
-                direct = value(line);
+            } else if (line.startsWith("jvm_buffer_memory_used_bytes{") && line.contains("id=\"direct\"")
+                    || line.startsWith("netty_direct_memory_used_bytes ")) {
+                // Chorus's Netty counts its own direct memory, which the JVM's buffer meter does not see.
+                direct = Math.max(direct, 0) + Math.max(value(line), 0);
             }
         }
         return new JvmMemory((long) heap, (long) direct);
