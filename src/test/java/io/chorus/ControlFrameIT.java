@@ -33,7 +33,7 @@ class ControlFrameIT {
   void pingFloodFromAClientThatNeverReadsIsClosedWith1008AtABoundedCost() throws Exception {
     try (ServerProcess server = ServerProcess.start("--host", "127.0.0.1", "--port", "0", "--instances", "1");
          TestClients clients = new TestClients(server.port());
-         MemorySampler memory = new MemorySampler(server.port());
+         MemorySampler memory = new MemorySampler(server.managementPort());
          Bystander bystander = Bystander.join(clients, "/ws/bystander");
          RawWebSocket attacker = RawWebSocket.connectWithReceiveBuffer(server.port(), "/ws/attacker", 4096)) {
       assertThat(attacker.status()).isEqualTo(101);

@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Scrapes a server's memory meters every 50 ms and keeps the peaks: Netty's pooled direct memory, all its direct
- * memory with the JVM's own direct buffers, and the JVM heap.
+ * memory with the JVM's own direct buffers, and the JVM heap. A scrape that fails stops the sampling, and every peak
+ * read after that throws, so that a test cannot pass on peaks that were never sampled.
  */
 public final class MemorySampler implements AutoCloseable {
 
@@ -15,22 +16,30 @@ public final class MemorySampler implements AutoCloseable {
   private final AtomicLong peakDirect = new AtomicLong();
   private final AtomicLong peakHeap = new AtomicLong();
   private final AtomicLong peakAllDirect = new AtomicLong();
+  private volatile Exception failure;
 
   public MemorySampler(int metricsPort) {
     scheduler.scheduleAtFixedRate(() -> sample(metricsPort), 0, 50, TimeUnit.MILLISECONDS);
   }
 
   public long peakDirectBytes() {
-    return peakDirect.get();
+    return sampled(peakDirect);
   }
 
   /** Netty's count of the direct memory it allocated (pooled or not) plus the JVM's direct buffers. */
   public long peakAllDirectBytes() {
-    return peakAllDirect.get();
+    return sampled(peakAllDirect);
   }
 
   public long peakHeapBytes() {
-    return peakHeap.get();
+    return sampled(peakHeap);
+  }
+
+  private long sampled(AtomicLong peak) {
+    if (failure != null) {
+      throw new IllegalStateException("memory sampling stopped: a scrape failed", failure);
+    }
+    return peak.get();
   }
 
   private void sample(int port) {
@@ -41,7 +50,8 @@ public final class MemorySampler implements AutoCloseable {
           + scrape.sum("jvm_buffer_memory_used_bytes", "id=\"direct\""));
       peakAllDirect.accumulateAndGet(allDirect, Math::max);
       peakHeap.accumulateAndGet((long) scrape.sum("jvm_memory_used_bytes", "area=\"heap\""), Math::max);
-    } catch (Exception stopped) {
+    } catch (Exception failed) {
+      failure = failed;
       scheduler.shutdown();
     }
   }
