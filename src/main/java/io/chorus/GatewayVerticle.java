@@ -8,6 +8,7 @@ import io.chorus.security.ConnectionLimit;
 import io.chorus.transport.ChatPageEndpoint;
 import io.chorus.transport.HttpRefusals;
 import io.chorus.transport.HttpRoutes;
+import io.chorus.transport.Internals;
 import io.chorus.transport.Liveness;
 import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.Readiness;
@@ -18,7 +19,6 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.internal.ContextInternal;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +56,7 @@ final class GatewayVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    eventLoop = ((ContextInternal) context).nettyEventLoop();
+    eventLoop = Internals.eventLoop(context);
     long writeDelay = config.timeouts().writeDelay().toNanos();
     Executor flushes = writeDelay == 0 ? eventLoop : task -> eventLoop.schedule(task, writeDelay, TimeUnit.NANOSECONDS);
     Hub hub = new Hub(new RoomBus(vertx.eventBus()), flushes, PooledByteBufAllocator.DEFAULT, metrics);

@@ -1,13 +1,13 @@
 package io.chorus;
 
 import io.chorus.transport.HttpRoutes;
+import io.chorus.transport.Internals;
 import io.chorus.transport.ManagementEndpoint;
 import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.internal.ContextInternal;
 
 /** The management port, unless the operator asked for the main one: metrics and health only, away from clients. */
 final class ManagementVerticle extends VerticleBase {
@@ -38,6 +38,6 @@ final class ManagementVerticle extends VerticleBase {
 
   /** The event loop that answers the management port. */
   EventLoop eventLoop() {
-    return ((ContextInternal) context).nettyEventLoop();
+    return Internals.eventLoop(context);
   }
 }

@@ -49,7 +49,7 @@ public final class ManagementEndpoint {
         routing.response()
             .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
             .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-            .end(rendered.result());
+            .end(Internals.buffer(rendered.result().duplicate()));
       } else {
         routing.fail(rendered.cause());
       }

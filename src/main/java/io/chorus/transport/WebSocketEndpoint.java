@@ -26,7 +26,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.impl.ConnectionBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,8 +42,6 @@ import java.util.concurrent.TimeUnit;
 public final class WebSocketEndpoint {
 
   private static final Logger log = LoggerFactory.getLogger(WebSocketEndpoint.class);
-  /** Vert.x's name for the connection's own handler, the last in every pipeline. */
-  private static final String VERTX_HANDLER = "handler";
   /** Spread-out closing at shutdown closes a batch of connections on each tick of this length. */
   private static final long DRAIN_TICK_MILLIS = 50;
   /** One warning a minute at most: an exhausted node would otherwise log once per connection. */
@@ -118,10 +115,10 @@ public final class WebSocketEndpoint {
    * Vert.x's HTTP layer sees them.
    */
   public void accepted(HttpConnection connection) {
-    Channel channel = ((ConnectionBase) connection).channel();
+    Channel channel = Internals.channel(connection);
     if (guard.admit(channel)) {
       WebSocketUpgrade upgrade = new WebSocketUpgrade(this, upgradePolicy, metrics);
-      channel.pipeline().addBefore(VERTX_HANDLER, "chorus-upgrade", upgrade);
+      Internals.addBeforeHttpConnection(channel, "chorus-upgrade", upgrade);
       guard.watch(upgrade, now);
     }
   }
@@ -174,9 +171,7 @@ public final class WebSocketEndpoint {
     Channel channel = upgradeCtx.channel();
     ChannelPipeline pipeline = channel.pipeline();
     // Vert.x's idle timeout watched the HTTP connection; from now on the heartbeat watches the WebSocket.
-    if (pipeline.get("idle") != null) {
-      pipeline.remove("idle");
-    }
+    Internals.removeIdleTimeout(pipeline);
     WebSocketConnection connection = new WebSocketConnection(this, room,
         rateLimit == null ? null : rateLimit.newLimiter());
     pipeline.replace(upgradeCtx.handler(), "chorus", connection);
