@@ -79,9 +79,9 @@ public final class Chorus {
     ChorusMetrics metrics = new ChorusMetrics(registry,
         () -> readiness.state() == Readiness.State.READY,
         () -> clusterManager == null ? 1 : clusterManager.isActive() ? clusterManager.getNodes().size() : 0);
-    ManagementEndpoint management = new ManagementEndpoint(new Exposition(registry), readiness, liveness);
-    ConnectionLimit connectionLimit = new ConnectionLimit(config.limits().maxConnections(), config.maxTcpConnections());
     HttpRefusals refusals = new HttpRefusals(metrics, System.nanoTime());
+    ManagementEndpoint management = new ManagementEndpoint(new Exposition(registry), readiness, liveness, refusals);
+    ConnectionLimit connectionLimit = new ConnectionLimit(config.limits().maxConnections(), config.maxTcpConnections());
 
     Promise<Chorus> started = Promise.promise();
     startVertx(config, registry, clusterManager).onComplete(created -> {
@@ -165,7 +165,8 @@ public final class Chorus {
       return Future.succeededFuture(Optional.empty());
     }
     int port = config.managementPort().getAsInt();
-    ManagementVerticle verticle = new ManagementVerticle(endpoint, config.host(), port);
+    ManagementVerticle verticle = new ManagementVerticle(endpoint, config.host(), port,
+        config.timeouts().handshakeTimeout());
     return vertx.deployVerticle(verticle)
         .map(id -> Optional.of(verticle))
         .recover(failure -> Future.failedFuture(

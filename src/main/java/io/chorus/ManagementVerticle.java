@@ -9,26 +9,35 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
 /** The management port, unless the operator asked for the main one: metrics and health only, away from clients. */
 final class ManagementVerticle extends VerticleBase {
 
   private final ManagementEndpoint endpoint;
   private final String host;
   private final int port;
+  private final Duration idleTimeout;
   private HttpServer server;
 
-  ManagementVerticle(ManagementEndpoint endpoint, String host, int port) {
+  /** @param idleTimeout how long a connection may stay silent, between requests or within one */
+  ManagementVerticle(ManagementEndpoint endpoint, String host, int port, Duration idleTimeout) {
     this.endpoint = endpoint;
     this.host = host;
     this.port = port;
+    this.idleTimeout = idleTimeout;
   }
 
   @Override
   public Future<?> start() {
     HttpRoutes routes = new HttpRoutes(vertx);
     endpoint.mount(routes);
-    server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
-        .requestHandler(routes.router());
+    HttpServerOptions options = new HttpServerOptions()
+        .setHttp2ClearTextEnabled(false)
+        .setIdleTimeout((int) idleTimeout.toMillis())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+    server = vertx.createHttpServer(options).connectionHandler(endpoint::accepted).requestHandler(routes.router());
     return server.listen(port, host);
   }
 

@@ -112,10 +112,16 @@ class MalformedRequestIT {
         assertThat(exchange(process.port(), "GET / HTTP/1.1\r\n\r\n")).startsWith("HTTP/1.1 400 ");
         assertThat(exchange(process.port(), "CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n")).startsWith("HTTP/1.1 405 ");
       }
+      // The management port checks its requests the same way.
+      for (int i = 0; i < 500; i++) {
+        assertThat(exchange(process.managementPort(), "GET /metrics HTTP/1.1\r\n\r\n")).startsWith("HTTP/1.1 400 ");
+        assertThat(exchange(process.managementPort(), "CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n"))
+            .startsWith("HTTP/1.1 405 ");
+      }
 
       Scrape scrape = Scrape.of(process.managementPort());
-      assertThat(scrape.value("chorus_http_rejections_total{reason=\"no_host\"}")).isEqualTo(1_001);
-      assertThat(scrape.value("chorus_http_rejections_total{reason=\"method_not_allowed\"}")).isEqualTo(1_000);
+      assertThat(scrape.value("chorus_http_rejections_total{reason=\"no_host\"}")).isEqualTo(1_501);
+      assertThat(scrape.value("chorus_http_rejections_total{reason=\"method_not_allowed\"}")).isEqualTo(1_500);
       await().until(() -> process.output().contains("Refused "));
       bystander.assertUnharmed();
       String log = process.output();

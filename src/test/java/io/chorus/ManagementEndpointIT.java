@@ -1,8 +1,10 @@
 package io.chorus;
 
+import io.chorus.metrics.ChorusMetrics;
 import io.chorus.metrics.Exposition;
 import io.chorus.support.Scrape;
 import io.chorus.support.TestServer;
+import io.chorus.transport.HttpRefusals;
 import io.chorus.transport.Liveness;
 import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.Readiness;
@@ -33,10 +35,11 @@ class ManagementEndpointIT {
     Vertx vertx = Vertx.vertx();
     try {
       Readiness readiness = new Readiness();
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      HttpRefusals refusals = new HttpRefusals(new ChorusMetrics(registry, () -> true, () -> 1), System.nanoTime());
       ManagementVerticle verticle = new ManagementVerticle(
-          new ManagementEndpoint(new Exposition(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), readiness,
-              new Liveness()),
-          "127.0.0.1", 0);
+          new ManagementEndpoint(new Exposition(registry), readiness, new Liveness(), refusals),
+          "127.0.0.1", 0, Duration.ofSeconds(10));
       vertx.deployVerticle(verticle).await(20, TimeUnit.SECONDS);
       int port = verticle.actualPort();
 
