@@ -2,12 +2,11 @@ package io.chorus;
 
 import io.chorus.support.Bystander;
 import io.chorus.support.Scrape;
+import io.chorus.support.ServerFixture;
 import io.chorus.support.ServerProcess;
 import io.chorus.support.TestClients;
-import io.chorus.support.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -29,17 +28,8 @@ class MalformedRequestIT {
   private static final String UPGRADE = "Upgrade: websocket\r\nConnection: Upgrade\r\n"
       + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
 
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = TestServer.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final ServerFixture server = ServerFixture.with();
 
   static Stream<Arguments> refusals() {
     return Stream.of(
