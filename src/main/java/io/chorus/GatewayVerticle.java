@@ -29,6 +29,14 @@ import java.util.concurrent.TimeUnit;
  */
 final class GatewayVerticle extends VerticleBase {
 
+  /**
+   * Connections the kernel may queue for the acceptor. After a node loss thousands of clients reconnect within a
+   * second; a full queue drops their SYNs and they wait out a retransmission timeout (1 s, then 3 s). The kernel caps
+   * it at net.core.somaxconn (4,096 by default since Linux 5.4), so raising that sysctl takes effect without a
+   * rebuild.
+   */
+  private static final int ACCEPT_BACKLOG = 8192;
+
   private final ChorusConfig config;
   private final ChorusMetrics metrics;
   private final ManagementEndpoint management;
@@ -100,7 +108,7 @@ final class GatewayVerticle extends VerticleBase {
         .setHost(config.host())
         // Port 0 asks for a free port; Vert.x shares a random port among its servers only when asked with -1.
         .setPort(config.port() == 0 ? -1 : config.port())
-        .setAcceptBacklog(8192)
+        .setAcceptBacklog(ACCEPT_BACKLOG)
         .setTcpNoDelay(true)
         // Every handler runs on the connection's event loop: no cross-thread write queue per HTTP connection.
         .setStrictThreadMode(true)
