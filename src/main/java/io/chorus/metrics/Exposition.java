@@ -80,7 +80,8 @@ public final class Exposition {
       // A direct buffer the garbage collector frees: Netty's wrapper never frees memory it did not allocate.
       ByteBuffer bytes = ByteBuffer.allocateDirect(text.size()).put(text.toByteArray()).flip();
       waiting.complete(Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(bytes)));
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
+      // Fail the scrapes that wait for this render, whatever went wrong, rather than leave them hanging.
       waiting.fail(e);
     } finally {
       long end = System.nanoTime();
