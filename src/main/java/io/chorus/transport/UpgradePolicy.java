@@ -18,8 +18,8 @@ import java.util.Base64;
 
 /**
  * The checks a WebSocket upgrade request must pass, once {@link RequestPolicy} has passed it as an HTTP request (a
- * GET with one valid Host), cheapest first: path, room name, version and body, draining, origin, protocol version and
- * key, and last the node's capacity, whose slot an accepted request keeps.
+ * GET or HEAD with one valid Host), cheapest first: path, room name, method (GET only), version and body, draining,
+ * origin, protocol version and key, and last the node's capacity, whose slot an accepted request keeps.
  */
 final class UpgradePolicy {
 
