@@ -23,6 +23,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -110,8 +112,11 @@ class LimitsIT {
           return closedByServer.size() >= attempts - budget;
         });
         assertThat(closedByServer).hasSize(attempts - budget);
-        assertThat(Scrape.of(server.managementPort()).value("chorus_http_rejections_total{reason=\"shed\"}"))
-            .isPositive();
+        Scrape scrape = Scrape.of(server.managementPort());
+        assertThat(scrape.value("chorus_http_rejections_total{reason=\"shed\"}")).isPositive();
+        // Each connection closed made room for a newcomer (shed) or was the newcomer (over_budget): all are counted.
+        assertThat(scrape.value("chorus_http_rejections_total{reason=\"shed\"}")
+            + scrape.value("chorus_http_rejections_total{reason=\"over_budget\"}")).isEqualTo(attempts - budget);
 
         try (RawWebSocket newcomer = RawWebSocket.connect(server.port(), "/ws/budget")) {
           assertThat(newcomer.status()).isEqualTo(101);
@@ -180,6 +185,65 @@ class LimitsIT {
       bystander.send("unbothered");
       await().until(() -> bystander.texts().equals(List.of("unbothered")));
       assertThat(Scrape.of(server.managementPort()).value("chorus_handshakes_total{outcome=\"timeout\"}")).isGreaterThanOrEqualTo(2);
+    }
+  }
+
+  @Test
+  void connectionsClosedAsTheyAreAcceptedAreCountedAsOverBudget() throws Exception {
+    // max-connections 1: a TCP budget of 257, and 32 more that may wait for their event loop to make room.
+    int acceptable = 257 + 32;
+    int attempts = acceptable + 40;
+    try (TestServer server = TestServer.start("--max-connections", "1", "--instances", "1");
+         Selector selector = Selector.open()) {
+      // The first connection puts the budget on the acceptor.
+      assertThat(get(server.port(), "/")).startsWith("HTTP/1.1 200 ");
+      // With the only event loop stuck, nothing makes room: beyond the acceptable, the acceptor must close them.
+      // No bystander here: the test stalls the loop every client would be on.
+      CountDownLatch release = new CountDownLatch(1);
+      server.chorus().gatewayEventLoops().get(0).execute(() -> {
+        try {
+          release.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      List<SocketChannel> sockets = new ArrayList<>();
+      try {
+        for (int i = 0; i < attempts; i++) {
+          SocketChannel socket = SocketChannel.open(new InetSocketAddress("127.0.0.1", server.port()));
+          socket.configureBlocking(false);
+          socket.register(selector, SelectionKey.OP_READ, socket);
+          sockets.add(socket);
+        }
+        Set<SocketChannel> closedByServer = new HashSet<>();
+        await().until(() -> {
+          selector.select(100);
+          for (SelectionKey key : selector.selectedKeys()) {
+            if (Sockets.closedByServer((SocketChannel) key.attachment())) {
+              closedByServer.add((SocketChannel) key.attachment());
+              key.cancel();
+            }
+          }
+          selector.selectedKeys().clear();
+          return closedByServer.size() >= attempts - acceptable;
+        });
+        release.countDown();
+        assertThat(Scrape.of(server.managementPort()).value("chorus_http_rejections_total{reason=\"over_budget\"}"))
+            .isGreaterThanOrEqualTo(attempts - acceptable);
+      } finally {
+        release.countDown();
+        for (SocketChannel socket : sockets) {
+          socket.close();
+        }
+      }
+    }
+  }
+
+  private static String get(int port, String path) throws Exception {
+    try (Socket socket = connect(port)) {
+      socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      return readAll(socket.getInputStream());
     }
   }
 
