@@ -1,11 +1,13 @@
 package io.chorus;
 
+import io.chorus.support.Bystander;
 import io.chorus.support.RawWebSocket;
 import io.chorus.support.Scrape;
 import io.chorus.support.Sockets;
 import io.chorus.support.TestClients;
 import io.chorus.support.TestServer;
 import io.chorus.support.TestSocket;
+import io.chorus.support.Trickler;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -236,6 +238,44 @@ class LimitsIT {
           socket.close();
         }
       }
+    }
+  }
+
+  @Test
+  void aRequestTricklingToTheManagementPortEndsWithinTheTimeout() throws Exception {
+    try (TestServer server = TestServer.start("--handshake-timeout", "1s");
+         TestClients clients = new TestClients(server.port());
+         Bystander bystander = Bystander.join(clients, "/ws/probe");
+         Trickler trickler = new Trickler(Duration.ofMillis(200))) {
+      // A byte every 200 ms keeps Vert.x's idle timeout from ever firing; the request would take a minute to end.
+      Trickler.Connection slow = trickler.open(server.managementPort(), "GET /health/live HTTP/1.1\r\n",
+          "Host: x\r\nX: " + "a".repeat(300) + "\r\n\r\n");
+
+      await().until(slow::isClosed);
+      assertThat(slow.received()).startsWith("HTTP/1.1 408 Request Timeout");
+      bystander.assertUnharmed();
+    }
+  }
+
+  @Test
+  void tricklersBeyondTheManagementPortsCapMakeRoomForTheHealthCheck() throws Exception {
+    try (TestServer server = TestServer.start("--handshake-timeout", "1m");
+         TestClients clients = new TestClients(server.port());
+         Bystander bystander = Bystander.join(clients, "/ws/probe");
+         Trickler trickler = new Trickler(Duration.ofSeconds(1))) {
+      for (int i = 0; i < 100; i++) {
+        trickler.open(server.managementPort(), "", "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+      }
+      // The cap is 64: the oldest made room for the newest (or, in a burst, the newest were closed as they came).
+      await().until(() -> trickler.closedCount() >= 100 - 64);
+
+      for (int i = 0; i < 5; i++) {
+        assertThat(get(server.managementPort(), "/health/live")).startsWith("HTTP/1.1 200 ");
+      }
+      Scrape scrape = Scrape.of(server.managementPort());
+      assertThat(scrape.value("chorus_http_rejections_total{reason=\"shed\"}")
+          + scrape.value("chorus_http_rejections_total{reason=\"over_budget\"}")).isGreaterThanOrEqualTo(100 - 64);
+      bystander.assertUnharmed();
     }
   }
 

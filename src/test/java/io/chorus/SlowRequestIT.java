@@ -32,6 +32,7 @@ class SlowRequestIT {
   private static final String PAGE_REQUEST = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
   private static final String BODY_HEAD = "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n";
   private static final String BODY = "x".repeat(100);
+  private static final String HEALTH_REQUEST = "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n";
   private static final String METRICS_REQUEST = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
   private static final String TIMEOUT = "HTTP/1.1 408 Request Timeout";
 
@@ -62,17 +63,25 @@ class SlowRequestIT {
   @ParameterizedTest(name = "management port {0}")
   @ValueSource(strings = {"main", "0"})
   void tricklersFillingThePortsLockOutNeitherNewClientsNorTheHealthCheck(String managementPort) throws Exception {
-    // max-connections 16 gives a TCP budget of 16 + 256 connections: 300 tricklers are more than it holds.
+    // max-connections 16 gives a TCP budget of 16 + 256 connections: 300 tricklers are more than it holds. On a
+    // management port of its own, 100 more fill its cap of 64.
     try (TestServer server = TestServer.start("--max-connections", "16", "--handshake-timeout", "3s",
         "--management-port", managementPort);
          TestClients clients = new TestClients(server.port());
          Bystander bystander = Bystander.join(clients, "/ws/crowd");
          Trickler trickler = new Trickler(Duration.ofSeconds(1))) {
+      boolean separate = server.managementPort() != server.port();
       for (int i = 0; i < 150; i++) {
         trickler.open(server.port(), PAGE_REQUEST, PAGE_REQUEST);
         trickler.open(server.port(), BODY_HEAD, BODY);
       }
-      final int beyondCaps = 300 - (16 + 256);
+      int beyondCaps = 300 - (16 + 256);
+      if (separate) {
+        for (int i = 0; i < 100; i++) {
+          trickler.open(server.managementPort(), HEALTH_REQUEST, HEALTH_REQUEST);
+        }
+        beyondCaps += 100 - 64;
+      }
       int opened = trickler.connections().size();
       // Full: the oldest have made room for the newest (or, in a burst, the newest were closed as they came).
       int expectedClosed = beyondCaps;

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Every TCP connection of one gateway until it becomes a WebSocket: holds it to the
+ * Every TCP connection of one gateway until it becomes a WebSocket (or of the management port): holds it to the
  * port's TCP budget, and gives each of its requests, head and body, the handshake timeout, counted from the
  * connection's opening or from when the last response owed on it was written (see {@link HttpRequests}); an idle
  * keep-alive connection gets the same. So neither a flood of connections, nor one that trickles its headers or its
@@ -29,6 +29,7 @@ import java.util.Map;
 final class HttpConnectionGuard {
 
   private final ConnectionLimit limit;
+  /** Counts timed-out handshakes; null on the management port, which has none. */
   private final ChorusMetrics metrics;
   private final HttpRefusals refusals;
   private final long timeoutNanos;
@@ -42,6 +43,7 @@ final class HttpConnectionGuard {
   /** The event loop's clock at its last tick. */
   private long now = System.nanoTime();
 
+  /** @param metrics counts handshake timeouts; null where there are no handshakes */
   HttpConnectionGuard(ConnectionLimit limit, ChorusMetrics metrics, HttpRefusals refusals, long timeoutNanos) {
     this.limit = limit;
     this.metrics = metrics;
@@ -115,7 +117,9 @@ final class HttpConnectionGuard {
 
   /** Counts a request that timed out. */
   void timedOut() {
-    metrics.handshake(Handshake.TIMEOUT);
+    if (metrics != null) {
+      metrics.handshake(Handshake.TIMEOUT);
+    }
   }
 
   /** Closes the open connection that has waited longest; false when this event loop has none. */
