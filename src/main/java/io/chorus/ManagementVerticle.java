@@ -18,15 +18,15 @@ final class ManagementVerticle extends VerticleBase {
   private final ManagementEndpoint endpoint;
   private final String host;
   private final int port;
-  private final Duration idleTimeout;
+  private final Duration timeout;
   private HttpServer server;
 
-  /** @param idleTimeout how long a connection may stay silent, between requests or within one */
-  ManagementVerticle(ManagementEndpoint endpoint, String host, int port, Duration idleTimeout) {
+  /** @param timeout the time each request has, from the connection's opening or the last answer on it */
+  ManagementVerticle(ManagementEndpoint endpoint, String host, int port, Duration timeout) {
     this.endpoint = endpoint;
     this.host = host;
     this.port = port;
-    this.idleTimeout = idleTimeout;
+    this.timeout = timeout;
   }
 
   @Override
@@ -35,9 +35,14 @@ final class ManagementVerticle extends VerticleBase {
     endpoint.mount(routes);
     HttpServerOptions options = new HttpServerOptions()
         .setHttp2ClearTextEnabled(false)
-        .setIdleTimeout((int) idleTimeout.toMillis())
+        // Vert.x's idle timeout sees decoded requests, not bytes: a trickled request looks idle to it. Twice the
+        // request deadline lets the deadline answer such a request with its 408 first; what is left to the idle
+        // timeout is a connection whose answers the client does not read.
+        .setIdleTimeout((int) timeout.multipliedBy(2).toMillis())
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
-    server = vertx.createHttpServer(options).connectionHandler(endpoint::accepted).requestHandler(routes.router());
+    server = vertx.createHttpServer(options)
+        .connectionHandler(endpoint.connections(eventLoop(), timeout))
+        .requestHandler(routes.router());
     return server.listen(port, host);
   }
 

@@ -1,11 +1,13 @@
 package io.chorus;
 
+import io.chorus.support.Bystander;
 import io.chorus.support.RawWebSocket;
 import io.chorus.support.Scrape;
 import io.chorus.support.Sockets;
 import io.chorus.support.TestClients;
 import io.chorus.support.TestServer;
 import io.chorus.support.TestSocket;
+import io.chorus.support.Trickler;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -23,6 +25,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -110,8 +114,11 @@ class LimitsIT {
           return closedByServer.size() >= attempts - budget;
         });
         assertThat(closedByServer).hasSize(attempts - budget);
-        assertThat(Scrape.of(server.managementPort()).value("chorus_http_rejections_total{reason=\"shed\"}"))
-            .isPositive();
+        Scrape scrape = Scrape.of(server.managementPort());
+        assertThat(scrape.value("chorus_http_rejections_total{reason=\"shed\"}")).isPositive();
+        // Each connection closed made room for a newcomer (shed) or was the newcomer (over_budget): all are counted.
+        assertThat(scrape.value("chorus_http_rejections_total{reason=\"shed\"}")
+            + scrape.value("chorus_http_rejections_total{reason=\"over_budget\"}")).isEqualTo(attempts - budget);
 
         try (RawWebSocket newcomer = RawWebSocket.connect(server.port(), "/ws/budget")) {
           assertThat(newcomer.status()).isEqualTo(101);
@@ -180,6 +187,103 @@ class LimitsIT {
       bystander.send("unbothered");
       await().until(() -> bystander.texts().equals(List.of("unbothered")));
       assertThat(Scrape.of(server.managementPort()).value("chorus_handshakes_total{outcome=\"timeout\"}")).isGreaterThanOrEqualTo(2);
+    }
+  }
+
+  @Test
+  void connectionsClosedAsTheyAreAcceptedAreCountedAsOverBudget() throws Exception {
+    // max-connections 1: a TCP budget of 257, and 32 more that may wait for their event loop to make room.
+    int acceptable = 257 + 32;
+    int attempts = acceptable + 40;
+    try (TestServer server = TestServer.start("--max-connections", "1", "--instances", "1");
+         Selector selector = Selector.open()) {
+      // The first connection puts the budget on the acceptor.
+      assertThat(get(server.port(), "/")).startsWith("HTTP/1.1 200 ");
+      // With the only event loop stuck, nothing makes room: beyond the acceptable, the acceptor must close them.
+      // No bystander here: the test stalls the loop every client would be on.
+      CountDownLatch release = new CountDownLatch(1);
+      server.chorus().gatewayEventLoops().get(0).execute(() -> {
+        try {
+          release.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      List<SocketChannel> sockets = new ArrayList<>();
+      try {
+        for (int i = 0; i < attempts; i++) {
+          SocketChannel socket = SocketChannel.open(new InetSocketAddress("127.0.0.1", server.port()));
+          socket.configureBlocking(false);
+          socket.register(selector, SelectionKey.OP_READ, socket);
+          sockets.add(socket);
+        }
+        Set<SocketChannel> closedByServer = new HashSet<>();
+        await().until(() -> {
+          selector.select(100);
+          for (SelectionKey key : selector.selectedKeys()) {
+            if (Sockets.closedByServer((SocketChannel) key.attachment())) {
+              closedByServer.add((SocketChannel) key.attachment());
+              key.cancel();
+            }
+          }
+          selector.selectedKeys().clear();
+          return closedByServer.size() >= attempts - acceptable;
+        });
+        release.countDown();
+        assertThat(Scrape.of(server.managementPort()).value("chorus_http_rejections_total{reason=\"over_budget\"}"))
+            .isGreaterThanOrEqualTo(attempts - acceptable);
+      } finally {
+        release.countDown();
+        for (SocketChannel socket : sockets) {
+          socket.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void aRequestTricklingToTheManagementPortEndsWithinTheTimeout() throws Exception {
+    try (TestServer server = TestServer.start("--handshake-timeout", "1s");
+         TestClients clients = new TestClients(server.port());
+         Bystander bystander = Bystander.join(clients, "/ws/probe");
+         Trickler trickler = new Trickler(Duration.ofMillis(200))) {
+      // A byte every 200 ms keeps Vert.x's idle timeout from ever firing; the request would take a minute to end.
+      Trickler.Connection slow = trickler.open(server.managementPort(), "GET /health/live HTTP/1.1\r\n",
+          "Host: x\r\nX: " + "a".repeat(300) + "\r\n\r\n");
+
+      await().until(slow::isClosed);
+      assertThat(slow.received()).startsWith("HTTP/1.1 408 Request Timeout");
+      bystander.assertUnharmed();
+    }
+  }
+
+  @Test
+  void tricklersBeyondTheManagementPortsCapMakeRoomForTheHealthCheck() throws Exception {
+    try (TestServer server = TestServer.start("--handshake-timeout", "1m");
+         TestClients clients = new TestClients(server.port());
+         Bystander bystander = Bystander.join(clients, "/ws/probe");
+         Trickler trickler = new Trickler(Duration.ofSeconds(1))) {
+      for (int i = 0; i < 100; i++) {
+        trickler.open(server.managementPort(), "", "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+      }
+      // The cap is 64: the oldest made room for the newest (or, in a burst, the newest were closed as they came).
+      await().until(() -> trickler.closedCount() >= 100 - 64);
+
+      for (int i = 0; i < 5; i++) {
+        assertThat(get(server.managementPort(), "/health/live")).startsWith("HTTP/1.1 200 ");
+      }
+      Scrape scrape = Scrape.of(server.managementPort());
+      assertThat(scrape.value("chorus_http_rejections_total{reason=\"shed\"}")
+          + scrape.value("chorus_http_rejections_total{reason=\"over_budget\"}")).isGreaterThanOrEqualTo(100 - 64);
+      bystander.assertUnharmed();
+    }
+  }
+
+  private static String get(int port, String path) throws Exception {
+    try (Socket socket = connect(port)) {
+      socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      return readAll(socket.getInputStream());
     }
   }
 

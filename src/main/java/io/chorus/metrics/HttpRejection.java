@@ -13,7 +13,9 @@ public enum HttpRejection {
   /** A method the server never serves, CONNECT among them (405). */
   METHOD_NOT_ALLOWED("method_not_allowed"),
   /** A connection that had not become a WebSocket, closed to make room for a new one when the port was full. */
-  SHED("shed");
+  SHED("shed"),
+  /** A new connection closed at once: the port was full, with no connection waiting that could make room for it. */
+  OVER_BUDGET("over_budget");
 
   private final String label;
 

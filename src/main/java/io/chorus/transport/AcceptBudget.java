@@ -1,5 +1,6 @@
 package io.chorus.transport;
 
+import io.chorus.metrics.HttpRejection;
 import io.chorus.security.ConnectionLimit;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -23,17 +24,23 @@ final class AcceptBudget extends ChannelInboundHandlerAdapter {
   private static final AttributeKey<Boolean> COUNTED = AttributeKey.valueOf("chorus.tcp-counted");
 
   private final ConnectionLimit limit;
+  private final HttpRefusals refusals;
 
-  private AcceptBudget(ConnectionLimit limit) {
+  private AcceptBudget(ConnectionLimit limit, HttpRefusals refusals) {
     this.limit = limit;
+    this.refusals = refusals;
   }
 
-  /** Puts the budget in front of the listening socket's acceptor, once per socket, from any thread. */
-  static void install(Channel listening, ConnectionLimit limit) {
+  /**
+   * Puts the budget in front of the listening socket's acceptor, once per socket, from any thread.
+   *
+   * @param refusals counts the connections closed here as {@code over_budget}; thread-safe, as the acceptor needs
+   */
+  static void install(Channel listening, ConnectionLimit limit, HttpRefusals refusals) {
     ChannelPipeline pipeline = listening.pipeline();
     synchronized (pipeline) {
       if (pipeline.get(NAME) == null) {
-        pipeline.addFirst(NAME, new AcceptBudget(limit));
+        pipeline.addFirst(NAME, new AcceptBudget(limit, refusals));
       }
     }
   }
@@ -62,6 +69,7 @@ final class AcceptBudget extends ChannelInboundHandlerAdapter {
     if (admit(connection, limit)) {
       ctx.fireChannelRead(connection);
     } else {
+      refusals.refused(HttpRejection.OVER_BUDGET);
       // Not registered with any event loop yet: closing it here frees its descriptor at once.
       connection.unsafe().closeForcibly();
     }

@@ -12,8 +12,8 @@ import java.util.List;
  * WebSocket decoder in place of the HTTP decoder before it writes the 101, and the HTTP decoder hands its unread
  * bytes to the new one at once: without this hold, a ping there would be answered before the 101 (and the pong lost
  * in the HTTP encoder), and a framing error would close the connection before the client had any answer. Sits right
- * before the {@link WebSocketConnection} during the handshake; what it holds is at most the rest of the read that
- * carried the request, since the 101, a few hundred bytes to an empty socket buffer, is written within that read.
+ * before the {@link WebSocketConnection} during the handshake. It stops reading until it is released, so what it
+ * holds is at most the rest of the read that carried the request, however long the 101 takes to be written.
  */
 final class EarlyFrames extends ChannelInboundHandlerAdapter {
 
@@ -24,6 +24,7 @@ final class EarlyFrames extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    ctx.channel().config().setAutoRead(false);
   }
 
   @Override
@@ -44,6 +45,7 @@ final class EarlyFrames extends ChannelInboundHandlerAdapter {
     List<Object> early = new ArrayList<>(held);
     held.clear();
     ctx.pipeline().remove(this);
+    ctx.channel().config().setAutoRead(true);
     // A removed handler's context still leads to the next handler, so these reach the WebSocketConnection.
     for (Object item : early) {
       if (item instanceof Throwable cause) {

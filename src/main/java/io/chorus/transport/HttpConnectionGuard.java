@@ -13,11 +13,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Every TCP connection of one gateway until it becomes a WebSocket: holds it to the node's TCP budget, and gives each
- * of its requests, head and body, the handshake timeout, counted from the connection's opening or from the end of its
- * previous request; an idle keep-alive connection gets the same. So neither a flood of connections, nor one that
- * trickles its headers or its body or its second request, holds a descriptor for long. One per gateway, touched by
- * its event loop only.
+ * Every TCP connection of one gateway until it becomes a WebSocket (or of the management port): holds it to the
+ * port's TCP budget, and gives each of its requests, head and body, the handshake timeout, counted from the
+ * connection's opening or from when the last response owed on it was written (see {@link HttpRequests}); an idle
+ * keep-alive connection gets the same. So neither a flood of connections, nor one that trickles its headers or its
+ * body or its second request, holds a descriptor for long. One per event loop, touched by that loop only.
  *
  * <p>When the port is over its budget, a new connection closes the connection of its event loop that has waited
  * longest for its current request, instead of being refused. Refusing newcomers would let a few hundred sockets that
@@ -29,14 +29,21 @@ import java.util.Map;
 final class HttpConnectionGuard {
 
   private final ConnectionLimit limit;
+  /** Counts timed-out handshakes; null on the management port, which has none. */
   private final ChorusMetrics metrics;
   private final HttpRefusals refusals;
   private final long timeoutNanos;
-  /** Each connection with the start of its current request; oldest first, since a request that ends moves it last. */
-  private final Map<WebSocketUpgrade, Long> waiting = new LinkedHashMap<>();
+  /**
+   * Each connection whose clock runs, with the clock's start; oldest first, since a restarted clock moves it last. A
+   * connection that Vert.x is answering is not here: it can neither time out nor be shed.
+   */
+  private final Map<HttpRequests, Long> waiting = new LinkedHashMap<>();
   /** Whether the node's {@link AcceptBudget} sits on the listening socket; the first connection puts it there. */
   private boolean budgetInstalled;
+  /** The event loop's clock at its last tick. */
+  private long now = System.nanoTime();
 
+  /** @param metrics counts handshake timeouts; null where there are no handshakes */
   HttpConnectionGuard(ConnectionLimit limit, ChorusMetrics metrics, HttpRefusals refusals, long timeoutNanos) {
     this.limit = limit;
     this.metrics = metrics;
@@ -47,16 +54,17 @@ final class HttpConnectionGuard {
   /**
    * A TCP connection was accepted: closed at once when the port is full (connections accepted before the
    * {@link AcceptBudget} was installed are counted here), or when it is over the budget and there is no waiting
-   * connection on this event loop to close in its place.
+   * connection on this event loop to close in its place; either is counted as {@code over_budget}.
    *
    * @return whether the connection was let in; if so, {@link #watch} it
    */
   boolean admit(Channel channel) {
     if (!budgetInstalled) {
-      AcceptBudget.install(channel.parent(), limit);
+      AcceptBudget.install(channel.parent(), limit, refusals);
       budgetInstalled = true;
     }
     if (!AcceptBudget.admit(channel, limit) || (limit.isTcpOverBudget() && !shedLongestWaiting())) {
+      refusals.refused(HttpRejection.OVER_BUDGET);
       channel.close();
       return false;
     }
@@ -64,31 +72,30 @@ final class HttpConnectionGuard {
   }
 
   /** Starts the clock of the connection's first request. */
-  void watch(WebSocketUpgrade connection, long now) {
+  void watch(HttpRequests connection, long now) {
     waiting.put(connection, now);
   }
 
-  /** The connection's request ended: its next one, if any, has the whole timeout again. */
-  void requestEnded(WebSocketUpgrade connection, long now) {
-    if (waiting.remove(connection) != null) {
+  /** Nothing is owed on the connection any more: its clock starts again, with the whole timeout. */
+  void restart(HttpRequests connection) {
+    waiting.remove(connection);
+    if (connection.isOpen()) {
       waiting.put(connection, now);
     }
   }
 
-  /** The connection became a WebSocket or closed. */
-  void forget(WebSocketUpgrade connection) {
+  /** Vert.x answers the connection, or it became a WebSocket, or it closed: its clock stops. */
+  void forget(HttpRequests connection) {
     waiting.remove(connection);
   }
 
-  /**
-   * Closes every connection whose current request has not ended within the timeout, with 408 unless it was idle
-   * between requests.
-   */
+  /** Expires every connection whose clock has run for longer than the timeout (see {@link HttpRequests#expire}). */
   void closeExpired(long now) {
-    List<WebSocketUpgrade> expired = null;
-    for (Iterator<Map.Entry<WebSocketUpgrade, Long>> oldestFirst = waiting.entrySet().iterator();
+    this.now = now;
+    List<HttpRequests> expired = null;
+    for (Iterator<Map.Entry<HttpRequests, Long>> oldestFirst = waiting.entrySet().iterator();
         oldestFirst.hasNext(); ) {
-      Map.Entry<WebSocketUpgrade, Long> entry = oldestFirst.next();
+      Map.Entry<HttpRequests, Long> entry = oldestFirst.next();
       if (now - entry.getValue() <= timeoutNanos) {
         break;
       }
@@ -99,19 +106,26 @@ final class HttpConnectionGuard {
       expired.add(entry.getKey());
     }
     if (expired != null) {
-      // Outside the iteration: answering may close the connection, which forgets it.
-      for (WebSocketUpgrade connection : expired) {
-        if (connection.isOpen() && connection.expire()) {
-          metrics.handshake(Handshake.TIMEOUT);
+      // Outside the iteration: expiring may restart the clock of a lingering close, or close and forget.
+      for (HttpRequests connection : expired) {
+        if (connection.isOpen()) {
+          connection.expire();
         }
       }
     }
   }
 
+  /** Counts a request that timed out. */
+  void timedOut() {
+    if (metrics != null) {
+      metrics.handshake(Handshake.TIMEOUT);
+    }
+  }
+
   /** Closes the open connection that has waited longest; false when this event loop has none. */
   private boolean shedLongestWaiting() {
-    for (Iterator<WebSocketUpgrade> oldestFirst = waiting.keySet().iterator(); oldestFirst.hasNext(); ) {
-      WebSocketUpgrade connection = oldestFirst.next();
+    for (Iterator<HttpRequests> oldestFirst = waiting.keySet().iterator(); oldestFirst.hasNext(); ) {
+      HttpRequests connection = oldestFirst.next();
       oldestFirst.remove();
       if (connection.isOpen()) {
         refusals.refused(HttpRejection.SHED);

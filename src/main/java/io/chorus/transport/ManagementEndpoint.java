@@ -1,7 +1,9 @@
 package io.chorus.transport;
 
 import io.chorus.metrics.Exposition;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Context;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
@@ -36,9 +38,14 @@ public final class ManagementEndpoint {
     this.refusals = refusals;
   }
 
-  /** A connection was accepted on the management port: its requests are checked before Vert.x sees them. */
-  public void accepted(HttpConnection connection) {
-    Internals.addBeforeHttpConnection(Internals.channel(connection), "chorus-requests", new ManagementRequests(refusals));
+  /**
+   * The management port's connection handler, for the event loop that serves the port: connections are capped and
+   * their requests checked and timed before Vert.x sees them (see {@link ManagementRequests}).
+   *
+   * @param requestTimeout the time each request has, from the connection's opening or the last answer on it
+   */
+  public Handler<HttpConnection> connections(EventLoop eventLoop, Duration requestTimeout) {
+    return ManagementRequests.watch(eventLoop, requestTimeout, refusals);
   }
 
   public void mount(HttpRoutes routes) {

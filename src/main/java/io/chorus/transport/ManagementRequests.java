@@ -1,37 +1,51 @@
 package io.chorus.transport;
 
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.util.ReferenceCountUtil;
+import io.chorus.security.ConnectionLimit;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpConnection;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Checks every request on the management port as the client port does ({@link RequestPolicy}): Vert.x would log a
- * request without a valid Host there as a server error too, one line each. Refused requests are counted with the
- * client port's; what the client sends after one is discarded until it closes or the idle timeout closes it.
+ * The requests of every connection on the management port, refused and timed as the client port's are
+ * ({@link HttpRequests}), and the port's own connection cap. Without a deadline, Vert.x's idle timeout, which any byte
+ * resets, would let a client that trickles its request hold a connection forever; without a cap, enough of them
+ * would take the descriptors the client port's budget counts on.
  */
-final class ManagementRequests extends ChannelInboundHandlerAdapter {
+final class ManagementRequests extends HttpRequests {
 
-  private final HttpRefusals refusals;
-  private boolean discarding;
+  /**
+   * Connections the management port keeps open at most. Its callers are Prometheus and the kubelet's probes, a
+   * handful of connections at a time; 64 leaves room for several scrapers and retries, and takes 64 descriptors at
+   * most from the headroom the client port leaves free. Beyond it a newcomer closes the connection that has waited
+   * longest, as on the client port, so that slow clients cannot lock out the probes.
+   */
+  static final int MAX_CONNECTIONS = 64;
 
-  ManagementRequests(HttpRefusals refusals) {
-    this.refusals = refusals;
+  private ManagementRequests(HttpConnectionGuard guard, HttpRefusals refusals) {
+    super(guard, refusals);
   }
 
-  @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (discarding) {
-      ReferenceCountUtil.release(msg);
-      return;
-    }
-    if (msg instanceof HttpRequest request && RequestPolicy.check(request) instanceof RequestPolicy.Refused refused) {
-      ReferenceCountUtil.release(msg);
-      discarding = true;
-      refusals.refused(refused.reason());
-      ClosingAnswer.refuse(ctx, refused.status(), refused.text(), refused.header(), refused.value());
-      return;
-    }
-    ctx.fireChannelRead(msg);
+  /**
+   * Watches the management port's connections on the event loop that serves it: each request must end within
+   * {@code timeout} of the connection's opening or of the last answer written on it.
+   */
+  static Handler<HttpConnection> watch(EventLoop eventLoop, Duration timeout, HttpRefusals refusals) {
+    // WebSockets never open here: the whole cap is for plain HTTP.
+    HttpConnectionGuard guard = new HttpConnectionGuard(new ConnectionLimit(0, MAX_CONNECTIONS), null, refusals,
+        timeout.toNanos());
+    long tick = Math.max(10, Math.min(1_000, timeout.toMillis() / 10));
+    eventLoop.scheduleAtFixedRate(() -> guard.closeExpired(System.nanoTime()), tick, tick, TimeUnit.MILLISECONDS);
+    return connection -> {
+      Channel channel = Internals.channel(connection);
+      if (guard.admit(channel)) {
+        ManagementRequests requests = new ManagementRequests(guard, refusals);
+        Internals.addBeforeHttpConnection(channel, "chorus-requests", requests);
+        guard.watch(requests, System.nanoTime());
+      }
+    };
   }
 }
