@@ -67,7 +67,7 @@ final class GatewayVerticle extends VerticleBase {
         liveness.register());
     ChatPageEndpoint chatPage = new ChatPageEndpoint();
 
-    HttpRoutes routes = new HttpRoutes(vertx)
+    HttpRoutes routes = new HttpRoutes(vertx, metrics.failures())
         .get("/", chatPage::page)
         .get("/chat.js", chatPage::script)
         .get("/chat.css", chatPage::style);

@@ -1,5 +1,6 @@
 package io.chorus;
 
+import io.chorus.metrics.Failures;
 import io.chorus.transport.HttpRoutes;
 import io.chorus.transport.ManagementEndpoint;
 import io.netty.channel.EventLoop;
@@ -13,19 +14,21 @@ import io.vertx.core.internal.ContextInternal;
 final class ManagementVerticle extends VerticleBase {
 
   private final ManagementEndpoint endpoint;
+  private final Failures failures;
   private final String host;
   private final int port;
   private HttpServer server;
 
-  ManagementVerticle(ManagementEndpoint endpoint, String host, int port) {
+  ManagementVerticle(ManagementEndpoint endpoint, Failures failures, String host, int port) {
     this.endpoint = endpoint;
+    this.failures = failures;
     this.host = host;
     this.port = port;
   }
 
   @Override
   public Future<?> start() {
-    HttpRoutes routes = new HttpRoutes(vertx);
+    HttpRoutes routes = new HttpRoutes(vertx, failures);
     endpoint.mount(routes);
     server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
         .requestHandler(routes.router());

@@ -1,5 +1,6 @@
 package io.chorus;
 
+import io.chorus.metrics.ChorusMetrics;
 import io.chorus.metrics.Exposition;
 import io.chorus.support.Scrape;
 import io.chorus.support.TestServer;
@@ -33,10 +34,10 @@ class ManagementEndpointIT {
     Vertx vertx = Vertx.vertx();
     try {
       Readiness readiness = new Readiness();
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       ManagementVerticle verticle = new ManagementVerticle(
-          new ManagementEndpoint(new Exposition(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), readiness,
-              new Liveness()),
-          "127.0.0.1", 0);
+          new ManagementEndpoint(new Exposition(registry), readiness, new Liveness()),
+          new ChorusMetrics(registry, () -> true, () -> 1).failures(), "127.0.0.1", 0);
       vertx.deployVerticle(verticle).await(20, TimeUnit.SECONDS);
       int port = verticle.actualPort();
 

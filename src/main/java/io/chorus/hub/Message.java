@@ -62,10 +62,6 @@ public final class Message {
     return bytes;
   }
 
-  public int payloadLength() {
-    return payload.length;
-  }
-
   /** Releases the encodings of a broadcast; a constant message keeps them. */
   public void release() {
     if (allocator == null) {

@@ -111,7 +111,7 @@ public final class Sessions {
     return now;
   }
 
-  public ChorusMetrics metrics() {
+  ChorusMetrics metrics() {
     return metrics;
   }
 
