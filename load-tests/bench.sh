@@ -4,6 +4,9 @@
 #   load-tests/bench.sh              full run, about 25 minutes
 #   QUICK=1 load-tests/bench.sh      smaller and shorter, a few minutes
 #   SERVERS="ws chorus" load-tests/bench.sh
+#   SERVERS="chorus-base chorus" BASELINE=chorus-base CHORUS_BASE_JAR=/tmp/old/chorus.jar load-tests/bench.sh
+#                                    Chorus before and after a change, in one run (build the old jar from a
+#                                    checkout of the older commit first)
 #
 # Each server runs alone on BENCH_PORT (Chorus's /metrics on BENCH_MANAGEMENT_PORT), pinned to CPU $SERVER_CPU (JVMs with
 # -XX:ActiveProcessorCount=1); the load generator (fanout/, Netty epoll) is pinned to CPU $GEN_CPU.
@@ -24,6 +27,8 @@ CHORUS_JAR="$ROOT/target/chorus.jar"
 : "${BENCH_PORT:=8080}"
 : "${BENCH_MANAGEMENT_PORT:=9090}"
 : "${SERVERS:=ws socketio uws vertx-textbook chorus chorus-nodelay}"
+: "${BASELINE:=ws}"          # the server the ratio columns compare with
+: "${CHORUS_BASE_JAR:=}"     # the jar that server chorus-base runs
 : "${SERVER_CPU:=0}"
 : "${GEN_CPU:=1}"
 : "${BUILD:=1}"
@@ -147,6 +152,13 @@ start_server() {
       [[ -f "$TEXTBOOK_JAR" ]] || { NOTES+=("vertx-textbook: skipped, no jar"); return 1; }
       cmd=("$JAVA" -XX:ActiveProcessorCount=1 -jar "$TEXTBOOK_JAR"); JVM=1
       METRICS="http://127.0.0.1:$BENCH_PORT/metrics" ;;
+    chorus-base)
+      [[ -n "$CHORUS_BASE_JAR" && -f "$CHORUS_BASE_JAR" ]] \
+        || { NOTES+=("chorus-base: skipped, CHORUS_BASE_JAR names no jar"); return 1; }
+      cmd=("$JAVA" -XX:ActiveProcessorCount=1 -jar "$CHORUS_BASE_JAR" --port "$BENCH_PORT" --instances 1
+        --rate-limit 0 --management-port "$BENCH_MANAGEMENT_PORT")
+      JVM=1
+      METRICS="http://127.0.0.1:$BENCH_MANAGEMENT_PORT/metrics" ;;
     chorus | chorus-nodelay)
       if [[ -z "$CHORUS_SKIP" && ! -f "$CHORUS_JAR" ]]; then
         CHORUS_SKIP="chorus: skipped, the build did not produce $CHORUS_JAR"
@@ -235,14 +247,14 @@ int() { awk -v a="$1" 'BEGIN { if (a == "") print "-"; else printf "%.0f", a }';
 kib() { awk -v a="$1" 'BEGIN { if (a == "" || a + 0 < 0) print "-"; else printf "%.1f", a / 1024 }'; }
 
 report() {
-  local ws_max ws_rss name f
-  ws_max=$(num max_deliveries_per_s "$OUT_DIR/ws-ramp.txt")
-  ws_rss=$(num rss_per_conn_bytes "$OUT_DIR/ws-idle.txt")
+  local base_max base_rss name f
+  base_max=$(num max_deliveries_per_s "$OUT_DIR/$BASELINE-ramp.txt")
+  base_rss=$(num rss_per_conn_bytes "$OUT_DIR/$BASELINE-idle.txt")
   echo
   echo "Results ($FANOUT_SUBS subscribers + $FANOUT_PUBS publishers, ${PAYLOAD}-byte messages; server on CPU $SERVER_CPU, generator on CPU $GEN_CPU)"
   printf '%-15s %12s %6s %7s %5s %10s %9s %11s %9s %12s %9s %6s %10s\n' \
-    server "max deliv/s" "vs ws" "gen CPU" "f/rd" "p99@$LAT_RATE" "loss" "$WIDE_SUBS subs" "p99" "idle open" \
-    "RSS/conn" "vs ws" "heap+dir"
+    server "max deliv/s" "vs base" "gen CPU" "f/rd" "p99@$LAT_RATE" "loss" "$WIDE_SUBS subs" "p99" "idle open" \
+    "RSS/conn" "vs base" "heap+dir"
   for name in "${RAN[@]}"; do
     f="$OUT_DIR/$name"
     local max lat loss wide widep99 open rss heap cpu fpr
@@ -257,10 +269,11 @@ report() {
     rss=$(num rss_per_conn_bytes "$f-idle.txt")
     heap=$(num heap_direct_per_conn_bytes "$f-idle.txt")
     printf '%-15s %12s %6s %6s%% %5s %7s ms %9s %9s/s %6s ms %12s %5s KiB %6s %6s KiB\n' \
-      "$name" "$(int "$max")" "$(ratio "$max" "$ws_max")" "${cpu:--}" "${fpr:--}" "${lat:--}" "${loss:--}" "$(int "$wide")" \
-      "${widep99:--}" "${open:--}/$IDLE_CONNS" "$(kib "$rss")" "$(ratio "$rss" "$ws_rss")" "$(kib "$heap")"
+      "$name" "$(int "$max")" "$(ratio "$max" "$base_max")" "${cpu:--}" "${fpr:--}" "${lat:--}" "${loss:--}" "$(int "$wide")" \
+      "${widep99:--}" "${open:--}/$IDLE_CONNS" "$(kib "$rss")" "$(ratio "$rss" "$base_rss")" "$(kib "$heap")"
   done
   echo
+  echo "vs base: the ratio to $BASELINE."
   echo "max deliv/s: highest ramp step with loss <= $LOSS_MAX, p99 <= $P99_MAX and >= 97 % of the target rate;"
   echo "  gen CPU is the generator's CPU in that step (near 100 % means the generator, not the server, was the limit);"
   echo "  f/rd is frames per socket read there (above 1: the server writes several frames per send, cheaper to receive)."

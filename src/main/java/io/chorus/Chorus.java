@@ -11,6 +11,7 @@ import io.chorus.metrics.MethodTag;
 import io.chorus.metrics.PromtoolFilter;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.transport.HttpRefusals;
+import io.chorus.transport.Internals;
 import io.chorus.transport.Liveness;
 import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.Readiness;
@@ -19,7 +20,6 @@ import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoop;
-import io.netty.util.internal.PlatformDependent;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -67,10 +67,10 @@ public final class Chorus {
     registry.config().meterFilter(new PromtoolFilter());
     new FileDescriptorMetrics().bindTo(registry);
     // Netty counts the direct memory it allocates itself (see Main), where jvm_buffer_memory_used_bytes cannot see it.
-    Gauge.builder("netty.direct.memory.used", PlatformDependent::usedDirectMemory).baseUnit("bytes")
+    Gauge.builder("netty.direct.memory.used", Internals::usedDirectMemory).baseUnit("bytes")
         .description("Direct memory Netty has allocated, against its limit io.netty.maxDirectMemory")
         .register(registry);
-    Gauge.builder("netty.direct.memory.max", PlatformDependent::maxDirectMemory).baseUnit("bytes")
+    Gauge.builder("netty.direct.memory.max", Internals::maxDirectMemory).baseUnit("bytes")
         .description("Netty's direct memory limit, io.netty.maxDirectMemory")
         .register(registry);
     Readiness readiness = new Readiness();
@@ -80,9 +80,9 @@ public final class Chorus {
     ChorusMetrics metrics = new ChorusMetrics(registry,
         () -> readiness.state() == Readiness.State.READY,
         () -> clusterManager == null ? 1 : clusterManager.isActive() ? clusterManager.getNodes().size() : 0);
-    ManagementEndpoint management = new ManagementEndpoint(new Exposition(registry), readiness, liveness);
-    ConnectionLimit connectionLimit = new ConnectionLimit(config.limits().maxConnections(), config.maxTcpConnections());
     HttpRefusals refusals = new HttpRefusals(metrics, System.nanoTime());
+    ManagementEndpoint management = new ManagementEndpoint(new Exposition(registry), readiness, liveness, refusals);
+    ConnectionLimit connectionLimit = new ConnectionLimit(config.limits().maxConnections(), config.maxTcpConnections());
 
     Promise<Chorus> started = Promise.promise();
     startVertx(config, registry, clusterManager).onComplete(created -> {
@@ -166,7 +166,8 @@ public final class Chorus {
       return Future.succeededFuture(Optional.empty());
     }
     int port = config.managementPort().getAsInt();
-    ManagementVerticle verticle = new ManagementVerticle(endpoint, failures, config.host(), port);
+    ManagementVerticle verticle = new ManagementVerticle(endpoint, failures, config.host(), port,
+        config.timeouts().handshakeTimeout());
     return vertx.deployVerticle(verticle)
         .map(id -> Optional.of(verticle))
         .recover(failure -> Future.failedFuture(

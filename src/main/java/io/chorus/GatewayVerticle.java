@@ -9,6 +9,7 @@ import io.chorus.session.Sessions;
 import io.chorus.transport.ChatPageEndpoint;
 import io.chorus.transport.HttpRefusals;
 import io.chorus.transport.HttpRoutes;
+import io.chorus.transport.Internals;
 import io.chorus.transport.Liveness;
 import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.Readiness;
@@ -19,7 +20,6 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.internal.ContextInternal;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +29,14 @@ import java.util.concurrent.TimeUnit;
  * gateways share one listening port, and Vert.x spreads accepted connections over them.
  */
 final class GatewayVerticle extends VerticleBase {
+
+  /**
+   * Connections the kernel may queue for the acceptor. After a node loss thousands of clients reconnect within a
+   * second; a full queue drops their SYNs and they wait out a retransmission timeout (1 s, then 3 s). The kernel caps
+   * it at net.core.somaxconn (4,096 by default since Linux 5.4), so raising that sysctl takes effect without a
+   * rebuild.
+   */
+  private static final int ACCEPT_BACKLOG = 8192;
 
   private final ChorusConfig config;
   private final ChorusMetrics metrics;
@@ -58,7 +66,7 @@ final class GatewayVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    eventLoop = ((ContextInternal) context).nettyEventLoop();
+    eventLoop = Internals.eventLoop(context);
     long writeDelay = config.timeouts().writeDelay().toNanos();
     Executor flushes = writeDelay == 0 ? eventLoop : task -> eventLoop.schedule(task, writeDelay, TimeUnit.NANOSECONDS);
     Hub hub = new Hub(new RoomBus(vertx.eventBus()), flushes, PooledByteBufAllocator.DEFAULT, metrics);
@@ -103,7 +111,7 @@ final class GatewayVerticle extends VerticleBase {
         .setHost(config.host())
         // Port 0 asks for a free port; Vert.x shares a random port among its servers only when asked with -1.
         .setPort(config.port() == 0 ? -1 : config.port())
-        .setAcceptBacklog(8192)
+        .setAcceptBacklog(ACCEPT_BACKLOG)
         .setTcpNoDelay(true)
         // Every handler runs on the connection's event loop: no cross-thread write queue per HTTP connection.
         .setStrictThreadMode(true)

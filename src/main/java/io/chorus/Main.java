@@ -79,9 +79,16 @@ public final class Main {
         log.info("SIG{} received: closing connections and stopping", signal.getName());
         haltAfter(haltAfter);
         Thread stopper = new Thread(() -> {
-          chorus.stop().await();
-          log.info("Chorus stopped");
-          System.exit(0);
+          int status = 1;
+          try {
+            chorus.stop().await();
+            log.info("Chorus stopped");
+            status = 0;
+          } catch (RuntimeException e) {
+            log.error("Chorus did not stop cleanly: {}", e.toString());
+          } finally {
+            System.exit(status);
+          }
         }, "chorus-shutdown");
         stopper.start();
       }

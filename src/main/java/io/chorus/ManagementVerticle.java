@@ -2,13 +2,16 @@ package io.chorus;
 
 import io.chorus.metrics.Failures;
 import io.chorus.transport.HttpRoutes;
+import io.chorus.transport.Internals;
 import io.chorus.transport.ManagementEndpoint;
 import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.internal.ContextInternal;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /** The management port, unless the operator asked for the main one: metrics and health only, away from clients. */
 final class ManagementVerticle extends VerticleBase {
@@ -17,21 +20,27 @@ final class ManagementVerticle extends VerticleBase {
   private final Failures failures;
   private final String host;
   private final int port;
+  private final Duration idleTimeout;
   private HttpServer server;
 
-  ManagementVerticle(ManagementEndpoint endpoint, Failures failures, String host, int port) {
+  /** @param idleTimeout how long a connection may stay silent, between requests or within one */
+  ManagementVerticle(ManagementEndpoint endpoint, Failures failures, String host, int port, Duration idleTimeout) {
     this.endpoint = endpoint;
     this.failures = failures;
     this.host = host;
     this.port = port;
+    this.idleTimeout = idleTimeout;
   }
 
   @Override
   public Future<?> start() {
     HttpRoutes routes = new HttpRoutes(vertx, failures);
     endpoint.mount(routes);
-    server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
-        .requestHandler(routes.router());
+    HttpServerOptions options = new HttpServerOptions()
+        .setHttp2ClearTextEnabled(false)
+        .setIdleTimeout((int) idleTimeout.toMillis())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+    server = vertx.createHttpServer(options).connectionHandler(endpoint::accepted).requestHandler(routes.router());
     return server.listen(port, host);
   }
 
@@ -41,6 +50,6 @@ final class ManagementVerticle extends VerticleBase {
 
   /** The event loop that answers the management port. */
   EventLoop eventLoop() {
-    return ((ContextInternal) context).nettyEventLoop();
+    return Internals.eventLoop(context);
   }
 }

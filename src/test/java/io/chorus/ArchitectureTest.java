@@ -55,6 +55,15 @@ class ArchitectureTest {
   }
 
   @Test
+  void onlyInternalsReachesVertxAndNettyInternals() {
+    noClasses().that().doNotHaveFullyQualifiedName("io.chorus.transport.Internals")
+        .should().dependOnClassesThat().resideInAnyPackage(
+            "io.vertx.core.internal..", "io.vertx.core.impl..", "io.vertx.core.net.impl..", "io.vertx.core.http.impl..",
+            "io.netty.util.internal..")
+        .check(CHORUS);
+  }
+
+  @Test
   void configMetricsAndSecurityAreLeaves() {
     for (String leaf : new String[] {"config", "metrics", "security"}) {
       noClasses().that().resideInAPackage("io.chorus." + leaf + "..")

@@ -2,12 +2,12 @@ package io.chorus;
 
 import com.sun.net.httpserver.HttpServer;
 import io.chorus.support.Browser;
-import io.chorus.support.TestClients;
-import io.chorus.support.TestServer;
+import io.chorus.support.ServerFixture;
 import io.chorus.support.TestSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,22 +20,18 @@ import static org.awaitility.Awaitility.await;
 /** Real Chromium tabs chatting through Chorus: the server's own page, and the seed tutorial's page unchanged. */
 class ChatPageBrowserIT {
 
-  private static TestServer server;
-  private static TestClients clients;
+  @RegisterExtension
+  static final ServerFixture server = ServerFixture.with();
   private static Browser browser;
 
   @BeforeAll
   static void start() throws Exception {
-    server = TestServer.start();
-    clients = new TestClients(server.port());
     browser = Browser.launch();
   }
 
   @AfterAll
   static void stop() throws Exception {
     browser.close();
-    clients.close();
-    server.close();
   }
 
   @Test
@@ -64,7 +60,7 @@ class ChatPageBrowserIT {
   void incomingTextIsShownAsTextAndBinaryAsANoteWithItsSize() throws Exception {
     Browser.Tab tab = browser.open("http://127.0.0.1:" + server.port() + "/?room=rendering", "");
     await().atMost(Duration.ofSeconds(20)).until(() -> tab.text("#status").equals("connected"));
-    TestSocket sender = clients.connect("/ws/rendering");
+    TestSocket sender = server.clients().connect("/ws/rendering");
     String markup = "<img src=x onerror=\"document.title='owned'\"><b>bold?</b>";
 
     sender.send(markup);

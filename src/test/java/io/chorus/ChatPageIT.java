@@ -1,9 +1,8 @@
 package io.chorus;
 
-import io.chorus.support.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.chorus.support.ServerFixture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,18 +14,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The chat page, its script and its style are served from the jar. */
 class ChatPageIT {
 
-  private static TestServer server;
+  @RegisterExtension
+  static final ServerFixture server = ServerFixture.with();
   private static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = TestServer.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
 
   @Test
   void rootWithoutUpgradeServesTheChatPageAsHtml() throws Exception {

@@ -127,7 +127,7 @@ class ControlFrameIT {
 
       stalled.send(RawWebSocket.CLOSE, true, new byte[] {0x03, (byte) 0xE8});
 
-      // The close timeout (1 s) and a heartbeat tick (1 s) at most; never read, the echo never leaves the server.
+      // The close timer (1 s) ends it, and a scrape or two see it; never read, the echo never leaves the server.
       await().atMost(Duration.ofSeconds(3)).until(() -> Scrape.of(server.managementPort()).value(CONNECTIONS) == 1);
       assertThat(Scrape.of(server.managementPort()).value("chorus_disconnects_total{code=\"1000\"}")).isEqualTo(1);
       assertThat(sender.isClosed()).isFalse();

@@ -1,9 +1,8 @@
 package io.chorus;
 
 import io.chorus.support.RawWebSocket;
-import io.chorus.support.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.chorus.support.ServerFixture;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -12,17 +11,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** What the server answers to upgrade requests before any WebSocket exists. */
 class HandshakeIT {
 
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = TestServer.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final ServerFixture server = ServerFixture.with();
 
   @ParameterizedTest
   @ValueSource(strings = {"/ws/", "/ws/two%20words", "/ws/a/b", "/ws/caf%C3%A9", "/ws/semi;colon",

@@ -61,17 +61,18 @@ class HeartbeatIT {
   void halfOpenConnectionThatNeitherReadsNorWritesIsReaped() throws Exception {
     try (TestServer server = TestServer.start("--ping-interval", "100ms", "--idle-timeout", "500ms",
         "--close-timeout", "300ms")) {
-      // The first scrape of a JVM takes ~0.4 s, most of the idle timeout: take it before the connection opens.
-      Scrape.of(server.managementPort());
-      RawWebSocket vanished = RawWebSocket.connectWithReceiveBuffer(server.port(), "/ws/half-open", 4096);
-      assertThat(vanished.status()).isEqualTo(101);
-      await().until(() -> Scrape.of(server.managementPort()).value("chorus_connections{transport=\"websocket\"}") == 1);
+      try (RawWebSocket vanished = RawWebSocket.connectWithReceiveBuffer(server.port(), "/ws/half-open", 4096)) {
+        assertThat(vanished.status()).isEqualTo(101);
 
-      // The client reads and sends nothing more, as if its machine had lost power.
-      await().atMost(Duration.ofSeconds(5))
-          .until(() -> Scrape.of(server.managementPort()).value("chorus_connections{transport=\"websocket\"}") == 0);
-      assertThat(Scrape.of(server.managementPort()).value("chorus_disconnects_total{code=\"1001\"}")).isEqualTo(1);
-      vanished.close();
+        // The client reads and sends nothing more, as if its machine had lost power. The handshake counter shows the
+        // connection was let in, whether or not a scrape comes before it is reaped (idle + close timeout: 0.8 s).
+        await().atMost(Duration.ofSeconds(5)).until(() -> {
+          Scrape scrape = Scrape.of(server.managementPort());
+          return scrape.value("chorus_handshakes_total{outcome=\"accepted\"}") == 1
+              && scrape.value("chorus_connections{transport=\"websocket\"}") == 0;
+        });
+        assertThat(Scrape.of(server.managementPort()).value("chorus_disconnects_total{code=\"1001\"}")).isEqualTo(1);
+      }
     }
   }
 }

@@ -2,12 +2,11 @@ package io.chorus;
 
 import io.chorus.support.Bystander;
 import io.chorus.support.Scrape;
+import io.chorus.support.ServerFixture;
 import io.chorus.support.ServerProcess;
 import io.chorus.support.TestClients;
-import io.chorus.support.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -29,17 +28,8 @@ class MalformedRequestIT {
   private static final String UPGRADE = "Upgrade: websocket\r\nConnection: Upgrade\r\n"
       + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
 
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = TestServer.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final ServerFixture server = ServerFixture.with();
 
   static Stream<Arguments> refusals() {
     return Stream.of(
@@ -112,10 +102,16 @@ class MalformedRequestIT {
         assertThat(exchange(process.port(), "GET / HTTP/1.1\r\n\r\n")).startsWith("HTTP/1.1 400 ");
         assertThat(exchange(process.port(), "CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n")).startsWith("HTTP/1.1 405 ");
       }
+      // The management port checks its requests the same way.
+      for (int i = 0; i < 500; i++) {
+        assertThat(exchange(process.managementPort(), "GET /metrics HTTP/1.1\r\n\r\n")).startsWith("HTTP/1.1 400 ");
+        assertThat(exchange(process.managementPort(), "CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n"))
+            .startsWith("HTTP/1.1 405 ");
+      }
 
       Scrape scrape = Scrape.of(process.managementPort());
-      assertThat(scrape.value("chorus_http_rejections_total{reason=\"no_host\"}")).isEqualTo(1_001);
-      assertThat(scrape.value("chorus_http_rejections_total{reason=\"method_not_allowed\"}")).isEqualTo(1_000);
+      assertThat(scrape.value("chorus_http_rejections_total{reason=\"no_host\"}")).isEqualTo(1_501);
+      assertThat(scrape.value("chorus_http_rejections_total{reason=\"method_not_allowed\"}")).isEqualTo(1_500);
       await().until(() -> process.output().contains("Refused "));
       bystander.assertUnharmed();
       String log = process.output();

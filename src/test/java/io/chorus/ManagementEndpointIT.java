@@ -4,6 +4,7 @@ import io.chorus.metrics.ChorusMetrics;
 import io.chorus.metrics.Exposition;
 import io.chorus.support.Scrape;
 import io.chorus.support.TestServer;
+import io.chorus.transport.HttpRefusals;
 import io.chorus.transport.Liveness;
 import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.Readiness;
@@ -35,9 +36,11 @@ class ManagementEndpointIT {
     try {
       Readiness readiness = new Readiness();
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      ChorusMetrics metrics = new ChorusMetrics(registry, () -> true, () -> 1);
+      HttpRefusals refusals = new HttpRefusals(metrics, System.nanoTime());
       ManagementVerticle verticle = new ManagementVerticle(
-          new ManagementEndpoint(new Exposition(registry), readiness, new Liveness()),
-          new ChorusMetrics(registry, () -> true, () -> 1).failures(), "127.0.0.1", 0);
+          new ManagementEndpoint(new Exposition(registry), readiness, new Liveness(), refusals),
+          metrics.failures(), "127.0.0.1", 0, Duration.ofSeconds(10));
       vertx.deployVerticle(verticle).await(20, TimeUnit.SECONDS);
       int port = verticle.actualPort();
 

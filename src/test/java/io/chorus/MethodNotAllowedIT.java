@@ -1,9 +1,9 @@
 package io.chorus;
 
+import io.chorus.support.ServerFixture;
 import io.chorus.support.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,17 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MethodNotAllowedIT {
 
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = TestServer.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final ServerFixture server = ServerFixture.with();
 
   @Test
   void headOnTheChatPageAnswersAsGetWouldWithoutTheBody() throws Exception {

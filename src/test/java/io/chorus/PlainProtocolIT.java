@@ -1,12 +1,10 @@
 package io.chorus;
 
 import io.chorus.support.RawWebSocket;
-import io.chorus.support.TestClients;
-import io.chorus.support.TestServer;
+import io.chorus.support.ServerFixture;
 import io.chorus.support.TestSocket;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -20,25 +18,13 @@ import static org.awaitility.Awaitility.await;
 /** The plain-mode protocol of the seed tutorial: welcome, then every frame to everyone in the room. */
 class PlainProtocolIT {
 
-  private static TestServer server;
-  private static TestClients clients;
-
-  @BeforeAll
-  static void start() throws Exception {
-    // The order test sends a burst of 500 messages from one client; LimitsIT covers the rate limit.
-    server = TestServer.start("--rate-limit", "0");
-    clients = new TestClients(server.port());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    clients.close();
-    server.close();
-  }
+  // The order test sends a burst of 500 messages from one client; LimitsIT covers the rate limit.
+  @RegisterExtension
+  static final ServerFixture server = ServerFixture.with("--rate-limit", "0");
 
   @Test
   void welcomeMessageIsTheFirstTextFrame() throws Exception {
-    TestSocket socket = clients.connect("/ws/welcome");
+    TestSocket socket = server.clients().connect("/ws/welcome");
 
     assertThat(socket.all()).hasSize(1);
     assertThat(socket.all().get(0).binary()).isFalse();
@@ -47,7 +33,7 @@ class PlainProtocolIT {
 
   @Test
   void broadcastReachesEveryConnectionInTheRoomIncludingTheSender() throws Exception {
-    List<TestSocket> sockets = clients.connect("/ws/broadcast", 3);
+    List<TestSocket> sockets = server.clients().connect("/ws/broadcast", 3);
 
     sockets.get(0).send("hello, room");
 
@@ -58,7 +44,7 @@ class PlainProtocolIT {
 
   @Test
   void textStaysTextAndBinaryStaysBinaryByteForByte() throws Exception {
-    List<TestSocket> sockets = clients.connect("/ws/frame-types", 2);
+    List<TestSocket> sockets = server.clients().connect("/ws/frame-types", 2);
     byte[] binary = {0, 1, 2, (byte) 0xFF, (byte) 0xC3, 0x28};
 
     sockets.get(0).send("plain text");
@@ -74,7 +60,7 @@ class PlainProtocolIT {
 
   @Test
   void unicodeArrivesUnchanged() throws Exception {
-    List<TestSocket> sockets = clients.connect("/ws/unicode", 2);
+    List<TestSocket> sockets = server.clients().connect("/ws/unicode", 2);
     String text = "héllo wörld — 你好, мир 👋🏽 \u0000 end";
 
     sockets.get(0).send(text);
@@ -84,8 +70,8 @@ class PlainProtocolIT {
 
   @Test
   void roomsAreIsolated() throws Exception {
-    TestSocket red = clients.connect("/ws/red");
-    TestSocket blue = clients.connect("/ws/blue");
+    TestSocket red = server.clients().connect("/ws/red");
+    TestSocket blue = server.clients().connect("/ws/blue");
 
     red.send("for red only");
     blue.send("for blue only");
@@ -97,9 +83,9 @@ class PlainProtocolIT {
 
   @Test
   void rootAndWsAndWsLobbyAreTheSameRoom() throws Exception {
-    TestSocket root = clients.connect("/");
-    TestSocket ws = clients.connect("/ws");
-    TestSocket lobby = clients.connect("/ws/lobby");
+    TestSocket root = server.clients().connect("/");
+    TestSocket ws = server.clients().connect("/ws");
+    TestSocket lobby = server.clients().connect("/ws/lobby");
 
     root.send("one lobby");
 
@@ -110,7 +96,7 @@ class PlainProtocolIT {
 
   @Test
   void fragmentedMessageIsReassembledBeforeBroadcast() throws Exception {
-    TestSocket receiver = clients.connect("/ws/fragments");
+    TestSocket receiver = server.clients().connect("/ws/fragments");
     try (RawWebSocket sender = RawWebSocket.connect(server.port(), "/ws/fragments")) {
       assertThat(sender.status()).isEqualTo(101);
       assertThat(sender.read().text()).isEqualTo(TestSocket.WELCOME);
@@ -158,7 +144,7 @@ class PlainProtocolIT {
 
   @Test
   void oneSendersMessagesArriveInOrder() throws Exception {
-    List<TestSocket> sockets = clients.connect("/ws/ordered", 3);
+    List<TestSocket> sockets = server.clients().connect("/ws/ordered", 3);
     int count = 500;
 
     for (int i = 0; i < count; i++) {

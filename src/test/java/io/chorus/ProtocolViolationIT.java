@@ -2,12 +2,10 @@ package io.chorus;
 
 import io.chorus.support.Bystander;
 import io.chorus.support.RawWebSocket;
-import io.chorus.support.TestClients;
-import io.chorus.support.TestServer;
+import io.chorus.support.ServerFixture;
 import io.chorus.support.TestSocket;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -26,20 +24,8 @@ import static org.awaitility.Awaitility.await;
  */
 class ProtocolViolationIT {
 
-  private static TestServer server;
-  private static TestClients clients;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = TestServer.start("--max-message-size", "1KiB");
-    clients = new TestClients(server.port());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    clients.close();
-    server.close();
-  }
+  @RegisterExtension
+  static final ServerFixture server = ServerFixture.with("--max-message-size", "1KiB");
 
   /** What the bad client sends after the welcome. */
   interface Violation {
@@ -91,7 +77,7 @@ class ProtocolViolationIT {
   void violationClosesThatConnectionWithItsCodeAndOthersCarryOn(String name, int code, Violation violation)
       throws Exception {
     String room = "/ws/" + name.replace(' ', '-');
-    List<TestSocket> bystanders = clients.connect(room, 2);
+    List<TestSocket> bystanders = server.clients().connect(room, 2);
     try (RawWebSocket offender = RawWebSocket.connect(server.port(), room)) {
       assertThat(offender.read().text()).isEqualTo(TestSocket.WELCOME);
 
@@ -122,7 +108,7 @@ class ProtocolViolationIT {
 
   @Test
   void brokenFrameSentWithTheUpgradeRequestGets101ThenClose1002() throws Exception {
-    try (Bystander bystander = Bystander.join(clients, "/ws/eager-broken")) {
+    try (Bystander bystander = Bystander.join(server.clients(), "/ws/eager-broken")) {
       byte[] reservedOpcode = RawWebSocket.frame(0x80 | 0x3, "hello".getBytes(StandardCharsets.UTF_8));
       try (RawWebSocket eager = RawWebSocket.connectSending(server.port(), "/ws/eager-broken", reservedOpcode)) {
         assertThat(eager.status()).isEqualTo(101);
@@ -137,7 +123,7 @@ class ProtocolViolationIT {
   @MethodSource("validEdgeCases")
   void validEdgeCasesAreBroadcast(String name, Violation frames, String expected) throws Exception {
     String room = "/ws/edge-" + name.replace(' ', '-');
-    TestSocket receiver = clients.connect(room);
+    TestSocket receiver = server.clients().connect(room);
     try (RawWebSocket sender = RawWebSocket.connect(server.port(), room)) {
       sender.read();
       frames.send(sender);

@@ -38,6 +38,12 @@ public record ChorusConfig(
     Cluster cluster,
     int maxTcpConnections) {
 
+  /**
+   * Descriptors kept free below the open-file limit: half for plain HTTP and refused upgrades (the TCP budget above
+   * max-connections), half for the JVM's own files, sockets and epoll (about 60 here, more when clustered). A server
+   * that runs out of descriptors while accepting may stop accepting for good.
+   */
+  private static final int DESCRIPTOR_HEADROOM = 512;
   /** The management-port value that serves metrics and health on the client port, as before there was a default. */
   private static final String MAIN_PORT = "main";
   private static final Pattern ORIGIN = Pattern.compile("https?://[a-z0-9.\\-\\[\\]:]+");
@@ -62,10 +68,7 @@ public record ChorusConfig(
     if (managementPort.isPresent() && port != 0 && managementPort.getAsInt() == port) {
       throw settings.invalid(Setting.MANAGEMENT_PORT, "must differ from port " + port);
     }
-    // Descriptors kept free: half for plain HTTP and refused upgrades (the TCP budget above max-connections), half
-    // for the JVM's own files, sockets and epoll (about 60 here, more when clustered). A server that runs out of
-    // descriptors while accepting may stop accepting for good.
-    int headroom = (int) Math.min(512, openFileLimit / 2);
+    int headroom = (int) Math.min(DESCRIPTOR_HEADROOM, openFileLimit / 2);
     int connectionCeiling = (int) Math.min(Integer.MAX_VALUE - headroom, openFileLimit - headroom);
     int maxConnections = settings.isSet(Setting.MAX_CONNECTIONS)
         ? settings.integer(Setting.MAX_CONNECTIONS, 1, Integer.MAX_VALUE)

@@ -1,12 +1,11 @@
 package io.chorus.metrics;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.buffer.BufferInternal;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -37,7 +36,7 @@ public final class Exposition {
 
   private final PrometheusMeterRegistry registry;
   /** The render that scrapes arriving now will get; it has not started yet. Null when none is waiting. */
-  private Promise<Buffer> next;
+  private Promise<ByteBuf> next;
   /** A render is scheduled or running; when it ends it schedules {@link #next}, if a scrape is waiting for it. */
   private boolean busy;
   private long earliestStartNanos = System.nanoTime();
@@ -47,7 +46,7 @@ public final class Exposition {
   }
 
   /** The exposition as of now or a little later; {@code vertx} runs the render on its worker pool. */
-  public synchronized Future<Buffer> current(Vertx vertx) {
+  public synchronized Future<ByteBuf> current(Vertx vertx) {
     if (next == null) {
       next = Promise.promise();
       if (!busy) {
@@ -69,7 +68,7 @@ public final class Exposition {
   }
 
   private Void render(Vertx vertx) {
-    Promise<Buffer> waiting;
+    Promise<ByteBuf> waiting;
     synchronized (this) {
       waiting = next;
       next = null;
@@ -80,8 +79,9 @@ public final class Exposition {
       registry.scrape(text);
       // A direct buffer the garbage collector frees: Netty's wrapper never frees memory it did not allocate.
       ByteBuffer bytes = ByteBuffer.allocateDirect(text.size()).put(text.toByteArray()).flip();
-      waiting.complete(BufferInternal.buffer(Unpooled.wrappedBuffer(bytes)));
-    } catch (IOException | RuntimeException e) {
+      waiting.complete(Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(bytes)));
+    } catch (IOException | RuntimeException | Error e) {
+      // Fail the scrapes that wait for this render, whatever went wrong, rather than leave them hanging.
       waiting.fail(e);
     } finally {
       long end = System.nanoTime();

@@ -4,19 +4,16 @@ import io.chorus.metrics.Failures;
 import io.chorus.metrics.Where;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
  * The plain HTTP resources of one port, all read-only: each answers GET and HEAD (RFC 9110 9.1: a server supports
- * both), and any other method gets 405 with the {@code Allow} header that RFC 9110 15.5.6 requires with it. A route
- * that fails unexpectedly answers 500, and its exception is counted and logged once a minute at most.
+ * both). Any other method never gets here: {@link RequestPolicy} answers it with 405 and {@code Allow} on both ports.
+ * A route that fails unexpectedly answers 500, and its exception is counted and logged once a minute at most.
  */
 public final class HttpRoutes {
-
-  private static final String ALLOWED = "GET, HEAD";
 
   private final Router router;
 
@@ -32,11 +29,6 @@ public final class HttpRoutes {
         routing.response().setStatusCode(500).end();
       }
     });
-    router.errorHandler(405, routing -> routing.response()
-        .setStatusCode(405)
-        .putHeader(HttpHeaders.ALLOW, ALLOWED)
-        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain")
-        .end("Method not allowed: use " + ALLOWED + "\n"));
   }
 
   public HttpRoutes get(String path, Handler<RoutingContext> handler) {

@@ -3,6 +3,7 @@ package io.chorus.transport;
 import io.chorus.metrics.Exposition;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -23,13 +24,21 @@ public final class ManagementEndpoint {
   private final Exposition exposition;
   private final Readiness readiness;
   private final Liveness liveness;
+  private final HttpRefusals refusals;
   /** Whether the last liveness answer was 503, so that the log says once when it turns and once when it recovers. */
   private final AtomicBoolean stalled = new AtomicBoolean();
 
-  public ManagementEndpoint(Exposition exposition, Readiness readiness, Liveness liveness) {
+  /** @param refusals counts the requests refused on the management port with the client port's */
+  public ManagementEndpoint(Exposition exposition, Readiness readiness, Liveness liveness, HttpRefusals refusals) {
     this.exposition = exposition;
     this.readiness = readiness;
     this.liveness = liveness;
+    this.refusals = refusals;
+  }
+
+  /** A connection was accepted on the management port: its requests are checked before Vert.x sees them. */
+  public void accepted(HttpConnection connection) {
+    Internals.addBeforeHttpConnection(Internals.channel(connection), "chorus-requests", new ManagementRequests(refusals));
   }
 
   public void mount(HttpRoutes routes) {
@@ -49,7 +58,7 @@ public final class ManagementEndpoint {
         routing.response()
             .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
             .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-            .end(rendered.result());
+            .end(Internals.buffer(rendered.result().duplicate()));
       } else {
         routing.fail(rendered.cause());
       }

@@ -18,12 +18,17 @@ import java.util.Base64;
 
 /**
  * The checks a WebSocket upgrade request must pass, once {@link RequestPolicy} has passed it as an HTTP request (a
- * GET with one valid Host), cheapest first: path, room name, version and body, draining, origin, protocol version and
- * key, and last the node's capacity, whose slot an accepted request keeps.
+ * GET or HEAD with one valid Host), cheapest first: path, room name, method (GET only), version and body, draining,
+ * origin, protocol version and key, and last the node's capacity, whose slot an accepted request keeps.
  */
 final class UpgradePolicy {
 
   private static final String ROOM_PATH = "/ws/";
+  /**
+   * Seconds a client refused for a full node should wait: long enough for connections to leave or for the load
+   * balancer to send it elsewhere, short enough for a chat user who presses reload.
+   */
+  private static final String RETRY_FULL_AFTER_SECONDS = "10";
 
   /** What to do with one upgrade request. */
   sealed interface Verdict permits Accepted, Refused {
@@ -87,7 +92,7 @@ final class UpgradePolicy {
       return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST, "Missing or invalid Sec-WebSocket-Key");
     } else if (!connectionLimit.tryOpenWebSocket()) {
       return new Refused(Handshake.NODE_FULL, HttpResponseStatus.SERVICE_UNAVAILABLE,
-          "Server is full: try again later or another node", HttpHeaderNames.RETRY_AFTER, "10");
+          "Server is full: try again later or another node", HttpHeaderNames.RETRY_AFTER, RETRY_FULL_AFTER_SECONDS);
     }
     return new Accepted(room);
   }

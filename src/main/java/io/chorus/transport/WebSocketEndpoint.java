@@ -18,10 +18,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
 import io.vertx.core.http.HttpConnection;
-import io.vertx.core.net.impl.ConnectionBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
 
 /**
  * The WebSocket transport of one gateway in plain mode: it watches every accepted TCP connection until it upgrades,
@@ -32,8 +30,6 @@ import org.slf4j.LoggerFactory;
 public final class WebSocketEndpoint {
 
   private static final Logger log = LoggerFactory.getLogger(WebSocketEndpoint.class);
-  /** Vert.x's name for the connection's own handler, the last in every pipeline. */
-  private static final String VERTX_HANDLER = "handler";
   /** One warning a minute at most: an exhausted node would otherwise log once per connection. */
   private static final long OUT_OF_MEMORY_WARNING_INTERVAL_NANOS = 60_000_000_000L;
 
@@ -87,10 +83,10 @@ public final class WebSocketEndpoint {
    * Vert.x's HTTP layer sees them.
    */
   public void accepted(HttpConnection connection) {
-    Channel channel = ((ConnectionBase) connection).channel();
+    Channel channel = Internals.channel(connection);
     if (guard.admit(channel)) {
       WebSocketUpgrade upgrade = new WebSocketUpgrade(this, upgradePolicy, metrics);
-      channel.pipeline().addBefore(VERTX_HANDLER, "chorus-upgrade", upgrade);
+      Internals.addBeforeHttpConnection(channel, "chorus-upgrade", upgrade);
       guard.watch(upgrade, sessions.now());
     }
   }
@@ -113,9 +109,7 @@ public final class WebSocketEndpoint {
     Channel channel = upgradeCtx.channel();
     ChannelPipeline pipeline = channel.pipeline();
     // Vert.x's idle timeout watched the HTTP connection; from now on the heartbeat watches the WebSocket.
-    if (pipeline.get("idle") != null) {
-      pipeline.remove("idle");
-    }
+    Internals.removeIdleTimeout(pipeline);
     WebSocketConnection connection = new WebSocketConnection(this);
     connection.serve(sessions.open(connection, room));
     pipeline.replace(upgradeCtx.handler(), "chorus", connection);

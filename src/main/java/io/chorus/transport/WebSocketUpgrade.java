@@ -2,21 +2,14 @@ package io.chorus.transport;
 
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.metrics.Handshake;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-
-import java.nio.charset.StandardCharsets;
 
 /**
  * Sits between Vert.x's HTTP decoder and Vert.x's HTTP connection on every accepted connection until it becomes a
@@ -106,8 +99,8 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
       return false;
     }
     discarding = true;
-    ctx.writeAndFlush(response(HttpResponseStatus.REQUEST_TIMEOUT, "No complete request within the time limit", null,
-        null)).addListener(written -> ctx.close());
+    ctx.writeAndFlush(ClosingAnswer.response(HttpResponseStatus.REQUEST_TIMEOUT,
+        "No complete request within the time limit", null, null)).addListener(written -> ctx.close());
     return true;
   }
 
@@ -121,36 +114,9 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
     return ctx.channel().isOpen();
   }
 
-  /**
-   * Answers with the status and its one-line reason through the HTTP encoder, then ends the connection with a
-   * lingering close, as nginx and Apache do: the client may still be sending (pipelined requests, a body), and
-   * closing with unread bytes sends a reset that can destroy the answer before the client reads it. So the server
-   * only shuts its side, and discards what comes until the client closes, or the connection's request deadline
-   * closes it. A write that fails (the encoder midway through another response) closes at once.
-   */
+  /** Answers and ends the connection (see {@link ClosingAnswer}); what the client still sends is discarded. */
   private void refuse(HttpResponseStatus status, String reason, CharSequence header, String value) {
     discarding = true;
-    ctx.writeAndFlush(response(status, reason, header, value)).addListener(written -> {
-      if (written.isSuccess() && ctx.channel() instanceof DuplexChannel duplex) {
-        ctx.channel().config().setAutoRead(true);
-        duplex.shutdownOutput();
-      } else {
-        ctx.close();
-      }
-    });
-  }
-
-  private static FullHttpResponse response(HttpResponseStatus status, String reason, CharSequence header,
-      String value) {
-    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-        Unpooled.copiedBuffer(reason + "\n", StandardCharsets.UTF_8));
-    response.headers()
-        .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
-        .set(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
-        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    if (header != null) {
-      response.headers().set(header, value);
-    }
-    return response;
+    ClosingAnswer.refuse(ctx, status, reason, header, value);
   }
 }

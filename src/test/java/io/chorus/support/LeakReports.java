@@ -11,6 +11,9 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.slf4j.LoggerFactory;
 
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -38,8 +41,8 @@ public final class LeakReports implements BeforeAllCallback, AfterAllCallback {
   }
 
   @Override
-  public void afterAll(ExtensionContext context) {
-    System.gc();
+  public void afterAll(ExtensionContext context) throws InterruptedException {
+    collectGarbageAndWait();
     ByteBuf probe = PooledByteBufAllocator.DEFAULT.directBuffer(1);
     probe.release();
     List<String> leaks = collector.drain();
@@ -47,6 +50,22 @@ public final class LeakReports implements BeforeAllCallback, AfterAllCallback {
       throw new AssertionError("Netty reported " + leaks.size() + " leaked buffer(s) during or before "
           + context.getDisplayName() + ":\n" + String.join("\n", leaks));
     }
+  }
+
+  /**
+   * A collection, and the reference handler's work after it: once a sentinel's reference is enqueued, the references
+   * of buffers collected alongside it are (nearly always) enqueued too, and the probe allocation reports them.
+   */
+  private static void collectGarbageAndWait() throws InterruptedException {
+    ReferenceQueue<Object> queue = new ReferenceQueue<>();
+    WeakReference<Object> sentinel = new WeakReference<>(new Object(), queue);
+    for (int attempt = 0; attempt < 10; attempt++) {
+      System.gc();
+      if (queue.remove(100) != null) {
+        break;
+      }
+    }
+    Reference.reachabilityFence(sentinel);
   }
 
   private static final class Collector extends AppenderBase<ILoggingEvent> {

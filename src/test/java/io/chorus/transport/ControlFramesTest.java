@@ -37,8 +37,8 @@ class ControlFramesTest {
     ControlFrames frames = new ControlFrames();
     assertThat(frames.owesPong()).isFalse();
 
-    frames.owePong(Unpooled.copiedBuffer("first", StandardCharsets.UTF_8));
-    frames.owePong(Unpooled.copiedBuffer("latest", StandardCharsets.UTF_8));
+    frames.owePong(Unpooled.wrappedBuffer("first".getBytes(StandardCharsets.UTF_8)));
+    frames.owePong(Unpooled.wrappedBuffer("latest".getBytes(StandardCharsets.UTF_8)));
 
     PongWebSocketFrame pong = frames.takePong();
     assertThat(pong.content().toString(StandardCharsets.UTF_8)).isEqualTo("latest");
@@ -49,7 +49,7 @@ class ControlFramesTest {
   @Test
   void closingConnectionOwesNoPong() {
     ControlFrames frames = new ControlFrames();
-    frames.owePong(Unpooled.copiedBuffer("ping", StandardCharsets.UTF_8));
+    frames.owePong(Unpooled.wrappedBuffer("ping".getBytes(StandardCharsets.UTF_8)));
 
     frames.forgive();
 

@@ -1,0 +1,69 @@
+package io.chorus.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.util.internal.PlatformDependent;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.net.impl.ConnectionBase;
+
+/**
+ * Every place where Chorus reaches below the public APIs of Vert.x and Netty, in one class: the Netty channel under a
+ * Vert.x HTTP connection, the event loop under a Vert.x context, the names Vert.x gives its pipeline handlers, a
+ * Netty buffer as a Vert.x buffer without a copy, and Netty's own count of direct memory. Chorus needs them to upgrade
+ * WebSockets below Vert.x's HTTP layer and to time and refuse requests before Vert.x sees them. A Vert.x or Netty
+ * upgrade that renames or retypes any of these fails {@code InternalsTest}, not production.
+ */
+public final class Internals {
+
+  /** Vert.x's handler for an HTTP connection: the last one in its pipeline, which Chorus's handlers go before. */
+  static final String HTTP_CONNECTION_HANDLER = "handler";
+  /** Vert.x's idle-timeout handler, present when the server has an idle timeout. */
+  static final String IDLE_HANDLER = "idle";
+
+  private Internals() {
+  }
+
+  /** The Netty channel of a Vert.x HTTP connection. */
+  static Channel channel(HttpConnection connection) {
+    return ((ConnectionBase) connection).channel();
+  }
+
+  /** Puts {@code handler} right before Vert.x's own handler of the connection: it sees every decoded request first. */
+  static void addBeforeHttpConnection(Channel channel, String name, ChannelHandler handler) {
+    channel.pipeline().addBefore(HTTP_CONNECTION_HANDLER, name, handler);
+  }
+
+  /** Takes Vert.x's idle timeout off the connection, when it has one. */
+  static void removeIdleTimeout(ChannelPipeline pipeline) {
+    if (pipeline.get(IDLE_HANDLER) != null) {
+      pipeline.remove(IDLE_HANDLER);
+    }
+  }
+
+  /** The Netty event loop that runs a Vert.x event-loop context. */
+  public static EventLoop eventLoop(Context context) {
+    return ((ContextInternal) context).nettyEventLoop();
+  }
+
+  /** A Vert.x buffer over the same memory, without a copy; the Vert.x buffer takes over this reference. */
+  static Buffer buffer(ByteBuf bytes) {
+    return BufferInternal.buffer(bytes);
+  }
+
+  /** Direct memory Netty has allocated itself, counted against {@link #maxDirectMemory()}. */
+  public static long usedDirectMemory() {
+    return PlatformDependent.usedDirectMemory();
+  }
+
+  /** Netty's limit for the direct memory it allocates itself ({@code io.netty.maxDirectMemory}). */
+  public static long maxDirectMemory() {
+    return PlatformDependent.maxDirectMemory();
+  }
+}
