@@ -5,6 +5,7 @@ import io.chorus.bus.RoomBus;
 import io.chorus.config.ChorusConfig;
 import io.chorus.config.Cluster;
 import io.chorus.metrics.ChorusMetrics;
+import io.chorus.metrics.Failures;
 import io.chorus.metrics.Exposition;
 import io.chorus.metrics.MethodTag;
 import io.chorus.metrics.PromtoolFilter;
@@ -91,7 +92,7 @@ public final class Chorus {
       }
       Vertx vertx = created.result();
       RoomBus.registerCodec(vertx.eventBus());
-      startManagement(vertx, config, management)
+      startManagement(vertx, config, management, metrics.failures())
           .compose(managementVerticle -> deployGateways(vertx, config, metrics, management, connectionLimit,
               readiness, refusals, liveness)
               .map(gateways -> new Chorus(config, vertx, readiness, gateways, managementVerticle)))
@@ -160,12 +161,12 @@ public final class Chorus {
   }
 
   private static Future<Optional<ManagementVerticle>> startManagement(Vertx vertx, ChorusConfig config,
-      ManagementEndpoint endpoint) {
+      ManagementEndpoint endpoint, Failures failures) {
     if (config.managementPort().isEmpty()) {
       return Future.succeededFuture(Optional.empty());
     }
     int port = config.managementPort().getAsInt();
-    ManagementVerticle verticle = new ManagementVerticle(endpoint, config.host(), port,
+    ManagementVerticle verticle = new ManagementVerticle(endpoint, failures, config.host(), port,
         config.timeouts().handshakeTimeout());
     return vertx.deployVerticle(verticle)
         .map(id -> Optional.of(verticle))

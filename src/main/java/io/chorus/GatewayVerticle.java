@@ -5,6 +5,7 @@ import io.chorus.config.ChorusConfig;
 import io.chorus.hub.Hub;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.security.ConnectionLimit;
+import io.chorus.session.Sessions;
 import io.chorus.transport.ChatPageEndpoint;
 import io.chorus.transport.HttpRefusals;
 import io.chorus.transport.HttpRoutes;
@@ -46,6 +47,7 @@ final class GatewayVerticle extends VerticleBase {
   private final Liveness liveness;
   private HttpServer server;
   private EventLoop eventLoop;
+  private Sessions sessions;
   private WebSocketEndpoint webSockets;
 
   /**
@@ -68,11 +70,12 @@ final class GatewayVerticle extends VerticleBase {
     long writeDelay = config.timeouts().writeDelay().toNanos();
     Executor flushes = writeDelay == 0 ? eventLoop : task -> eventLoop.schedule(task, writeDelay, TimeUnit.NANOSECONDS);
     Hub hub = new Hub(new RoomBus(vertx.eventBus()), flushes, PooledByteBufAllocator.DEFAULT, metrics);
-    webSockets = new WebSocketEndpoint(config, hub, metrics, connectionLimit, readiness, refusals, eventLoop,
+    sessions = new Sessions(config, hub, metrics, eventLoop);
+    webSockets = new WebSocketEndpoint(config, sessions, metrics, connectionLimit, readiness, refusals,
         liveness.register());
     ChatPageEndpoint chatPage = new ChatPageEndpoint();
 
-    HttpRoutes routes = new HttpRoutes(vertx)
+    HttpRoutes routes = new HttpRoutes(vertx, metrics.failures())
         .get("/", chatPage::page)
         .get("/chat.js", chatPage::script)
         .get("/chat.css", chatPage::style);
@@ -100,7 +103,7 @@ final class GatewayVerticle extends VerticleBase {
    * elsewhere without a thundering herd; completes when the last one is gone.
    */
   Future<Void> drain() {
-    return webSockets.drain(config.timeouts().drainPeriod());
+    return sessions.drain(config.timeouts().drainPeriod());
   }
 
   private HttpServerOptions httpOptions() {

@@ -1,5 +1,6 @@
 package io.chorus;
 
+import io.chorus.metrics.Failures;
 import io.chorus.transport.HttpRoutes;
 import io.chorus.transport.Internals;
 import io.chorus.transport.ManagementEndpoint;
@@ -16,14 +17,16 @@ import java.util.concurrent.TimeUnit;
 final class ManagementVerticle extends VerticleBase {
 
   private final ManagementEndpoint endpoint;
+  private final Failures failures;
   private final String host;
   private final int port;
   private final Duration timeout;
   private HttpServer server;
 
   /** @param timeout the time each request has, from the connection's opening or the last answer on it */
-  ManagementVerticle(ManagementEndpoint endpoint, String host, int port, Duration timeout) {
+  ManagementVerticle(ManagementEndpoint endpoint, Failures failures, String host, int port, Duration timeout) {
     this.endpoint = endpoint;
+    this.failures = failures;
     this.host = host;
     this.port = port;
     this.timeout = timeout;
@@ -31,7 +34,7 @@ final class ManagementVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    HttpRoutes routes = new HttpRoutes(vertx);
+    HttpRoutes routes = new HttpRoutes(vertx, failures);
     endpoint.mount(routes);
     HttpServerOptions options = new HttpServerOptions()
         .setHttp2ClearTextEnabled(false)

@@ -23,9 +23,20 @@ class ArchitectureTest {
   }
 
   @Test
-  void hubKnowsNeitherTransportsNorTheBus() {
+  void hubKnowsNeitherSessionsNorTransportsNorTheBus() {
     noClasses().that().resideInAPackage("io.chorus.hub..")
-        .should().dependOnClassesThat().resideInAnyPackage("io.chorus.transport..", "io.chorus.bus..")
+        .should().dependOnClassesThat()
+        .resideInAnyPackage("io.chorus.session..", "io.chorus.transport..", "io.chorus.bus..")
+        .check(CHORUS);
+  }
+
+  @Test
+  void sessionKnowsNoTransportNorWhatCarriesIt() {
+    noClasses().that().resideInAPackage("io.chorus.session..")
+        .should().dependOnClassesThat()
+        .resideInAnyPackage("io.chorus.transport..", "io.chorus.bus..", "io.netty..", "io.vertx.core.http..",
+            "io.vertx.core.net..", "io.vertx.ext.web..")
+        .because("package-info.java of io.chorus.session says it imports no Netty, no Vert.x HTTP, no transport")
         .check(CHORUS);
   }
 
@@ -63,7 +74,7 @@ class ArchitectureTest {
   }
 
   private static String[] otherChorusPackages(String leaf) {
-    return Stream.of("io.chorus", "config", "metrics", "security", "hub", "bus", "transport")
+    return Stream.of("io.chorus", "config", "metrics", "security", "hub", "session", "bus", "transport")
         .filter(name -> !name.equals(leaf))
         .map(name -> name.equals("io.chorus") ? "io.chorus" : "io.chorus." + name + "..")
         .toArray(String[]::new);

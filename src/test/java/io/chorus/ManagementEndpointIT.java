@@ -36,10 +36,11 @@ class ManagementEndpointIT {
     try {
       Readiness readiness = new Readiness();
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      HttpRefusals refusals = new HttpRefusals(new ChorusMetrics(registry, () -> true, () -> 1), System.nanoTime());
+      ChorusMetrics metrics = new ChorusMetrics(registry, () -> true, () -> 1);
+      HttpRefusals refusals = new HttpRefusals(metrics, System.nanoTime());
       ManagementVerticle verticle = new ManagementVerticle(
           new ManagementEndpoint(new Exposition(registry), readiness, new Liveness(), refusals),
-          "127.0.0.1", 0, Duration.ofSeconds(10));
+          metrics.failures(), "127.0.0.1", 0, Duration.ofSeconds(10));
       vertx.deployVerticle(verticle).await(20, TimeUnit.SECONDS);
       int port = verticle.actualPort();
 

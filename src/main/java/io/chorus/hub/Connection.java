@@ -1,10 +1,17 @@
 package io.chorus.hub;
 
 /**
- * The seam between fan-out and transports: the hub writes to a connection without knowing whether it is a
- * WebSocket or anything else. Every method is called on the connection's own event loop.
+ * The seam between fan-out and connections: the hub writes to a connection without knowing what carries it. Every
+ * method is called on the connection's own event loop.
+ *
+ * <p>An abstract class rather than an interface so that the hub can keep its one flag per connection here: whether
+ * it was written to since its last flush. A connection in several rooms is flushed once per turn however many of
+ * them wrote to it, with neither a map lookup per delivery nor a flag the connection could forget to keep.
  */
-public interface Connection {
+public abstract class Connection {
+
+  /** Set by the hub when it queues this connection for the next flush; cleared when it flushes it. */
+  boolean flushPending;
 
   /**
    * Queues the message for this connection without flushing it.
@@ -12,14 +19,14 @@ public interface Connection {
    * @return {@code true} when the message was queued, {@code false} when this connection skipped it (closing, or
    *     refused by the slow-consumer policy)
    */
-  boolean send(OutboundMessage message);
+  public abstract boolean send(Message message);
 
   /** Writes out everything queued by {@link #send}. */
-  void flush();
+  public abstract void flush();
 
   /**
-   * Closes the connection, telling the client why, and takes it out of its room. May be called from {@link #send},
-   * during a broadcast: the room removes it once the broadcast is over.
+   * Closes the connection, telling the client why, and takes it out of its rooms. May be called from {@link #send},
+   * during a broadcast: a room removes it once the broadcast is over.
    */
-  void close(CloseReason reason);
+  public abstract void close(CloseReason reason);
 }

@@ -2,13 +2,12 @@ package io.chorus.hub;
 
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.metrics.Drop;
+import io.chorus.metrics.Where;
 import io.netty.buffer.ByteBufAllocator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 
@@ -17,9 +16,9 @@ import java.util.concurrent.Executor;
  * and arrays and no locks. It subscribes to a room on the {@link Broker} when the room's first local connection
  * joins and cancels when the last one leaves: one subscription per (hub, room), never one per connection.
  *
- * <p>Fan-out encodes each envelope once and writes the same bytes to every member without flushing; one task per
- * event-loop turn (or per write delay) then flushes every room written to. Under load, many messages reach a
- * connection with a single system call: on loopback a send costs about 4 µs of kernel time whatever its size.
+ * <p>Fan-out hands each envelope to every member as one {@link Message}, which each connection asks for in its own
+ * {@link Encoding} (encoded once per encoding, shared by all), without flushing; the {@link Flusher} then flushes
+ * every connection written to, once.
  */
 public final class Hub {
 
@@ -28,25 +27,22 @@ public final class Hub {
   private static final long OUT_OF_MEMORY_WARNING_INTERVAL_NANOS = 60_000_000_000L;
 
   private final Broker broker;
-  private final Executor flushes;
+  private final Flusher flusher;
   private final ByteBufAllocator allocator;
   private final ChorusMetrics metrics;
   private final Map<String, Room> rooms = new HashMap<>();
-  private final List<Room> unflushed = new ArrayList<>();
-  private final Runnable flushTask = this::flush;
-  private boolean flushScheduled;
   private long lastOutOfMemoryWarning;
 
   /**
    * @param broker    carries envelopes between hubs
    * @param flushes   runs the flush task later on this hub's event loop: at the end of the current turn, or after
    *                  the write delay
-   * @param allocator allocates the shared frame of each message
+   * @param allocator allocates the shared encodings of each message
    * @param metrics   records messages, deliveries, latency and rooms
    */
   public Hub(Broker broker, Executor flushes, ByteBufAllocator allocator, ChorusMetrics metrics) {
     this.broker = broker;
-    this.flushes = flushes;
+    this.flusher = new Flusher(flushes);
     this.allocator = allocator;
     this.metrics = metrics;
   }
@@ -83,34 +79,32 @@ public final class Hub {
     if (room.isEmpty()) {
       return;
     }
-    OutboundMessage message;
-    try {
-      message = OutboundMessage.encode(envelope.payload(), envelope.binary(), allocator);
-    } catch (OutOfMemoryError noDirectMemory) {
-      outOfMemory(room);
-      return;
-    }
+    Message message = Message.of(envelope.payload(), envelope.binary(), allocator);
     int delivered;
     try {
       delivered = room.send(message);
+    } catch (OutOfMemoryError noDirectMemory) {
+      outOfMemory(room);
+      return;
+    } catch (RuntimeException bug) {
+      metrics.failures().report(Where.HUB, bug);
+      return;
     } finally {
       message.release();
     }
     metrics.delivered(delivered, (long) delivered * envelope.payload().length);
     metrics.deliveryLatency(EpochClock.nanos() - envelope.ingressNanos());
-    if (!room.unflushed) {
-      room.unflushed = true;
-      unflushed.add(room);
-    }
-    if (!flushScheduled) {
-      flushScheduled = true;
-      flushes.execute(flushTask);
-    }
+  }
+
+  /** The connection took a message: it is flushed once with the next flush task, whatever else it takes before. */
+  void written(Connection connection) {
+    flusher.written(connection);
   }
 
   /**
    * Direct memory is exhausted (Netty's limit, io.netty.maxDirectMemory, fails an allocation at once instead of
-   * waiting for a garbage collection): this event loop skips the message rather than stall or throw, and goes on.
+   * waiting for a garbage collection) while the first connection asked for the message's encoding: this event loop
+   * skips the message for the whole room rather than stall or throw, and goes on.
    * Memory comes back as slow connections are closed or drain.
    */
   private void outOfMemory(Room room) {
@@ -126,14 +120,5 @@ public final class Hub {
     if (rooms.remove(room.name, room)) {
       metrics.roomClosed(room.name);
     }
-  }
-
-  private void flush() {
-    flushScheduled = false;
-    for (Room room : unflushed) {
-      room.unflushed = false;
-      room.flush();
-    }
-    unflushed.clear();
   }
 }

@@ -11,7 +11,6 @@ import java.util.Arrays;
 final class Room implements Handler<Envelope> {
 
   final String name;
-  boolean unflushed;
   private final Hub hub;
   private Broker.Subscription subscription;
   private Membership[] members = new Membership[4];
@@ -59,13 +58,15 @@ final class Room implements Handler<Envelope> {
     });
   }
 
-  /** Queues the message on every member; returns how many took it. */
-  int send(OutboundMessage message) {
+  /** Queues the message on every member and lists each that took it for the next flush; returns how many took it. */
+  int send(Message message) {
     broadcasting = true;
     int sent = 0;
     try {
       for (int i = 0; i < size; i++) {
-        if (members[i].connection().send(message)) {
+        Connection connection = members[i].connection();
+        if (connection.send(message)) {
+          hub.written(connection);
           sent++;
         }
       }
@@ -73,12 +74,6 @@ final class Room implements Handler<Envelope> {
     } finally {
       broadcasting = false;
       removeLeftDuringBroadcast();
-    }
-  }
-
-  void flush() {
-    for (int i = 0; i < size; i++) {
-      members[i].connection().flush();
     }
   }
 

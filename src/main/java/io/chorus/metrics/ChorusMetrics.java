@@ -38,6 +38,7 @@ public final class ChorusMetrics {
   private final Counter[] disconnectsByCode = new Counter[KNOWN_CLOSE_CODES.length];
   private final Counter otherDisconnects;
   private final Timer deliveryLatency;
+  private final Failures failures;
 
   /**
    * @param ready          whether the node currently takes new clients, exported as {@code chorus_ready}
@@ -103,6 +104,12 @@ public final class ChorusMetrics {
             Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2_500), Duration.ofSeconds(5),
             Duration.ofSeconds(10))
         .register(registry);
+    failures = new Failures(registry, System::nanoTime);
+  }
+
+  /** Where unexpected exceptions are counted and logged. */
+  public Failures failures() {
+    return failures;
   }
 
   public void connectionOpened() {

@@ -1,5 +1,7 @@
 package io.chorus.transport;
 
+import io.chorus.metrics.Failures;
+import io.chorus.metrics.Where;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -9,13 +11,24 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * The plain HTTP resources of one port, all read-only: each answers GET and HEAD (RFC 9110 9.1: a server supports
  * both). Any other method never gets here: {@link RequestPolicy} answers it with 405 and {@code Allow} on both ports.
+ * A route that fails unexpectedly answers 500, and its exception is counted and logged once a minute at most.
  */
 public final class HttpRoutes {
 
   private final Router router;
 
-  public HttpRoutes(Vertx vertx) {
+  public HttpRoutes(Vertx vertx, Failures failures) {
     router = Router.router(vertx);
+    router.errorHandler(500, routing -> {
+      if (routing.failure() != null) {
+        failures.report(Where.HTTP, routing.failure());
+      }
+      if (routing.response().headWritten()) {
+        routing.request().connection().close();
+      } else {
+        routing.response().setStatusCode(500).end();
+      }
+    });
   }
 
   public HttpRoutes get(String path, Handler<RoutingContext> handler) {

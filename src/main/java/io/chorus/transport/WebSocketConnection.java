@@ -1,11 +1,10 @@
 package io.chorus.transport;
 
 import io.chorus.hub.CloseReason;
-import io.chorus.hub.Connection;
-import io.chorus.hub.Membership;
-import io.chorus.hub.OutboundMessage;
-import io.chorus.metrics.Drop;
-import io.chorus.security.RateLimiter;
+import io.chorus.hub.Message;
+import io.chorus.metrics.Where;
+import io.chorus.session.Session;
+import io.chorus.session.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelDuplexHandler;
@@ -13,6 +12,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.VoidChannelPromise;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
@@ -23,43 +23,41 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.util.ReferenceCountUtil;
 
+import java.io.IOException;
+
 /**
- * One WebSocket connection, as a Netty handler behind the WebSocket codec and in front of Vert.x's (now idle) HTTP
- * connection, which only hears of the close. Vert.x accepts the connection and serves plain HTTP; the upgrade and
- * every frame are Chorus's:
- * it reassembles, validates and rate-limits client messages and publishes them, answers pings, runs the closing
- * handshake, and writes broadcasts as pre-encoded frames that skip per-connection encoding.
+ * One WebSocket connection's transport, as a Netty handler behind the WebSocket codec and in front of Vert.x's (now
+ * idle) HTTP connection, which only hears of the close. Frames in, frames out: it reassembles and validates client
+ * messages (size, UTF-8) and hands them whole to its {@link Session}, answers pings, runs the closing handshake, and
+ * writes the session's messages as pre-encoded frames that skip per-connection encoding.
  *
  * <p>Only its event loop touches it. Client frames never reach Vert.x, so Vert.x never buffers them, and the output
- * is bounded: past {@code max-pending-output} Netty reports the channel unwritable and the slow-consumer policy
- * decides, instead of a queue that would grow until the heap runs out. The bound holds for control frames too:
- * pings and pongs wait while the channel is unwritable, and only the close frame may pass it, once.
+ * is bounded: past {@code max-pending-output} Netty reports the channel unwritable and the session's slow-consumer
+ * policy decides, instead of a queue that would grow until the heap runs out. The bound holds for control frames
+ * too: pings and pongs wait while the channel is unwritable, and only the close frame may pass it, once.
  */
-final class WebSocketConnection extends ChannelDuplexHandler implements Connection {
+final class WebSocketConnection extends ChannelDuplexHandler implements Transport {
 
   private final WebSocketEndpoint endpoint;
-  private final String room;
-  private final RateLimiter rateLimiter;
   private final ControlFrames controlFrames = new ControlFrames();
-  int slot = -1;
+  private Session session;
   private ChannelHandlerContext ctx;
   private ChannelPromise quietPromise;
   /**
-   * Where broadcasts enter the pipeline: the WebSocket encoder's own context, so that pre-encoded frames skip the
+   * Where messages enter the pipeline: the WebSocket encoder's own context, so that pre-encoded frames skip the
    * encoder but still pass anything below it (such as TLS), and each write and flush walks one handler less.
    */
   private ChannelHandlerContext frameOutput;
-  private Membership membership;
   private ClosingHandshake closing;
   private FragmentedMessage fragmented;
-  private long lastHeardNanos;
-  private long lastPingNanos;
 
-  /** @param rateLimiter this connection's limiter, or null when there is no rate limit */
-  WebSocketConnection(WebSocketEndpoint endpoint, String room, RateLimiter rateLimiter) {
+  WebSocketConnection(WebSocketEndpoint endpoint) {
     this.endpoint = endpoint;
-    this.room = room;
-    this.rateLimiter = rateLimiter;
+  }
+
+  /** The session this connection carries; set once, before the handler joins the pipeline. */
+  void serve(Session session) {
+    this.session = session;
   }
 
   @Override
@@ -69,41 +67,25 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
     this.closing = new ClosingHandshake(ctx, endpoint.closeTimeoutNanos());
     int bound = endpoint.maxPendingOutput();
     ctx.channel().config().setWriteBufferWaterMark(new WriteBufferWaterMark(bound / 2, bound));
-    lastHeardNanos = endpoint.now();
-    lastPingNanos = lastHeardNanos;
   }
 
-  /** Joins the room; the welcome message goes out once broadcasts can reach this connection. */
-  void join(Membership membership, OutboundMessage welcome) {
-    this.membership = membership;
+  /** The 101 is written: the session starts, and messages may flow. */
+  void start() {
     this.frameOutput = ctx.pipeline().context(WebSocketFrameEncoder.class);
-    membership.ready().onComplete(joined -> {
-      if (joined.failed()) {
-        close(CloseReason.INTERNAL_ERROR);
-      } else if (send(welcome)) {
-        flush();
-      }
-    });
+    session.start();
   }
 
   @Override
-  public boolean send(OutboundMessage message) {
+  public Write write(Message message) {
     if (!closing.isOpen()) {
-      return false;
+      return Write.CLOSED;
     }
     if (!ctx.channel().isWritable()) {
-      if (!ctx.channel().isActive()) {
-        // Closed, and about to leave the room: a connection that is gone is not a slow one.
-        return false;
-      }
-      endpoint.metrics().dropped(Drop.SLOW_CONSUMER, 1);
-      if (endpoint.disconnectsSlowConsumers()) {
-        close(CloseReason.SLOW_CONSUMER);
-      }
-      return false;
+      // A connection that is gone, and about to leave its rooms, is not a slow one.
+      return ctx.channel().isActive() ? Write.BACKED_UP : Write.CLOSED;
     }
-    frameOutput.write(message.webSocketFrame().retainedDuplicate(), quietPromise);
-    return true;
+    frameOutput.write(message.encodedAs(WebSocketFrameEncoding.INSTANCE).retainedDuplicate(), quietPromise);
+    return Write.QUEUED;
   }
 
   @Override
@@ -113,28 +95,23 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
     }
   }
 
+  /** A WebSocket ping; the client's pong, like any frame from it, counts as hearing from it. */
+  @Override
+  public void ping() {
+    if (closing.isOpen() && ctx.channel().isWritable()) {
+      closing.closeOnFailure(ctx.writeAndFlush(new PingWebSocketFrame()));
+    }
+  }
+
   /** Starts the closing handshake; the TCP connection closes when the client answers, or after the close timeout. */
   @Override
   public void close(CloseReason reason) {
     closeWith(new CloseWebSocketFrame(reason.code(), reason.text()), false);
   }
 
-  /**
-   * Called every tick of the event loop's heartbeat: pings when due, closes when the client has gone silent. A
-   * client whose output is backed up is not pinged: it is not reading, and only hearing from it counts.
-   */
-  void heartbeat(long now) {
-    if (!closing.isOpen()) {
-      return;
-    }
-    if (now - lastHeardNanos > endpoint.idleTimeoutNanos()) {
-      close(CloseReason.IDLE_TIMEOUT);
-    } else if (now - lastPingNanos >= endpoint.pingIntervalNanos()) {
-      lastPingNanos = now;
-      if (ctx.channel().isWritable()) {
-        closing.closeOnFailure(ctx.writeAndFlush(new PingWebSocketFrame()));
-      }
-    }
+  @Override
+  public boolean bidirectional() {
+    return true;
   }
 
   @Override
@@ -144,7 +121,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
       ReferenceCountUtil.release(msg);
       return;
     }
-    lastHeardNanos = endpoint.now();
+    session.heard();
     try {
       if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame) {
         onDataFrame(frame.content(), frame instanceof BinaryWebSocketFrame, frame.isFinalFragment());
@@ -181,19 +158,23 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
         case 1007 -> CloseReason.INVALID_PAYLOAD;
         default -> CloseReason.PROTOCOL_ERROR;
       });
-    } else {
-      if (cause instanceof OutOfMemoryError) {
-        endpoint.outOfDirectMemory(cause);
-      }
+    } else if (cause instanceof OutOfMemoryError) {
+      endpoint.outOfDirectMemory(cause);
       closing.closeNow();
+    } else if (cause instanceof IOException || cause instanceof DecoderException) {
+      // The client's network or bytes (a reset, a broken pipe, a frame Netty could not decode): not a fault of ours.
+      closing.closeNow();
+    } else {
+      endpoint.metrics().failures().report(Where.WEBSOCKET, cause);
+      abort(CloseReason.INTERNAL_ERROR);
     }
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     closing.closed();
-    leaveRoom();
-    endpoint.forget(this, closing.closeCode());
+    session.closed();
+    endpoint.closed(closing.closeCode());
     ctx.fireChannelInactive();
   }
 
@@ -202,7 +183,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
       return;
     }
     if (last) {
-      publish(ByteBufUtil.getBytes(content), binary);
+      deliver(ByteBufUtil.getBytes(content), binary);
       return;
     }
     fragmented = new FragmentedMessage(binary, endpoint.maxMessageSize(), content.readableBytes());
@@ -215,7 +196,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
     }
     FragmentedMessage message = fragmented;
     fragmented = null;
-    publish(message.bytes(), message.binary());
+    deliver(message.bytes(), message.binary());
   }
 
   private boolean append(ByteBuf content) {
@@ -226,26 +207,12 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
     return false;
   }
 
-  private void publish(byte[] payload, boolean binary) {
+  private void deliver(byte[] payload, boolean binary) {
     if (!binary && !Utf8.isValid(payload, payload.length)) {
       abort(CloseReason.INVALID_PAYLOAD);
       return;
     }
-    if (rateLimiter != null) {
-      switch (rateLimiter.admit(System.nanoTime())) {
-        case DROP -> {
-          endpoint.metrics().dropped(Drop.RATE_LIMIT, 1);
-          return;
-        }
-        case CLOSE -> {
-          endpoint.metrics().dropped(Drop.RATE_LIMIT, 1);
-          close(CloseReason.RATE_LIMITED);
-          return;
-        }
-        case ACCEPT -> { }
-      }
-    }
-    endpoint.hub().publish(room, payload, binary);
+    session.onMessage(payload, binary);
   }
 
   private void onPingOrPong(WebSocketFrame frame) {
@@ -289,12 +256,6 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Connecti
   private void stopServing() {
     fragmented = null;
     controlFrames.forgive();
-    leaveRoom();
-  }
-
-  private void leaveRoom() {
-    if (membership != null) {
-      membership.leave();
-    }
+    session.stopServing();
   }
 }

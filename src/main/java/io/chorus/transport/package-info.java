@@ -1,5 +1,6 @@
 /**
- * Transports: the HTTP and WebSocket edge of a gateway — upgrades, frames, the chat page. Depends on the hub
- * through its {@code Connection} seam; never imports the bus.
+ * Transports: the HTTP and WebSocket edge of a gateway — upgrades, frames, their wire formats (the hub's
+ * {@code Encoding}s), the chat page. Carries sessions through the session's {@code Transport} seam; never imports
+ * the bus.
  */
 package io.chorus.transport;

@@ -4,17 +4,13 @@ import io.chorus.metrics.ChorusMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
-import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Queue;
 import java.util.function.Consumer;
 
@@ -22,6 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The hub alone, with a broker and connections that record what happens to them. */
 class HubTest {
+
+  private static final RawEncoding RAW = new RawEncoding(0);
 
   private final FakeBroker broker = new FakeBroker();
   private final Queue<Runnable> eventLoop = new ArrayDeque<>();
@@ -77,6 +75,79 @@ class HubTest {
     assertThat(second.texts()).containsExactly("one", "two");
     assertThat(first.flushes).isEqualTo(1);
     assertThat(second.flushes).isEqualTo(1);
+  }
+
+  @Test
+  void connectionInTwoRoomsGetsEachMessageOnceAndIsFlushedOncePerTurn() {
+    RecordingConnection both = new RecordingConnection();
+    hub.join("red", both);
+    hub.join("blue", both);
+
+    hub.publish("red", bytes("one"), false);
+    hub.publish("blue", bytes("two"), false);
+    hub.publish("red", bytes("three"), false);
+    runEventLoop();
+
+    assertThat(both.texts()).containsExactly("one", "two", "three");
+    assertThat(both.flushes).isEqualTo(1);
+  }
+
+  @Test
+  void connectionLeavingItsRoomBeforeTheFlushIsStillFlushed() {
+    RecordingConnection leaving = new RecordingConnection();
+    Membership membership = hub.join("room", leaving);
+
+    hub.publish("room", bytes("last words"), false);
+    membership.leave();
+    runEventLoop();
+
+    assertThat(leaving.texts()).containsExactly("last words");
+    assertThat(leaving.flushes).isEqualTo(1);
+  }
+
+  @Test
+  void connectionWrittenToInALaterTurnIsFlushedAgain() {
+    RecordingConnection connection = new RecordingConnection();
+    hub.join("room", connection);
+
+    hub.publish("room", bytes("one"), false);
+    runEventLoop();
+    hub.publish("room", bytes("two"), false);
+    runEventLoop();
+
+    assertThat(connection.flushes).isEqualTo(2);
+  }
+
+  @Test
+  void eachEncodingIsMadeOncePerMessageWhateverTheNumberOfConnections() {
+    RawEncoding first = new RawEncoding(0);
+    RawEncoding second = new RawEncoding(1);
+    List<ByteBuf> shared = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      hub.join("room", new RecordingConnection(first, message -> shared.add(message.encodedAs(first))));
+    }
+    for (int i = 0; i < 20; i++) {
+      hub.join("room", new RecordingConnection(second, message -> { }));
+    }
+
+    hub.publish("room", bytes("once"), false);
+
+    assertThat(first.encoded).isEqualTo(1);
+    assertThat(second.encoded).isEqualTo(1);
+    assertThat(shared).hasSize(50).allSatisfy(bytes -> assertThat(bytes).isSameAs(shared.get(0)));
+    assertThat(shared.get(0).refCnt()).as("released once the broadcast is over").isZero();
+  }
+
+  @Test
+  void constantMessageKeepsItsEncodingAcrossReleases() {
+    Message welcome = Message.constant("welcome");
+    ByteBuf bytes = welcome.encodedAs(RAW);
+
+    welcome.release();
+    welcome.encodedAs(RAW).retainedDuplicate().release();
+
+    assertThat(welcome.encodedAs(RAW)).isSameAs(bytes);
+    assertThat(bytes.toString(StandardCharsets.UTF_8)).isEqualTo("welcome");
   }
 
   @Test
@@ -167,55 +238,49 @@ class HubTest {
     return text.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Delivers synchronously to every subscriber of a room. */
-  private static final class FakeBroker implements Broker {
-    final Map<String, List<Handler<Envelope>>> sinks = new HashMap<>();
-    final List<Envelope> published = new ArrayList<>();
-    final List<String> cancelled = new ArrayList<>();
-    Promise<Void> readiness;
+  /** Writes the payload as it is, and counts how often it was asked to. */
+  static final class RawEncoding implements Encoding {
+    final int slot;
+    int encoded;
 
-    int subscriptions(String room) {
-      return sinks.getOrDefault(room, List.of()).size();
+    RawEncoding(int slot) {
+      this.slot = slot;
     }
 
     @Override
-    public Subscription subscribe(String room, Handler<Envelope> sink) {
-      sinks.computeIfAbsent(room, r -> new ArrayList<>()).add(sink);
-      Future<Void> ready = readiness == null ? Future.succeededFuture() : readiness.future();
-      return new Subscription() {
-        @Override
-        public Future<Void> ready() {
-          return ready;
-        }
-
-        @Override
-        public void cancel() {
-          sinks.get(room).remove(sink);
-          cancelled.add(room);
-        }
-      };
+    public int slot() {
+      return slot;
     }
 
     @Override
-    public void publish(Envelope envelope) {
-      published.add(envelope);
-      for (Handler<Envelope> sink : List.copyOf(sinks.getOrDefault(envelope.room(), List.of()))) {
-        sink.handle(envelope);
-      }
+    public int length(byte[] payload, boolean binary) {
+      return payload.length;
+    }
+
+    @Override
+    public void write(byte[] payload, boolean binary, ByteBuf out) {
+      encoded++;
+      out.writeBytes(payload);
     }
   }
 
-  /** Decodes what the hub sends back into text, and counts flushes. */
-  private static final class RecordingConnection implements Connection {
+  /** Reads what the hub sends back in its encoding, as text, and counts flushes. */
+  static final class RecordingConnection extends Connection {
     private final List<String> received = new ArrayList<>();
-    private final Consumer<OutboundMessage> onSend;
+    private final Consumer<Message> onSend;
+    private final Encoding encoding;
     int flushes;
 
     RecordingConnection() {
       this(message -> { });
     }
 
-    RecordingConnection(Consumer<OutboundMessage> onSend) {
+    RecordingConnection(Consumer<Message> onSend) {
+      this(RAW, onSend);
+    }
+
+    RecordingConnection(Encoding encoding, Consumer<Message> onSend) {
+      this.encoding = encoding;
       this.onSend = onSend;
     }
 
@@ -224,10 +289,10 @@ class HubTest {
     }
 
     @Override
-    public boolean send(OutboundMessage message) {
-      ByteBuf frame = message.webSocketFrame().duplicate();
-      int length = frame.getByte(1) & 0x7F;
-      received.add(frame.toString(2, length, StandardCharsets.UTF_8));
+    public boolean send(Message message) {
+      ByteBuf bytes = message.encodedAs(encoding).retainedDuplicate();
+      received.add(bytes.toString(StandardCharsets.UTF_8));
+      bytes.release();
       onSend.accept(message);
       return true;
     }

@@ -105,7 +105,9 @@ final class Probe {
     }
 
     private static double value(String line) {
-        String rest = line.substring(line.lastIndexOf('}') + 1).trim();
+        // After the labels, or after the name for a meter without labels (netty_direct_memory_used_bytes 1.6E7).
+        int labelsEnd = line.lastIndexOf('}');
+        String rest = (labelsEnd < 0 ? line.substring(line.indexOf(' ') + 1) : line.substring(labelsEnd + 1)).trim();
         int space = rest.indexOf(' ');
         return Double.parseDouble(space < 0 ? rest : rest.substring(0, space));
     }

@@ -1,5 +1,6 @@
-package io.chorus.hub;
+package io.chorus.transport;
 
+import io.chorus.hub.Message;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.UnpooledByteBufAllocator;
@@ -10,23 +11,25 @@ import java.nio.charset.StandardCharsets;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Frames as RFC 6455 section 5.2 lays them out for a server: FIN, opcode, unmasked length, payload. */
-class OutboundMessageTest {
+class WebSocketFrameEncodingTest {
+
+  private static final WebSocketFrameEncoding FRAME = WebSocketFrameEncoding.INSTANCE;
 
   private final UnpooledByteBufAllocator allocator = new UnpooledByteBufAllocator(false);
 
   @Test
   void shortTextFrameHasATwoByteHeader() {
-    OutboundMessage message = OutboundMessage.encode("hi".getBytes(StandardCharsets.UTF_8), false, allocator);
+    Message message = Message.of("hi".getBytes(StandardCharsets.UTF_8), false, allocator);
 
-    assertThat(ByteBufUtil.hexDump(message.webSocketFrame())).isEqualTo("81026869");
-    assertThat(message.webSocketFrame().isDirect()).isTrue();
+    assertThat(ByteBufUtil.hexDump(message.encodedAs(FRAME))).isEqualTo("81026869");
+    assertThat(message.encodedAs(FRAME).isDirect()).isTrue();
     message.release();
   }
 
   @Test
   void mediumBinaryFrameUsesTheSixteenBitLength() {
-    OutboundMessage message = OutboundMessage.encode(new byte[300], true, allocator);
-    ByteBuf frame = message.webSocketFrame();
+    Message message = Message.of(new byte[300], true, allocator);
+    ByteBuf frame = message.encodedAs(FRAME);
 
     assertThat(frame.getUnsignedByte(0)).isEqualTo((short) 0x82);
     assertThat(frame.getUnsignedByte(1)).isEqualTo((short) 126);
@@ -37,8 +40,8 @@ class OutboundMessageTest {
 
   @Test
   void largeFrameUsesTheSixtyFourBitLength() {
-    OutboundMessage message = OutboundMessage.encode(new byte[70_000], true, allocator);
-    ByteBuf frame = message.webSocketFrame();
+    Message message = Message.of(new byte[70_000], true, allocator);
+    ByteBuf frame = message.encodedAs(FRAME);
 
     assertThat(frame.getUnsignedByte(1)).isEqualTo((short) 127);
     assertThat(frame.getLong(2)).isEqualTo(70_000L);
@@ -48,9 +51,9 @@ class OutboundMessageTest {
 
   @Test
   void duplicatesShareTheBytesAndKeepTheirOwnReaderIndex() {
-    OutboundMessage message = OutboundMessage.encode("shared".getBytes(StandardCharsets.UTF_8), false, allocator);
-    ByteBuf first = message.webSocketFrame().retainedDuplicate();
-    ByteBuf second = message.webSocketFrame().retainedDuplicate();
+    Message message = Message.of("shared".getBytes(StandardCharsets.UTF_8), false, allocator);
+    ByteBuf first = message.encodedAs(FRAME).retainedDuplicate();
+    ByteBuf second = message.encodedAs(FRAME).retainedDuplicate();
 
     first.skipBytes(first.readableBytes());
     message.release();
@@ -64,11 +67,12 @@ class OutboundMessageTest {
 
   @Test
   void constantMessageSurvivesReleases() {
-    OutboundMessage welcome = OutboundMessage.constant("welcome");
+    Message welcome = Message.constant("welcome");
 
     welcome.release();
-    welcome.webSocketFrame().retainedDuplicate().release();
+    welcome.encodedAs(FRAME).retainedDuplicate().release();
 
-    assertThat(welcome.webSocketFrame().readableBytes()).isEqualTo(2 + 7);
+    assertThat(ByteBufUtil.hexDump(welcome.encodedAs(FRAME)))
+        .isEqualTo("8107" + ByteBufUtil.hexDump("welcome".getBytes(StandardCharsets.UTF_8)));
   }
 }

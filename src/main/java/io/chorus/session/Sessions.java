@@ -1,0 +1,172 @@
+package io.chorus.session;
+
+import io.chorus.config.ChorusConfig;
+import io.chorus.config.SlowConsumerPolicy;
+import io.chorus.hub.CloseReason;
+import io.chorus.hub.Hub;
+import io.chorus.hub.Message;
+import io.chorus.metrics.ChorusMetrics;
+import io.chorus.metrics.Where;
+import io.chorus.security.RateLimit;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
+
+/**
+ * One event loop's sessions, whatever their transports: the heartbeat that pings them and closes the silent ones,
+ * and their spread-out closing at shutdown. One per gateway, touched by its event loop only; sessions sit in an
+ * array-backed list and leave it by swapping the last one into their slot.
+ */
+public final class Sessions {
+
+  /** Spread-out closing at shutdown closes a batch of sessions on each tick of this length. */
+  private static final long DRAIN_TICK_MILLIS = 50;
+
+  private final Hub hub;
+  private final ChorusMetrics metrics;
+  private final ScheduledExecutorService eventLoop;
+  private final Message welcome;
+  /** Null when there is no rate limit. */
+  private final RateLimit rateLimit;
+  private final boolean disconnectSlowConsumers;
+  private final long pingIntervalNanos;
+  private final long idleTimeoutNanos;
+  private final List<Session> sessions = new ArrayList<>();
+  private final List<LongConsumer> chores = new ArrayList<>(2);
+  private long now = System.nanoTime();
+  private Promise<Void> allClosed;
+
+  /** @param eventLoop the gateway's event loop: the heartbeat and the drain run on it */
+  public Sessions(ChorusConfig config, Hub hub, ChorusMetrics metrics, ScheduledExecutorService eventLoop) {
+    this.hub = hub;
+    this.metrics = metrics;
+    this.eventLoop = eventLoop;
+    this.welcome = Message.constant(
+        new JsonObject().put("type", "welcome").put("message", config.welcomeMessage()).encode());
+    this.rateLimit = config.limits().rateLimit() == 0
+        ? null
+        : new RateLimit(config.limits().rateLimit(), config.limits().rateLimitBurst());
+    this.disconnectSlowConsumers = config.limits().slowConsumerPolicy() == SlowConsumerPolicy.DISCONNECT;
+    this.pingIntervalNanos = config.timeouts().pingInterval().toNanos();
+    this.idleTimeoutNanos = config.timeouts().idleTimeout().toNanos();
+    // A tenth of the shortest deadline the tick enforces (pings here, request deadlines in the transports' chores),
+    // so a deadline is late by 10 % at most; between 10 ms (cheap enough on an idle loop) and 1 s.
+    long tick = Math.max(10, Math.min(1_000, Math.min(config.timeouts().pingInterval().toMillis(),
+        config.timeouts().handshakeTimeout().toMillis()) / 10));
+    eventLoop.scheduleAtFixedRate(() -> tick(System.nanoTime()), tick, tick, TimeUnit.MILLISECONDS);
+  }
+
+  /** A transport accepted a client for {@code room}: its session, which starts once the transport calls start(). */
+  public Session open(Transport transport, String room) {
+    Session session = new Session(this, transport, room, rateLimit == null ? null : rateLimit.newLimiter());
+    session.slot = sessions.size();
+    sessions.add(session);
+    return session;
+  }
+
+  /** Runs {@code chore} with the time on every heartbeat tick, before the sessions' heartbeats. */
+  public void everyTick(LongConsumer chore) {
+    chores.add(chore);
+  }
+
+  /**
+   * Closes every session of this event loop with 1001, spread evenly over {@code period} so that clients do not
+   * all reconnect at once; completes when the last one is gone.
+   */
+  public Future<Void> drain(Duration period) {
+    Promise<Void> drained = Promise.promise();
+    eventLoop.execute(() -> {
+      allClosed = drained;
+      List<Session> closing = List.copyOf(sessions);
+      long start = System.nanoTime();
+      long periodNanos = Math.max(1, period.toNanos());
+      int[] closed = {0};
+      Runnable batch = () -> {
+        long elapsed = System.nanoTime() - start;
+        int due = (int) Math.min(closing.size(), Math.ceil(closing.size() * (double) elapsed / periodNanos));
+        while (closed[0] < due) {
+          closing.get(closed[0]++).close(CloseReason.GOING_AWAY);
+        }
+      };
+      if (period.isZero() || closing.isEmpty()) {
+        closing.forEach(session -> session.close(CloseReason.GOING_AWAY));
+      } else {
+        var timer = eventLoop.scheduleAtFixedRate(batch, 0, DRAIN_TICK_MILLIS, TimeUnit.MILLISECONDS);
+        drained.future().onComplete(done -> timer.cancel(false));
+      }
+      completeIfAllClosed();
+    });
+    return drained.future();
+  }
+
+  /** The event loop's clock, read at its last heartbeat tick: cheap enough for every frame. */
+  public long now() {
+    return now;
+  }
+
+  ChorusMetrics metrics() {
+    return metrics;
+  }
+
+  Hub hub() {
+    return hub;
+  }
+
+  Message welcome() {
+    return welcome;
+  }
+
+  boolean disconnectsSlowConsumers() {
+    return disconnectSlowConsumers;
+  }
+
+  long pingIntervalNanos() {
+    return pingIntervalNanos;
+  }
+
+  long idleTimeoutNanos() {
+    return idleTimeoutNanos;
+  }
+
+  void forget(Session session) {
+    int slot = session.slot;
+    if (slot < 0) {
+      return;
+    }
+    Session last = sessions.remove(sessions.size() - 1);
+    if (last != session) {
+      sessions.set(slot, last);
+      last.slot = slot;
+    }
+    session.slot = -1;
+    completeIfAllClosed();
+  }
+
+  /** The heartbeat: a periodic task that Netty would silently stop scheduling if it ever threw. */
+  void tick(long nanoTime) {
+    try {
+      now = nanoTime;
+      for (LongConsumer chore : chores) {
+        chore.accept(now);
+      }
+      for (int i = sessions.size() - 1; i >= 0; i--) {
+        sessions.get(i).heartbeat(now);
+      }
+    } catch (RuntimeException e) {
+      metrics.failures().report(Where.SESSION, e);
+    }
+  }
+
+  private void completeIfAllClosed() {
+    if (allClosed != null && sessions.isEmpty()) {
+      allClosed.tryComplete();
+    }
+  }
+}
