@@ -21,6 +21,20 @@ public record Timeouts(
     Duration closeTimeout,
     Duration drainPeriod) {
 
+  /** The shortest tick: cheap enough on an idle event loop. */
+  private static final Duration MIN_TICK = Duration.ofMillis(10);
+  /** The longest tick: a deadline of hours is still checked every second. */
+  private static final Duration MAX_TICK = Duration.ofSeconds(1);
+
+  /**
+   * How often a timer that enforces deadlines checks them: a tenth of the shortest deadline, so that none is late by
+   * more than 10 %, between {@link #MIN_TICK} and {@link #MAX_TICK}.
+   */
+  public static Duration tick(Duration shortestDeadline) {
+    Duration tenth = shortestDeadline.dividedBy(10);
+    return tenth.compareTo(MIN_TICK) < 0 ? MIN_TICK : tenth.compareTo(MAX_TICK) > 0 ? MAX_TICK : tenth;
+  }
+
   /** The longest a clean shutdown may take: the drain, the last closing handshakes, and stopping Vert.x. */
   public Duration shutdownBound() {
     return drainPeriod.plus(closeTimeout).plusSeconds(2);

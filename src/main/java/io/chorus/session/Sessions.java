@@ -2,6 +2,7 @@ package io.chorus.session;
 
 import io.chorus.config.ChorusConfig;
 import io.chorus.config.SlowConsumerPolicy;
+import io.chorus.config.Timeouts;
 import io.chorus.hub.CloseReason;
 import io.chorus.hub.Hub;
 import io.chorus.hub.Message;
@@ -56,10 +57,10 @@ public final class Sessions {
     this.disconnectSlowConsumers = config.limits().slowConsumerPolicy() == SlowConsumerPolicy.DISCONNECT;
     this.pingIntervalNanos = config.timeouts().pingInterval().toNanos();
     this.idleTimeoutNanos = config.timeouts().idleTimeout().toNanos();
-    // A tenth of the shortest deadline the tick enforces (pings here, request deadlines in the transports' chores),
-    // so a deadline is late by 10 % at most; between 10 ms (cheap enough on an idle loop) and 1 s.
-    long tick = Math.max(10, Math.min(1_000, Math.min(config.timeouts().pingInterval().toMillis(),
-        config.timeouts().handshakeTimeout().toMillis()) / 10));
+    // The tick enforces pings here and request deadlines in the transports' chores.
+    Duration pingInterval = config.timeouts().pingInterval();
+    Duration handshakeTimeout = config.timeouts().handshakeTimeout();
+    long tick = Timeouts.tick(pingInterval.compareTo(handshakeTimeout) < 0 ? pingInterval : handshakeTimeout).toMillis();
     eventLoop.scheduleAtFixedRate(() -> tick(System.nanoTime()), tick, tick, TimeUnit.MILLISECONDS);
   }
 

@@ -1,5 +1,6 @@
 package io.chorus.transport;
 
+import io.chorus.config.Timeouts;
 import io.chorus.security.ConnectionLimit;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
@@ -37,7 +38,7 @@ final class ManagementRequests extends HttpRequests {
     // WebSockets never open here: the whole cap is for plain HTTP.
     HttpConnectionGuard guard = new HttpConnectionGuard(new ConnectionLimit(0, MAX_CONNECTIONS), null, refusals,
         timeout.toNanos());
-    long tick = Math.max(10, Math.min(1_000, timeout.toMillis() / 10));
+    long tick = Timeouts.tick(timeout).toMillis();
     eventLoop.scheduleAtFixedRate(() -> guard.closeExpired(System.nanoTime()), tick, tick, TimeUnit.MILLISECONDS);
     return connection -> {
       Channel channel = Internals.channel(connection);

@@ -60,13 +60,14 @@ public final class WebSocketEndpoint {
     this.guard = new HttpConnectionGuard(connectionLimit, metrics, refusals,
         config.timeouts().handshakeTimeout().toNanos());
     this.maxMessageSize = config.limits().maxMessageSize();
-    // Frames larger than a whole message are refused by the decoder before they are buffered (close 1009).
+    // Frames larger than a whole message are refused by the decoder before they are buffered (close 1009). Text is
+    // validated once per message, after reassembly (Utf8); Netty's per-frame validator is added only by its
+    // WebSocketServerProtocolHandler, which Chorus does not use.
     this.decoderConfig = WebSocketDecoderConfig.newBuilder()
         .maxFramePayloadLength(maxMessageSize)
         .allowExtensions(false)
         .allowMaskMismatch(false)
         .closeOnProtocolViolation(false)
-        .withUTF8Validator(false)
         .build();
     this.maxPendingOutput = config.limits().maxPendingOutput();
     this.closeTimeoutNanos = config.timeouts().closeTimeout().toNanos();
