@@ -10,6 +10,7 @@ import io.chorus.metrics.Exposition;
 import io.chorus.metrics.MethodTag;
 import io.chorus.metrics.PromtoolFilter;
 import io.chorus.security.ConnectionLimit;
+import io.chorus.security.InputBudget;
 import io.chorus.transport.HttpRefusals;
 import io.chorus.transport.Internals;
 import io.chorus.transport.Liveness;
@@ -83,6 +84,15 @@ public final class Chorus {
     HttpRefusals refusals = new HttpRefusals(metrics, System.nanoTime());
     ManagementEndpoint management = new ManagementEndpoint(new Exposition(registry), readiness, liveness, refusals);
     ConnectionLimit connectionLimit = new ConnectionLimit(config.limits().maxConnections(), config.maxTcpConnections());
+    InputBudget inputBudget = new InputBudget(config.limits().maxIncompleteInput()
+        .orElseGet(() -> InputBudget.defaultFor(Runtime.getRuntime().maxMemory(), Internals.maxDirectMemory())));
+    Gauge.builder("chorus.incomplete.input", inputBudget, InputBudget::held).baseUnit("bytes")
+        .description("Memory held for client messages and frames not yet complete, against max-incomplete-input")
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder("chorus.incomplete.input.max", inputBudget, InputBudget::max).baseUnit("bytes")
+        .description("The node's budget for incomplete client input, max-incomplete-input")
+        .register(registry);
 
     Promise<Chorus> started = Promise.promise();
     startVertx(config, registry, clusterManager).onComplete(created -> {
@@ -94,7 +104,7 @@ public final class Chorus {
       RoomBus.registerCodec(vertx.eventBus());
       startManagement(vertx, config, management, metrics.failures())
           .compose(managementVerticle -> deployGateways(vertx, config, metrics, management, connectionLimit,
-              readiness, refusals, liveness)
+              readiness, refusals, inputBudget, liveness)
               .map(gateways -> new Chorus(config, vertx, readiness, gateways, managementVerticle)))
           .onComplete(deployed -> {
             if (deployed.succeeded()) {
@@ -176,11 +186,12 @@ public final class Chorus {
 
   private static Future<List<GatewayVerticle>> deployGateways(Vertx vertx, ChorusConfig config,
       ChorusMetrics metrics, ManagementEndpoint management, ConnectionLimit connectionLimit, Readiness readiness,
-      HttpRefusals refusals, Liveness liveness) {
+      HttpRefusals refusals, InputBudget inputBudget, Liveness liveness) {
     List<GatewayVerticle> gateways = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
           GatewayVerticle gateway =
-              new GatewayVerticle(config, metrics, management, connectionLimit, readiness, refusals, liveness);
+              new GatewayVerticle(config, metrics, management, connectionLimit, readiness, refusals, inputBudget,
+                  liveness);
           gateways.add(gateway);
           return gateway;
         }, new DeploymentOptions().setInstances(config.instances()))

@@ -5,6 +5,7 @@ import io.chorus.config.ChorusConfig;
 import io.chorus.hub.Hub;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.security.ConnectionLimit;
+import io.chorus.security.InputBudget;
 import io.chorus.session.Sessions;
 import io.chorus.transport.ChatPageEndpoint;
 import io.chorus.transport.HttpRefusals;
@@ -44,6 +45,7 @@ final class GatewayVerticle extends VerticleBase {
   private final ConnectionLimit connectionLimit;
   private final Readiness readiness;
   private final HttpRefusals refusals;
+  private final InputBudget inputBudget;
   private final Liveness liveness;
   private HttpServer server;
   private EventLoop eventLoop;
@@ -54,13 +56,15 @@ final class GatewayVerticle extends VerticleBase {
    * @param management mounted on this gateway's port only when the configuration asks for it there
    */
   GatewayVerticle(ChorusConfig config, ChorusMetrics metrics, ManagementEndpoint management,
-      ConnectionLimit connectionLimit, Readiness readiness, HttpRefusals refusals, Liveness liveness) {
+      ConnectionLimit connectionLimit, Readiness readiness, HttpRefusals refusals, InputBudget inputBudget,
+      Liveness liveness) {
     this.config = config;
     this.metrics = metrics;
     this.management = management;
     this.connectionLimit = connectionLimit;
     this.readiness = readiness;
     this.refusals = refusals;
+    this.inputBudget = inputBudget;
     this.liveness = liveness;
   }
 
@@ -72,7 +76,7 @@ final class GatewayVerticle extends VerticleBase {
     Hub hub = new Hub(new RoomBus(vertx.eventBus()), flushes, PooledByteBufAllocator.DEFAULT, metrics);
     sessions = new Sessions(config, hub, metrics, eventLoop);
     webSockets = new WebSocketEndpoint(config, sessions, metrics, connectionLimit, readiness, refusals,
-        liveness.register());
+        inputBudget, liveness.register());
     ChatPageEndpoint chatPage = new ChatPageEndpoint();
 
     HttpRoutes routes = new HttpRoutes(vertx, metrics.failures())

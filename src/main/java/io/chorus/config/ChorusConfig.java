@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -98,6 +99,9 @@ public record ChorusConfig(
     return new Limits(
         (int) settings.size(Setting.MAX_MESSAGE_SIZE, 1, 64L << 20),
         maxConnections,
+        settings.isSet(Setting.MAX_INCOMPLETE_INPUT)
+            ? OptionalLong.of(settings.size(Setting.MAX_INCOMPLETE_INPUT, 64L << 10, 1L << 40))
+            : OptionalLong.empty(),
         (int) settings.size(Setting.MAX_PENDING_OUTPUT, 4096, 1L << 30),
         SlowConsumerPolicy.valueOf(policy),
         settings.integer(Setting.RATE_LIMIT, 0, 1_000_000),

@@ -17,6 +17,10 @@ public enum Setting {
   MAX_MESSAGE_SIZE("max-message-size", "64KiB", "Largest message a client may send, after reassembling fragments."),
   MAX_CONNECTIONS("max-connections", null,
       "WebSocket connections per node; further upgrades get 503 (default: the open-file limit minus 512)."),
+  MAX_INCOMPLETE_INPUT("max-incomplete-input", null,
+      "Memory all connections together may hold for messages and frames not yet complete; beyond it the connections "
+          + "holding theirs longest are closed with 1013 (default: a quarter of the smaller of the maximum heap and "
+          + "the direct-memory limit)."),
   MAX_PENDING_OUTPUT("max-pending-output", "1MiB",
       "Output a connection may have waiting to be written; beyond it the slow-consumer policy applies."),
   SLOW_CONSUMER_POLICY("slow-consumer-policy", "disconnect",

@@ -4,7 +4,7 @@ package io.chorus.hub;
  * Why the server closes a connection: the RFC 6455 status code and the short reason the client sees. Code 1001
  * invites the client to reconnect (to another node); 1008 means it broke a policy (sending too fast, reading too
  * slowly, pinging too often) and should back off before reconnecting; 1002, 1007 and 1009 mean it sent something
- * it must not send again; 1011 is the server's fault.
+ * it must not send again; 1011 is the server's fault; 1013 asks the client to reconnect later, to a less loaded node.
  */
 public enum CloseReason {
   GOING_AWAY(1001, "server shutting down"),
@@ -16,8 +16,12 @@ public enum CloseReason {
   SLOW_CONSUMER(1008, "slow consumer"),
   /** Pings and pongs past the per-connection control-frame budget: no client library needs that many. */
   CONTROL_FLOOD(1008, "too many control frames"),
+  /** A message begun and not finished within the idle timeout: its beginning would otherwise be held forever. */
+  INCOMPLETE_MESSAGE(1008, "message not completed in time"),
   MESSAGE_TOO_BIG(1009, "message too big"),
-  INTERNAL_ERROR(1011, "internal error");
+  INTERNAL_ERROR(1011, "internal error"),
+  /** The node holds as much incomplete client input as it can afford; this connection held its share longest. */
+  OVERLOADED(1013, "try again later");
 
   private final int code;
   private final String text;

@@ -32,6 +32,11 @@ final class FragmentedMessage {
     return true;
   }
 
+  /** The bytes its buffer takes, filled or not. */
+  int capacity() {
+    return bytes.length;
+  }
+
   boolean binary() {
     return binary;
   }

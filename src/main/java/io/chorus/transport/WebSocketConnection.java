@@ -40,6 +40,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
 
   private final WebSocketEndpoint endpoint;
   private final ControlFrames controlFrames = new ControlFrames();
+  private final IncompleteInput input;
   private Session session;
   private ChannelHandlerContext ctx;
   private ChannelPromise quietPromise;
@@ -53,6 +54,12 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
 
   WebSocketConnection(WebSocketEndpoint endpoint) {
     this.endpoint = endpoint;
+    this.input = endpoint.incompleteInputs().open(this::drop);
+  }
+
+  /** What this connection holds of messages not yet complete: its decoder reports the partial frame into it. */
+  IncompleteInput input() {
+    return input;
   }
 
   /** The session this connection carries; set once, before the handler joins the pipeline. */
@@ -137,9 +144,13 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
     }
   }
 
-  /** The end of one read from the socket: the owed pong answers every ping of the read at once. */
+  /**
+   * The end of one read from the socket: what it left incomplete is counted against the node's budget, and the owed
+   * pong answers every ping of the read at once.
+   */
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    input.settle(fragmented == null ? 0 : fragmented.capacity());
     sendOwedPong();
     ctx.fireChannelReadComplete();
   }
@@ -173,6 +184,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     closing.closed();
+    input.release();
     session.closed();
     endpoint.closed(closing.closeCode());
     ctx.fireChannelInactive();
@@ -208,6 +220,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   }
 
   private void deliver(byte[] payload, boolean binary) {
+    input.messageCompleted();
     if (!binary && !Utf8.isValid(payload, payload.length)) {
       abort(CloseReason.INVALID_PAYLOAD);
       return;
@@ -244,6 +257,15 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   /** Ends a connection whose client broke the protocol: close frame, then TCP close without waiting for an answer. */
   private void abort(CloseReason reason) {
     closeWith(new CloseWebSocketFrame(reason.code(), reason.text()), true);
+  }
+
+  /**
+   * Closes a connection that holds incomplete input the node cannot afford, or has held it too long. It reads nothing
+   * more: what it holds stays as it is until the close frame is written and the TCP connection closes.
+   */
+  private void drop(CloseReason reason) {
+    ctx.channel().config().setAutoRead(false);
+    abort(reason);
   }
 
   private void closeWith(CloseWebSocketFrame frame, boolean closeOnceWritten) {

@@ -4,6 +4,7 @@ import io.chorus.config.ChorusConfig;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.metrics.Handshake;
 import io.chorus.security.ConnectionLimit;
+import io.chorus.security.InputBudget;
 import io.chorus.security.OriginPolicy;
 import io.chorus.session.Sessions;
 import io.netty.buffer.Unpooled;
@@ -16,7 +17,6 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
 import io.vertx.core.http.HttpConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +39,7 @@ public final class WebSocketEndpoint {
   private final UpgradePolicy upgradePolicy;
   private final HttpConnectionGuard guard;
   private final HttpRefusals refusals;
+  private final IncompleteInputs incompleteInputs;
   private final WebSocketDecoderConfig decoderConfig;
   private final int maxMessageSize;
   private final int maxPendingOutput;
@@ -46,12 +47,14 @@ public final class WebSocketEndpoint {
   private long lastOutOfMemoryWarning;
 
   /**
-   * @param sessions  the gateway's sessions: their heartbeat also runs this endpoint's request deadlines
-   * @param refusals  the node's count and log of refused HTTP requests, shared by every gateway
-   * @param heartbeat records each tick of the heartbeat, for the liveness probe
+   * @param sessions    the gateway's sessions: their heartbeat also runs this endpoint's request deadlines
+   * @param refusals    the node's count and log of refused HTTP requests, shared by every gateway
+   * @param inputBudget the node's budget for incomplete client input, shared by every gateway
+   * @param heartbeat   records each tick of the heartbeat, for the liveness probe
    */
   public WebSocketEndpoint(ChorusConfig config, Sessions sessions, ChorusMetrics metrics,
-      ConnectionLimit connectionLimit, Readiness readiness, HttpRefusals refusals, Liveness.Heartbeat heartbeat) {
+      ConnectionLimit connectionLimit, Readiness readiness, HttpRefusals refusals, InputBudget inputBudget,
+      Liveness.Heartbeat heartbeat) {
     this.sessions = sessions;
     this.metrics = metrics;
     this.connectionLimit = connectionLimit;
@@ -60,6 +63,9 @@ public final class WebSocketEndpoint {
     this.guard = new HttpConnectionGuard(connectionLimit, metrics, refusals,
         config.timeouts().handshakeTimeout().toNanos());
     this.maxMessageSize = config.limits().maxMessageSize();
+    // An honest client finishes a message it has begun within a round trip or so; the idle timeout is a generous
+    // bound that no live client reaches, and the one an idle client would get anyway.
+    this.incompleteInputs = new IncompleteInputs(inputBudget, config.timeouts().idleTimeout().toNanos(), sessions::now);
     // Frames larger than a whole message are refused by the decoder before they are buffered (close 1009). Text is
     // validated once per message, after reassembly (Utf8); Netty's per-frame validator is added only by its
     // WebSocketServerProtocolHandler, which Chorus does not use.
@@ -74,6 +80,7 @@ public final class WebSocketEndpoint {
     sessions.everyTick(now -> {
       heartbeat.ticked(now);
       guard.closeExpired(now);
+      incompleteInputs.expire(now);
       refusals.summarizeIfDue(now);
     });
   }
@@ -100,11 +107,15 @@ public final class WebSocketEndpoint {
     return refusals;
   }
 
+  IncompleteInputs incompleteInputs() {
+    return incompleteInputs;
+  }
+
   /**
    * Answers 101 and swaps the HTTP codec for the WebSocket codec (Netty's handshaker), puts a WebSocketConnection in
-   * place of the upgrade handler, and starts its session (which joins the room) once the 101 is written; frames the
-   * client sent before that wait in {@link EarlyFrames}. Vert.x's HTTP connection stays last in the pipeline, idle, so that its metrics see
-   * the connection close.
+   * place of the upgrade handler (with a {@link FrameDecoder} as the decoder), and starts its session (which joins
+   * the room) once the 101 is written; frames the client sent before that wait in {@link EarlyFrames}. Vert.x's HTTP
+   * connection stays last in the pipeline, idle, so that its metrics see the connection close.
    */
   void open(ChannelHandlerContext upgradeCtx, HttpRequest request, String room) {
     Channel channel = upgradeCtx.channel();
@@ -120,7 +131,7 @@ public final class WebSocketEndpoint {
     metrics.connectionOpened();
     FullHttpRequest handshakeRequest = new DefaultFullHttpRequest(request.protocolVersion(), request.method(),
         request.uri(), Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE);
-    new WebSocketServerHandshaker13(webSocketLocation(request), null, decoderConfig)
+    FrameDecoder.handshaker(webSocketLocation(request), decoderConfig, connection.input())
         .handshake(channel, handshakeRequest, null, channel.newPromise())
         .addListener(answered -> {
           if (answered.isSuccess()) {

@@ -68,6 +68,18 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void incompleteInputBudgetDefaultsToTheMemoryLimitsAndIsCheckedWhenSet() throws Exception {
+    assertThat(ConfigLoader.load(new String[0], Map.of()).limits().maxIncompleteInput()).isEmpty();
+    assertThat(ConfigLoader.load(new String[] {"--max-incomplete-input", "16MiB"}, Map.of())
+        .limits().maxIncompleteInput()).hasValue(16L << 20);
+    assertThat(ConfigLoader.load(new String[0], Map.of("CHORUS_MAX_INCOMPLETE_INPUT", "1GiB"))
+        .limits().maxIncompleteInput()).hasValue(1L << 30);
+
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--max-incomplete-input", "1KiB"}, Map.of()))
+        .hasMessageStartingWith("invalid max-incomplete-input: '1KiB' must be between 65536");
+  }
+
+  @Test
   void durationsPoliciesAndOriginsAreParsedAndChecked() throws Exception {
     ChorusConfig config = ConfigLoader.load(new String[] {"--ping-interval", "500ms", "--idle-timeout", "2m",
         "--slow-consumer-policy", "DROP", "--allowed-origins", "https://Chat.Example.com/, null ,*"}, Map.of());
