@@ -11,6 +11,7 @@ import io.chorus.support.Trickler;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -94,25 +95,9 @@ class LimitsIT {
          Selector selector = Selector.open()) {
       List<SocketChannel> sockets = new ArrayList<>();
       try {
-        for (int i = 0; i < attempts; i++) {
-          SocketChannel socket = SocketChannel.open(new InetSocketAddress("127.0.0.1", server.port()));
-          socket.configureBlocking(false);
-          socket.register(selector, SelectionKey.OP_READ, socket);
-          sockets.add(socket);
-        }
+        openWatched(server.port(), attempts, selector, sockets);
         // Which connections the server closes depends on the order it accepts them in, not the order they were made.
-        Set<SocketChannel> closedByServer = new HashSet<>();
-        await().until(() -> {
-          selector.select(100);
-          for (SelectionKey key : selector.selectedKeys()) {
-            if (Sockets.closedByServer((SocketChannel) key.attachment())) {
-              closedByServer.add((SocketChannel) key.attachment());
-              key.cancel();
-            }
-          }
-          selector.selectedKeys().clear();
-          return closedByServer.size() >= attempts - budget;
-        });
+        Set<SocketChannel> closedByServer = awaitClosedByServer(selector, attempts - budget);
         // Each event loop sheds its own longest-waiting connection, and a slot freed by a shed connection comes back
         // a moment later: racing newcomers may close one connection more than the budget needs, never fewer.
         assertThat(closedByServer.size()).isBetween(attempts - budget, attempts - budget + 2);
@@ -214,24 +199,8 @@ class LimitsIT {
       });
       List<SocketChannel> sockets = new ArrayList<>();
       try {
-        for (int i = 0; i < attempts; i++) {
-          SocketChannel socket = SocketChannel.open(new InetSocketAddress("127.0.0.1", server.port()));
-          socket.configureBlocking(false);
-          socket.register(selector, SelectionKey.OP_READ, socket);
-          sockets.add(socket);
-        }
-        Set<SocketChannel> closedByServer = new HashSet<>();
-        await().until(() -> {
-          selector.select(100);
-          for (SelectionKey key : selector.selectedKeys()) {
-            if (Sockets.closedByServer((SocketChannel) key.attachment())) {
-              closedByServer.add((SocketChannel) key.attachment());
-              key.cancel();
-            }
-          }
-          selector.selectedKeys().clear();
-          return closedByServer.size() >= attempts - acceptable;
-        });
+        openWatched(server.port(), attempts, selector, sockets);
+        awaitClosedByServer(selector, attempts - acceptable);
         release.countDown();
         assertThat(Scrape.of(server.managementPort()).value("chorus_http_rejections_total{reason=\"over_budget\"}"))
             .isGreaterThanOrEqualTo(attempts - acceptable);
@@ -316,5 +285,33 @@ class LimitsIT {
 
   private static String readAll(InputStream in) throws Exception {
     return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+  }
+
+  /** Opens {@code count} plain TCP connections, each watched by the selector for the server closing it. */
+  private static void openWatched(int port, int count, Selector selector, List<SocketChannel> opened)
+      throws IOException {
+    for (int i = 0; i < count; i++) {
+      SocketChannel socket = SocketChannel.open(new InetSocketAddress("127.0.0.1", port));
+      socket.configureBlocking(false);
+      socket.register(selector, SelectionKey.OP_READ, socket);
+      opened.add(socket);
+    }
+  }
+
+  /** Waits until the server has closed at least {@code count} of the watched connections; returns those it closed. */
+  private static Set<SocketChannel> awaitClosedByServer(Selector selector, int count) {
+    Set<SocketChannel> closedByServer = new HashSet<>();
+    await().until(() -> {
+      selector.select(100);
+      for (SelectionKey key : selector.selectedKeys()) {
+        if (Sockets.closedByServer((SocketChannel) key.attachment())) {
+          closedByServer.add((SocketChannel) key.attachment());
+          key.cancel();
+        }
+      }
+      selector.selectedKeys().clear();
+      return closedByServer.size() >= count;
+    });
+    return closedByServer;
   }
 }

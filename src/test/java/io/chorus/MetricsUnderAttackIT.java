@@ -88,32 +88,24 @@ class MetricsUnderAttackIT {
 
   /** {@code count} requests, each on a connection of its own, four connections at a time; the answers read. */
   private static int oneConnectionEach(int count, IntFunction<String> request, int port) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(4);
-    try {
-      List<Future<Integer>> answers = new ArrayList<>();
-      for (int i = 0; i < count; i++) {
-        String line = request.apply(i);
-        answers.add(pool.submit(() -> Pipeline.send(port, List.of(line))));
-      }
-      int total = 0;
-      for (Future<Integer> answered : answers) {
-        total += answered.get();
-      }
-      return total;
-    } finally {
-      pool.shutdownNow();
-    }
+    return answers(4, IntStream.range(0, count).mapToObj(i -> List.of(request.apply(i))).toList(), port);
   }
 
   /** {@code connections} connections, each pipelining {@code perConnection} requests; the answers read. */
   private static int inParallel(int connections, int perConnection, IntFunction<String> request, int port)
       throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(connections);
+    List<List<String>> pipelines = IntStream.range(0, connections)
+        .mapToObj(c -> IntStream.range(c * perConnection, (c + 1) * perConnection).mapToObj(request).toList())
+        .toList();
+    return answers(connections, pipelines, port);
+  }
+
+  /** Each list of request lines pipelined on a connection of its own, {@code threads} at a time; the answers read. */
+  private static int answers(int threads, List<List<String>> pipelines, int port) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       List<Future<Integer>> answers = new ArrayList<>();
-      for (int c = 0; c < connections; c++) {
-        int first = c * perConnection;
-        List<String> lines = IntStream.range(first, first + perConnection).mapToObj(request).toList();
+      for (List<String> lines : pipelines) {
         answers.add(pool.submit(() -> Pipeline.send(port, lines)));
       }
       int total = 0;
