@@ -9,6 +9,9 @@ import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** The command line: reads the configuration, starts Chorus, and stops it cleanly on SIGTERM or SIGINT. */
@@ -103,16 +106,14 @@ public final class Main {
    * until SIGKILL.
    */
   private static void haltAfter(Duration bound) {
-    Thread watchdog = new Thread(() -> {
-      try {
-        Thread.sleep(bound.toMillis());
-      } catch (InterruptedException e) {
-        return;
-      }
+    ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
+      Thread thread = new Thread(task, "chorus-halt");
+      thread.setDaemon(true);
+      return thread;
+    });
+    watchdog.schedule(() -> {
       log.error("Chorus did not stop within {} s of the signal: halting", bound.toSeconds());
       Runtime.getRuntime().halt(1);
-    }, "chorus-halt");
-    watchdog.setDaemon(true);
-    watchdog.start();
+    }, bound.toMillis(), TimeUnit.MILLISECONDS);
   }
 }

@@ -3,6 +3,8 @@ package io.chorus.support;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
@@ -26,20 +28,21 @@ public final class Bystander implements AutoCloseable {
   public static final Duration MAX_ROUND_TRIP = Duration.ofSeconds(1);
 
   private final TestSocket socket;
-  private final Thread talker;
+  private final ScheduledExecutorService talker = Executors.newSingleThreadScheduledExecutor(task -> {
+    Thread thread = new Thread(task, "bystander");
+    thread.setDaemon(true);
+    return thread;
+  });
   private final List<Long> sentNanos = new ArrayList<>();
-  private volatile boolean stopped;
 
   private Bystander(TestSocket socket) {
     this.socket = socket;
-    this.talker = new Thread(this::talk, "bystander");
-    this.talker.setDaemon(true);
   }
 
   /** Connects to {@code path} (a room), waits for the welcome message and starts talking. */
   public static Bystander join(TestClients clients, String path) throws Exception {
     Bystander bystander = new Bystander(clients.connect(path));
-    bystander.talker.start();
+    bystander.talker.scheduleAtFixedRate(bystander::talk, 0, INTERVAL.toNanos(), TimeUnit.NANOSECONDS);
     return bystander;
   }
 
@@ -48,8 +51,7 @@ public final class Bystander implements AutoCloseable {
    * and none took longer than {@link #MAX_ROUND_TRIP}. Messages from other clients of the room are ignored.
    */
   public void assertUnharmed() throws Exception {
-    stopped = true;
-    talker.join(TimeUnit.SECONDS.toMillis(10));
+    stopTalking();
     List<Long> sent;
     synchronized (sentNanos) {
       sent = List.copyOf(sentNanos);
@@ -71,35 +73,26 @@ public final class Bystander implements AutoCloseable {
     assertThat(socket.isClosed()).as("the bystander's connection closed").isFalse();
   }
 
-  public int sent() {
-    synchronized (sentNanos) {
-      return sentNanos.size();
-    }
-  }
-
   @Override
   public void close() throws Exception {
-    stopped = true;
-    talker.join(TimeUnit.SECONDS.toMillis(10));
+    stopTalking();
     if (!socket.isClosed()) {
       socket.close();
     }
   }
 
+  private void stopTalking() throws InterruptedException {
+    talker.shutdown();
+    assertThat(talker.awaitTermination(10, TimeUnit.SECONDS)).as("the bystander stopped talking").isTrue();
+  }
+
   private void talk() {
-    try {
-      while (!stopped) {
-        int index;
-        synchronized (sentNanos) {
-          index = sentNanos.size();
-          sentNanos.add(System.nanoTime());
-        }
-        socket.sendAsync(message(index));
-        Thread.sleep(INTERVAL.toMillis());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    int index;
+    synchronized (sentNanos) {
+      index = sentNanos.size();
+      sentNanos.add(System.nanoTime());
     }
+    socket.sendAsync(message(index));
   }
 
   private static String message(int index) {
