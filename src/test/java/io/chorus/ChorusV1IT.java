@@ -156,6 +156,7 @@ class ChorusV1IT {
 
     assertThat(resumed.getBoolean("recovered")).isTrue();
     assertThat(resumed.getLong("seq")).isEqualTo(lastSeen + 10);
+    assertThat(back.received().get(0)).as("the reply comes before the missed messages").isEqualTo(resumed);
     await().until(() -> back.data("resume").size() == 11);
     List<Object> expected = new ArrayList<>();
     for (int i = 1; i <= 10; i++) {

@@ -117,7 +117,7 @@ final class Commands {
           "at most " + sessions.maxRoomsPerConnection() + " rooms per connection");
       return;
     }
-    session.join(room, since).onComplete(joined -> {
+    session.join(room, since, joined -> {
       if (!session.isServing()) {
         return;
       }
