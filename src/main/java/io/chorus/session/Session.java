@@ -91,7 +91,8 @@ public final class Session extends Connection {
       case PLAIN -> {
         if (admitted()) {
           String room = pathRoom == null ? RoomName.DEFAULT : pathRoom;
-          publish(Envelope.incoming(room, payload, binary ? Envelope.Kind.BINARY : Envelope.Kind.TEXT));
+          Envelope.Kind kind = binary ? Envelope.Kind.BINARY : Envelope.Kind.TEXT;
+          sessions.hub().publish(Envelope.incoming(room, payload, kind));
         }
       }
       case STRUCTURED -> commands.handle(payload, binary);
