@@ -6,12 +6,10 @@ import io.chorus.hub.History;
 import io.chorus.hub.Joined;
 import io.chorus.hub.Membership;
 import io.chorus.hub.Position;
-import io.chorus.hub.RoomName;
 import io.chorus.metrics.Command;
 import io.chorus.metrics.CommandOutcome;
 import io.chorus.security.RateLimiter;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -28,9 +26,6 @@ import java.util.Map;
  * keeps sending frames that are not commands at all is closed like a flooder.
  */
 final class Commands {
-
-  /** An {@code id} is echoed in every reply: longer ones would let a client make the server write more than it read. */
-  private static final int MAX_ID_LENGTH = 64;
 
   private final Session session;
   private final Sessions sessions;
@@ -59,44 +54,29 @@ final class Commands {
   }
 
   void handle(byte[] payload, boolean binary) {
-    if (binary) {
-      bad(null, Command.OTHER, CommandOutcome.BAD_REQUEST, "chorus.v1 commands are JSON objects in text frames");
-      return;
-    }
-    JsonObject command;
+    Request request;
     try {
-      command = new JsonObject(new String(payload, StandardCharsets.UTF_8));
-    } catch (DecodeException | ClassCastException notAnObject) {
-      bad(null, Command.OTHER, CommandOutcome.BAD_REQUEST, "a command is one JSON object");
+      request = Request.read(payload, binary);
+    } catch (BadCommand notACommand) {
+      bad(notACommand);
       return;
     }
-    Object id = command.getValue("id");
-    if (id != null && !(id instanceof Number) && !(id instanceof String text && text.length() <= MAX_ID_LENGTH)) {
-      bad(null, Command.OTHER, CommandOutcome.BAD_REQUEST,
-          "id must be a number or a string of at most " + MAX_ID_LENGTH + " characters");
-      return;
-    }
-    Command type = type(command.getValue("type"));
-    if (type == Command.OTHER) {
-      bad(id, type, command.getValue("type") instanceof String ? CommandOutcome.UNKNOWN_TYPE
-          : CommandOutcome.BAD_REQUEST, "type must be subscribe, unsubscribe, publish or history");
-      return;
-    }
+    Object id = request.id();
     if (!session.admitted()) {
-      error(id, type, CommandOutcome.RATE_LIMITED, "over the rate limit of the connection");
+      error(id, request.type(), CommandOutcome.RATE_LIMITED, "over the rate limit of the connection");
       return;
     }
     try {
-      String room = room(command);
-      switch (type) {
-        case SUBSCRIBE -> subscribe(id, room, position(command.getValue("since"), "since"));
+      String room = request.room();
+      switch (request.type()) {
+        case SUBSCRIBE -> subscribe(id, room, request.since());
         case UNSUBSCRIBE -> unsubscribe(id, room);
-        case PUBLISH -> publish(id, room, command);
-        case HISTORY -> history(id, room, command);
-        case OTHER -> throw new IllegalStateException("handled above");
+        case PUBLISH -> publish(id, request.publication(room));
+        case HISTORY -> history(request, room);
+        case OTHER -> throw new IllegalStateException("Request.read reads no other type");
       }
     } catch (BadCommand bad) {
-      error(id, type, bad.outcome, bad.getMessage());
+      error(id, bad.type(), bad.outcome(), bad.getMessage());
     }
   }
 
@@ -174,28 +154,7 @@ final class Commands {
     ok(Command.UNSUBSCRIBE, reply(id, "unsubscribed", room));
   }
 
-  private void publish(Object id, String room, JsonObject command) throws BadCommand {
-    boolean hasData = command.containsKey("data");
-    Object binary = command.getValue("binary");
-    if (hasData == (binary != null)) {
-      throw new BadCommand(CommandOutcome.BAD_REQUEST, "publish takes exactly one of data and binary");
-    }
-    Envelope incoming;
-    if (binary != null) {
-      if (!(binary instanceof String base64)) {
-        throw new BadCommand(CommandOutcome.BAD_REQUEST, "binary must be a base64 string");
-      }
-      try {
-        incoming = Envelope.incoming(room, Base64.getDecoder().decode(base64), Envelope.Kind.BINARY);
-      } catch (IllegalArgumentException notBase64) {
-        throw new BadCommand(CommandOutcome.BAD_REQUEST, "binary must be a base64 string");
-      }
-    } else if (command.getValue("data") instanceof String text) {
-      incoming = Envelope.incoming(room, text.getBytes(StandardCharsets.UTF_8), Envelope.Kind.TEXT);
-    } else {
-      byte[] json = Json.encode(command.getValue("data")).getBytes(StandardCharsets.UTF_8);
-      incoming = Envelope.incoming(room, json, Envelope.Kind.JSON);
-    }
+  private void publish(Object id, Envelope incoming) {
     session.publish(incoming).onComplete(published -> {
       if (!session.isServing()) {
         return;
@@ -203,36 +162,27 @@ final class Commands {
       if (published.failed()) {
         error(id, Command.PUBLISH, CommandOutcome.UNAVAILABLE, "the message could not be sequenced; try again");
       } else {
-        ok(Command.PUBLISH, reply(id, "ack", room).put("seq", published.result().seq()));
+        ok(Command.PUBLISH, reply(id, "ack", incoming.room()).put("seq", published.result().seq()));
       }
     });
   }
 
-  private void history(Object id, String room, JsonObject command) throws BadCommand {
+  private void history(Request request, String room) throws BadCommand {
     int historySize = sessions.historySize();
     if (historySize == 0) {
-      throw new BadCommand(CommandOutcome.HISTORY_UNAVAILABLE, "history is off on this server");
+      throw request.bad(CommandOutcome.HISTORY_UNAVAILABLE, "history is off on this server");
     }
-    Position since = position(command.getValue("since"), "since");
-    Object limitValue = command.getValue("limit");
-    int limit = historySize;
-    if (limitValue != null) {
-      if (!(limitValue instanceof Integer || limitValue instanceof Long)
-          || ((Number) limitValue).longValue() < 1 || ((Number) limitValue).longValue() > historySize) {
-        throw new BadCommand(CommandOutcome.BAD_REQUEST, "limit must be a whole number from 1 to " + historySize);
-      }
-      limit = ((Number) limitValue).intValue();
-    }
-    int newest = limit;
-    session.onLoop(sessions.hub().history(room, 0, Integer.MAX_VALUE)).onComplete(read -> {
+    Position since = request.since();
+    int limit = request.limit(historySize);
+    session.onLoop(session.hub().history(room, 0, Integer.MAX_VALUE)).onComplete(read -> {
       if (!session.isServing()) {
         return;
       }
       if (read.failed()) {
-        error(id, Command.HISTORY, CommandOutcome.UNAVAILABLE, "history cannot be read now; try again");
+        error(request.id(), Command.HISTORY, CommandOutcome.UNAVAILABLE, "history cannot be read now; try again");
         return;
       }
-      ok(Command.HISTORY, historyReply(id, room, read.result(), since, newest));
+      ok(Command.HISTORY, historyReply(request.id(), room, read.result(), since, limit));
     });
   }
 
@@ -278,14 +228,14 @@ final class Commands {
     send(reply.put("type", "error").put("code", outcome.label()).put("message", message));
   }
 
-  /** An error that says the client does not speak the protocol: answered, and counted against its patience. */
-  private void bad(Object id, Command command, CommandOutcome outcome, String message) {
+  /** A frame that says the client does not speak the protocol: answered, and counted against its patience. */
+  private void bad(BadCommand notACommand) {
     if (badCommands.admit(System.nanoTime()) != RateLimiter.Verdict.ACCEPT) {
-      sessions.metrics().command(command, outcome);
+      sessions.metrics().command(notACommand.type(), notACommand.outcome());
       session.close(CloseReason.BAD_COMMANDS);
       return;
     }
-    error(id, command, outcome, message);
+    error(notACommand.id(), notACommand.type(), notACommand.outcome(), notACommand.getMessage());
   }
 
   private void send(JsonObject reply) {
@@ -300,53 +250,5 @@ final class Commands {
       reply.put("id", id);
     }
     return reply.put("type", type).put("room", room);
-  }
-
-  private static Command type(Object type) {
-    if (type instanceof String name) {
-      for (Command command : Command.values()) {
-        if (command != Command.OTHER && command.label().equals(name)) {
-          return command;
-        }
-      }
-    }
-    return Command.OTHER;
-  }
-
-  private static String room(JsonObject command) throws BadCommand {
-    Object room = command.getValue("room");
-    if (room == null) {
-      throw new BadCommand(CommandOutcome.BAD_REQUEST, "room is missing");
-    }
-    if (!(room instanceof String name) || !RoomName.isValid(name)) {
-      throw new BadCommand(CommandOutcome.INVALID_ROOM,
-          "a room name is 1 to " + RoomName.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ -");
-    }
-    return name;
-  }
-
-  /** A position as clients send it, {@code {"epoch":"…","seq":41}}; null when absent. */
-  private static Position position(Object value, String field) throws BadCommand {
-    if (value == null) {
-      return null;
-    }
-    if (value instanceof JsonObject position && position.getValue("epoch") instanceof String epoch
-        && (position.getValue("seq") instanceof Integer || position.getValue("seq") instanceof Long)
-        && position.getLong("seq") >= 0) {
-      return new Position(epoch, position.getLong("seq"));
-    }
-    throw new BadCommand(CommandOutcome.BAD_REQUEST,
-        field + " must be an object with epoch (a string) and seq (a whole number >= 0)");
-  }
-
-  /** A command that cannot be carried out, and the error code that says why. */
-  private static final class BadCommand extends Exception {
-
-    private final CommandOutcome outcome;
-
-    BadCommand(CommandOutcome outcome, String message) {
-      super(message, null, false, false);
-      this.outcome = outcome;
-    }
   }
 }
