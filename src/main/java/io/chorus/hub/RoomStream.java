@@ -112,10 +112,18 @@ final class RoomStream {
       return;
     }
     gapTimerArmed = true;
+    long armedAt = seq;
     hub.scheduleNanos(() -> {
       gapTimerArmed = false;
-      if (!ahead.isEmpty()) {
+      if (closed || ahead.isEmpty()) {
+        return;
+      }
+      // Under a steady flow from several nodes there is nearly always some hole, each closing within a millisecond:
+      // only the hole the timer was armed for has waited its full time; a younger one gets a wait of its own.
+      if (seq == armedAt) {
         fill(ahead.firstKey() - 1);
+      } else {
+        armGapTimer();
       }
     }, Hub.GAP_WAIT_NANOS);
   }
@@ -159,9 +167,23 @@ final class RoomStream {
     String checkedEpoch = epoch;
     hub.broker().position(room.name).onComplete(position -> hub.onLoop(() -> {
       if (position.succeeded() && !closed && checkedEpoch.equals(epoch)
-          && position.result().epoch().equals(epoch) && position.result().seq() > seq && ahead.isEmpty()) {
-        fill(position.result().seq());
+          && position.result().epoch().equals(epoch) && position.result().seq() > seq) {
+        awaitPosition(position.result().seq());
       }
     }));
+  }
+
+  /**
+   * The broker is ahead of this stream, but its latest messages may still be on their way (under a burst, hundreds
+   * numbered and not yet received, more than history holds): history is read only for what has not come after
+   * {@link Hub#GAP_WAIT_NANOS}, as for a hole.
+   */
+  private void awaitPosition(long brokerSeq) {
+    String awaitedEpoch = epoch;
+    hub.scheduleNanos(() -> {
+      if (!closed && awaitedEpoch.equals(epoch) && seq < brokerSeq && ahead.isEmpty()) {
+        fill(brokerSeq);
+      }
+    }, Hub.GAP_WAIT_NANOS);
   }
 }
