@@ -7,6 +7,7 @@ import io.chorus.metrics.ChorusMetrics;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.security.InputBudget;
 import io.chorus.session.Sessions;
+import io.chorus.transport.ApiEndpoint;
 import io.chorus.transport.ChatPageEndpoint;
 import io.chorus.transport.HttpRefusals;
 import io.chorus.transport.HttpRoutes;
@@ -86,7 +87,8 @@ final class GatewayVerticle extends VerticleBase {
     HttpRoutes routes = new HttpRoutes(vertx, metrics.failures())
         .get("/", chatPage::page)
         .get("/chat.js", chatPage::script)
-        .get("/chat.css", chatPage::style);
+        .get("/chat.css", chatPage::style)
+        .any("/api/*", new ApiEndpoint(config, hub, readiness)::handle);
     if (config.managementPort().isEmpty()) {
       management.mount(routes);
     }

@@ -28,6 +28,7 @@ public final class ChorusMetrics {
   private static final int[] KNOWN_CLOSE_CODES = {1000, 1001, 1002, 1003, 1005, 1006, 1007, 1008, 1009, 1010, 1011, 1013};
 
   private final AtomicInteger webSocketConnections = new AtomicInteger();
+  private final AtomicInteger sseConnections = new AtomicInteger();
   private final Map<String, Integer> roomHubs = new ConcurrentHashMap<>();
   private final Counter received;
   private final Counter bytesReceived;
@@ -63,6 +64,10 @@ public final class ChorusMetrics {
     Gauge.builder("chorus_connections", webSocketConnections, AtomicInteger::get)
         .description("Open client connections")
         .tag("transport", "websocket")
+        .register(registry);
+    Gauge.builder("chorus_connections", sseConnections, AtomicInteger::get)
+        .description("Open client connections")
+        .tag("transport", "sse")
         .register(registry);
     Gauge.builder("chorus_rooms", roomHubs, Map::size)
         .description("Rooms with at least one connection on this node")
@@ -159,6 +164,16 @@ public final class ChorusMetrics {
       }
     }
     otherDisconnects.increment();
+  }
+
+  /** An SSE stream opened. */
+  public void streamOpened() {
+    sseConnections.incrementAndGet();
+  }
+
+  /** An SSE stream ended. */
+  public void streamClosed() {
+    sseConnections.decrementAndGet();
   }
 
   public void handshake(Handshake outcome) {

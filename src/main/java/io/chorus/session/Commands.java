@@ -34,8 +34,11 @@ final class Commands {
     this.badCommands = sessions.badCommandLimit().newLimiter();
   }
 
-  /** The welcome, then the path's room as if the client had subscribed to it (the reply carries no id). */
-  void start(String pathRoom) {
+  /**
+   * The welcome, then each of {@code rooms} as if the client had subscribed to it, fresh or from the position it
+   * maps to (the replies carry no id).
+   */
+  void start(Map<String, Position> rooms) {
     JsonObject welcome = new JsonObject()
         .put("type", "welcome")
         .put("message", sessions.welcomeText())
@@ -44,9 +47,7 @@ final class Commands {
     if (session.sendText(welcome.encode())) {
       session.flush();
     }
-    if (pathRoom != null) {
-      subscribe(null, pathRoom, null);
-    }
+    rooms.forEach((room, since) -> subscribe(null, room, since));
   }
 
   void handle(byte[] payload, boolean binary) {

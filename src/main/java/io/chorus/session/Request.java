@@ -34,7 +34,7 @@ final class Request {
    * more levels around it (the push, the history reply), and some stop at 1,000; real payloads stay far below 100.
    */
   static final int MAX_DEPTH = 100;
-  private static final JsonFactory STRICT = JsonFactory.builder()
+  static final JsonFactory STRICT = JsonFactory.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
       .build();

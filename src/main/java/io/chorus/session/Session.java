@@ -13,6 +13,8 @@ import io.chorus.metrics.Where;
 import io.chorus.security.RateLimiter;
 import io.vertx.core.Future;
 
+import java.util.Map;
+
 
 /**
  * One client connection as the hub and the protocol see it, whatever transport carries it: the rooms it is in, its
@@ -31,6 +33,8 @@ public final class Session extends Connection {
   private final Protocol protocol;
   /** The room the connection's path names; null for {@code /} and {@code /ws} (plain mode's lobby). */
   private final String pathRoom;
+  /** chorus.v1's rooms at start, each with the position to resume from (null: fresh); empty for none. */
+  private final Map<String, Position> startRooms;
   /** Null when there is no rate limit. */
   private final RateLimiter rateLimiter;
   /** Null in plain mode. */
@@ -43,11 +47,13 @@ public final class Session extends Connection {
   private long lastHeardNanos;
   private long lastPingNanos;
 
-  Session(Sessions sessions, Transport transport, Protocol protocol, String pathRoom, RateLimiter rateLimiter) {
+  Session(Sessions sessions, Transport transport, Protocol protocol, String pathRoom, Map<String, Position> startRooms,
+      RateLimiter rateLimiter) {
     this.sessions = sessions;
     this.transport = transport;
     this.protocol = protocol;
     this.pathRoom = pathRoom;
+    this.startRooms = startRooms;
     this.rateLimiter = rateLimiter;
     this.commands = protocol == Protocol.STRUCTURED ? new Commands(this, sessions) : null;
     this.lastHeardNanos = sessions.now();
@@ -56,8 +62,8 @@ public final class Session extends Connection {
 
   /**
    * The transport is ready to carry messages. Plain mode joins the path's room and sends the welcome once
-   * broadcasts can reach the client; chorus.v1 sends its welcome at once, then subscribes to the path's room, if
-   * any, as if the client had asked.
+   * broadcasts can reach the client; chorus.v1 sends its welcome at once, then subscribes to its rooms at start (the
+   * path's room, if any), as if the client had asked.
    */
   public void start() {
     if (!serving) {
@@ -73,7 +79,7 @@ public final class Session extends Connection {
         }
       });
     } else {
-      commands.start(pathRoom);
+      commands.start(startRooms);
     }
   }
 

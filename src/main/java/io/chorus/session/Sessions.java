@@ -6,6 +6,7 @@ import io.chorus.config.Timeouts;
 import io.chorus.hub.CloseReason;
 import io.chorus.hub.Hub;
 import io.chorus.hub.Message;
+import io.chorus.hub.Position;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.metrics.Where;
 import io.chorus.security.RateLimit;
@@ -16,7 +17,9 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -84,8 +87,20 @@ public final class Sessions {
    * session, which starts once the transport calls start().
    */
   public Session open(Transport transport, Protocol protocol, String room) {
-    Session session = new Session(this, transport, protocol, room,
-        rateLimit == null ? null : rateLimit.newLimiter());
+    Map<String, Position> rooms = room == null ? Map.of() : Collections.singletonMap(room, null);
+    return register(new Session(this, transport, protocol, room, rooms,
+        rateLimit == null ? null : rateLimit.newLimiter()));
+  }
+
+  /**
+   * A transport that only carries messages to its client (SSE) accepted it for {@code rooms}, in chorus.v1, each room
+   * resumed from the position it maps to (null: fresh): its session, which starts once the transport calls start().
+   */
+  public Session openStream(Transport transport, Map<String, Position> rooms) {
+    return register(new Session(this, transport, Protocol.STRUCTURED, null, rooms, null));
+  }
+
+  private Session register(Session session) {
     session.slot = sessions.size();
     sessions.add(session);
     return session;

@@ -9,8 +9,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * The plain HTTP resources of one port, all read-only: each answers GET and HEAD (RFC 9110 9.1: a server supports
- * both). Any other method never gets here: {@link RequestPolicy} answers it with 405 and {@code Allow} on both ports.
+ * The plain HTTP resources of one port, read-only but for the HTTP API: each answers GET and HEAD (RFC 9110 9.1: a
+ * server supports both). Any other method gets here only for the HTTP API, which answers every method itself;
+ * elsewhere {@link RequestPolicy} answers it with 405 and {@code Allow} on both ports.
  * A route that fails unexpectedly answers 500, and its exception is counted and logged once a minute at most.
  */
 public final class HttpRoutes {
@@ -33,6 +34,12 @@ public final class HttpRoutes {
 
   public HttpRoutes get(String path, Handler<RoutingContext> handler) {
     router.route(path).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(handler);
+    return this;
+  }
+
+  /** A resource that answers every method itself. */
+  public HttpRoutes any(String path, Handler<RoutingContext> handler) {
+    router.route(path).handler(handler);
     return this;
   }
 

@@ -23,8 +23,12 @@ import java.util.List;
  */
 final class RequestPolicy {
 
-  /** What the client port serves: the chat page, metrics and health answer GET and HEAD; upgrades are GETs. */
+  /**
+   * What the client port serves: the chat page, metrics and health answer GET and HEAD; upgrades are GETs. The HTTP
+   * API, under {@link #API}, takes any method to Vert.x and answers each itself.
+   */
   static final String ALLOWED_METHODS = "GET, HEAD";
+  static final String API = "/api/";
 
   /** What to do with one request. */
   sealed interface Verdict permits Passed, Refused {
@@ -61,7 +65,8 @@ final class RequestPolicy {
     } else if (!hosts.isEmpty() && HostAndPort.parseAuthority(hosts.get(0), -1) == null) {
       // Vert.x's own parser: whatever passes here, Vert.x's router takes as a valid authority.
       return new Refused(HttpRejection.BAD_HOST, HttpResponseStatus.BAD_REQUEST, "Host is not a host and port");
-    } else if (!HttpMethod.GET.equals(request.method()) && !HttpMethod.HEAD.equals(request.method())) {
+    } else if (!HttpMethod.GET.equals(request.method()) && !HttpMethod.HEAD.equals(request.method())
+        && !request.uri().startsWith(API)) {
       String allowed = request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
           ? "GET" : ALLOWED_METHODS;
       return new Refused(HttpRejection.METHOD_NOT_ALLOWED, HttpResponseStatus.METHOD_NOT_ALLOWED,

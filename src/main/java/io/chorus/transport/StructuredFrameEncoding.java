@@ -40,6 +40,11 @@ final class StructuredFrameEncoding implements Encoding {
   @Override
   public void write(Envelope message, ByteBuf out) {
     WebSocketFrameEncoding.writeHeader(false, bodyLength(message), out);
+    writeBody(message, out);
+  }
+
+  /** Writes the message's JSON object, {@link #bodyLength} bytes. */
+  static void writeBody(Envelope message, ByteBuf out) {
     out.writeBytes(ROOM);
     out.writeCharSequence(message.room(), StandardCharsets.US_ASCII);
     out.writeBytes(SEQ);
@@ -57,7 +62,8 @@ final class StructuredFrameEncoding implements Encoding {
     out.writeByte('}');
   }
 
-  private static int bodyLength(Envelope message) {
+  /** The length of the message's JSON object, as written. */
+  static int bodyLength(Envelope message) {
     // Room names are ASCII letters, digits and ._- (RoomName): nothing to escape.
     int fixed = ROOM.length + message.room().length() + SEQ.length + digits(message.seq()) + 1;
     byte[] payload = message.payload();

@@ -38,6 +38,7 @@ public final class WebSocketEndpoint {
   private final ChorusMetrics metrics;
   private final ConnectionLimit connectionLimit;
   private final UpgradePolicy upgradePolicy;
+  private final SseEndpoint sse;
   private final HttpConnectionGuard guard;
   private final HttpRefusals refusals;
   private final IncompleteInputs incompleteInputs;
@@ -59,7 +60,9 @@ public final class WebSocketEndpoint {
     this.sessions = sessions;
     this.metrics = metrics;
     this.connectionLimit = connectionLimit;
-    this.upgradePolicy = new UpgradePolicy(new OriginPolicy(config.allowedOrigins()), readiness, connectionLimit);
+    OriginPolicy originPolicy = new OriginPolicy(config.allowedOrigins());
+    this.upgradePolicy = new UpgradePolicy(originPolicy, readiness, connectionLimit);
+    this.sse = new SseEndpoint(config, sessions, metrics, connectionLimit, readiness, originPolicy);
     this.refusals = refusals;
     this.guard = new HttpConnectionGuard(connectionLimit, metrics, refusals,
         config.timeouts().handshakeTimeout().toNanos());
@@ -89,12 +92,12 @@ public final class WebSocketEndpoint {
   /**
    * A TCP connection was accepted on this gateway: it is held to the node's TCP budget and each of its requests to
    * the handshake timeout, malformed requests on it are refused and WebSocket upgrades taken over, all before
-   * Vert.x's HTTP layer sees them.
+   * Vert.x's HTTP layer sees them; SSE requests too.
    */
   public void accepted(HttpConnection connection) {
     Channel channel = Internals.channel(connection);
     if (guard.admit(channel)) {
-      WebSocketUpgrade upgrade = new WebSocketUpgrade(this, upgradePolicy, metrics);
+      WebSocketUpgrade upgrade = new WebSocketUpgrade(this, upgradePolicy, sse, metrics);
       Internals.addBeforeHttpConnection(channel, "chorus-upgrade", upgrade);
       guard.watch(upgrade, sessions.now());
     }

@@ -19,32 +19,48 @@ final class WebSocketUpgrade extends HttpRequests {
 
   private final WebSocketEndpoint endpoint;
   private final UpgradePolicy policy;
+  private final SseEndpoint sse;
   private final ChorusMetrics metrics;
 
-  WebSocketUpgrade(WebSocketEndpoint endpoint, UpgradePolicy policy, ChorusMetrics metrics) {
+  WebSocketUpgrade(WebSocketEndpoint endpoint, UpgradePolicy policy, SseEndpoint sse, ChorusMetrics metrics) {
     super(endpoint.guard(), endpoint.refusals());
     this.endpoint = endpoint;
     this.policy = policy;
+    this.sse = sse;
     this.metrics = metrics;
   }
 
   @Override
   boolean takesOver(HttpRequest request) {
-    return isUpgrade(request);
+    return isUpgrade(request) || SseEndpoint.claims(request);
   }
 
   /**
    * Opens the WebSocket, or refuses the upgrade. An upgrade pipelined behind requests Vert.x still answers is refused:
    * its 101 would have to wait for those answers while the frames behind it arrive and the HTTP decoder reads them
-   * as requests. Browsers never pipeline, and a client that waits for its answers before upgrading is served.
+   * as requests. Browsers never pipeline, and a client that waits for its answers before upgrading is served. An SSE
+   * request is taken over the same way, and refused the same way behind answers still owed.
    */
   @Override
   void takeOver(ChannelHandlerContext ctx, HttpRequest request) {
+    boolean upgrade = isUpgrade(request);
     if (isAnswering()) {
       endpoint.refusals().refused(HttpRejection.BAD_REQUEST);
-      metrics.handshake(Handshake.BAD_REQUEST);
-      refuse(HttpResponseStatus.BAD_REQUEST, "A WebSocket upgrade must wait for the answers to earlier requests",
-          null, null);
+      if (upgrade) {
+        metrics.handshake(Handshake.BAD_REQUEST);
+      }
+      refuse(HttpResponseStatus.BAD_REQUEST, "A WebSocket upgrade or SSE request must wait for the answers to earlier"
+          + " requests", null, null);
+      return;
+    }
+    if (!upgrade) {
+      SseEndpoint.Verdict verdict = sse.check(request);
+      if (verdict instanceof SseEndpoint.Accepted accepted) {
+        sse.open(ctx, request, accepted);
+      } else {
+        SseEndpoint.Refused refused = (SseEndpoint.Refused) verdict;
+        refuse(refused.status(), refused.reason(), refused.header(), refused.value());
+      }
       return;
     }
     UpgradePolicy.Verdict verdict = policy.check(request);

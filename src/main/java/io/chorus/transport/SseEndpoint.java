@@ -1,0 +1,183 @@
+package io.chorus.transport;
+
+import io.chorus.config.ChorusConfig;
+import io.chorus.hub.Position;
+import io.chorus.hub.RoomName;
+import io.chorus.metrics.ChorusMetrics;
+import io.chorus.security.ConnectionLimit;
+import io.chorus.security.OriginPolicy;
+import io.chorus.session.Sessions;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The SSE transport of one gateway: {@code GET /sse/{room}} and {@code GET /sse?room=a&room=b}. Like WebSocket
+ * upgrades, these requests are taken over below Vert.x's HTTP layer (no Vert.x response object and write queue per
+ * stream), checked ({@link #check}) and answered with a {@code text/event-stream} that an {@link SseConnection}
+ * writes. One per gateway, touched by its event loop only.
+ */
+final class SseEndpoint {
+
+  private static final String PATH = "/sse";
+  /** As for a full node's WebSocket upgrades: long enough for room to free up, short enough for a reload. */
+  private static final String RETRY_FULL_AFTER_SECONDS = "10";
+
+  /** What to do with one SSE request. */
+  sealed interface Verdict permits Accepted, Refused {
+  }
+
+  /** Stream these rooms, each from its position (null: fresh); one connection slot of the node is taken. */
+  record Accepted(Map<String, Position> rooms, boolean pathForm) implements Verdict {
+  }
+
+  /** Answer {@code status} with a one-line reason (and one extra header when named), then close. */
+  record Refused(HttpResponseStatus status, String reason, CharSequence header, String value) implements Verdict {
+
+    Refused(HttpResponseStatus status, String reason) {
+      this(status, reason, null, null);
+    }
+  }
+
+  private final Sessions sessions;
+  private final ChorusMetrics metrics;
+  private final ConnectionLimit connectionLimit;
+  private final Readiness readiness;
+  private final OriginPolicy originPolicy;
+  private final int maxRooms;
+  private final int maxPendingOutput;
+  private final long closeTimeoutNanos;
+
+  SseEndpoint(ChorusConfig config, Sessions sessions, ChorusMetrics metrics, ConnectionLimit connectionLimit,
+      Readiness readiness, OriginPolicy originPolicy) {
+    this.sessions = sessions;
+    this.metrics = metrics;
+    this.connectionLimit = connectionLimit;
+    this.readiness = readiness;
+    this.originPolicy = originPolicy;
+    this.maxRooms = config.limits().maxRoomsPerConnection();
+    this.maxPendingOutput = config.limits().maxPendingOutput();
+    this.closeTimeoutNanos = config.timeouts().closeTimeout().toNanos();
+  }
+
+  /** Whether the request is for this endpoint: a GET of {@code /sse} or below it. */
+  static boolean claims(HttpRequest request) {
+    if (!HttpMethod.GET.equals(request.method())) {
+      return false;
+    }
+    String path = new QueryStringDecoder(request.uri()).rawPath();
+    return path.equals(PATH) || path.startsWith(PATH + "/");
+  }
+
+  /** The checks, cheapest first; the node's capacity last, whose slot an accepted request keeps. */
+  Verdict check(HttpRequest request) {
+    QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+    String path = uri.rawPath();
+    boolean pathForm = !path.equals(PATH);
+    List<String> rooms = pathForm ? List.of(path.substring(PATH.length() + 1)) : uri.parameters().getOrDefault("room", List.of());
+    HttpHeaders headers = request.headers();
+    if (rooms.isEmpty()) {
+      return new Refused(HttpResponseStatus.BAD_REQUEST, "Name at least one room: /sse/{room} or /sse?room=a&room=b");
+    } else if (!rooms.stream().allMatch(RoomName::isValid)) {
+      return new Refused(HttpResponseStatus.BAD_REQUEST,
+          "Invalid room name: use 1 to " + RoomName.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ -");
+    } else if (rooms.size() > maxRooms || rooms.stream().distinct().count() != rooms.size()) {
+      return new Refused(HttpResponseStatus.BAD_REQUEST, "At most " + maxRooms + " distinct rooms per stream");
+    } else if (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) != 0) {
+      return new Refused(HttpResponseStatus.BAD_REQUEST, "An SSE request has no body");
+    } else if (readiness.state() != Readiness.State.READY) {
+      return new Refused(HttpResponseStatus.SERVICE_UNAVAILABLE, "Server is shutting down: reconnect to another node");
+    } else if (!originPolicy.allows(headers.get(HttpHeaderNames.ORIGIN), headers.get(HttpHeaderNames.HOST))) {
+      return new Refused(HttpResponseStatus.FORBIDDEN, "Origin not allowed: " + headers.get(HttpHeaderNames.ORIGIN));
+    }
+    Map<String, Position> positions;
+    try {
+      positions = SseEventId.parse(headers.get("Last-Event-ID"), rooms, pathForm);
+    } catch (IllegalArgumentException badId) {
+      return new Refused(HttpResponseStatus.BAD_REQUEST, "Invalid Last-Event-ID: " + badId.getMessage());
+    }
+    if (!connectionLimit.tryOpenWebSocket()) {
+      return new Refused(HttpResponseStatus.SERVICE_UNAVAILABLE, "Server is full: try again later or another node",
+          HttpHeaderNames.RETRY_AFTER, RETRY_FULL_AFTER_SECONDS);
+    }
+    return new Accepted(positions, pathForm);
+  }
+
+  /**
+   * Puts an SseConnection, with its session, in place of the handler that took the request over, answers with the
+   * stream's head, and starts the session once the head is written. Vert.x's HTTP connection stays last in the
+   * pipeline, idle: it never saw the request.
+   */
+  void open(ChannelHandlerContext takenOver, HttpRequest request, Accepted accepted) {
+    ChannelPipeline pipeline = takenOver.pipeline();
+    // Vert.x's idle timeout watched the HTTP connection; a quiet stream is kept alive by the heartbeat's comments.
+    Internals.removeIdleTimeout(pipeline);
+    SseConnection connection = new SseConnection(this, new LinkedHashMap<>(accepted.rooms()), accepted.pathForm());
+    connection.serve(sessions.openStream(connection, accepted.rooms()));
+    pipeline.replace(takenOver.handler(), "chorus-sse", connection);
+    metrics.streamOpened();
+    pipeline.context(connection).writeAndFlush(head(request)).addListener(written -> {
+      if (written.isSuccess()) {
+        connection.start();
+      } else {
+        pipeline.channel().close();
+      }
+    });
+  }
+
+  /**
+   * The stream's head: never cached nor buffered by a proxy (nginx reads {@code X-Accel-Buffering}), never
+   * compressed (Vert.x's compression is off on this port), readable by the pages the origin policy allows.
+   */
+  private static HttpResponse head(HttpRequest request) {
+    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    HttpHeaders headers = head.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+        .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
+        .set("X-Accel-Buffering", "no");
+    if (HttpVersion.HTTP_1_1.equals(request.protocolVersion())) {
+      headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    } else {
+      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    String origin = request.headers().get(HttpHeaderNames.ORIGIN);
+    if (origin != null) {
+      headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin)
+          .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true")
+          .set(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
+    }
+    return head;
+  }
+
+  /** An SSE stream ended. */
+  void closed() {
+    connectionLimit.closeWebSocket();
+    metrics.streamClosed();
+  }
+
+  ChorusMetrics metrics() {
+    return metrics;
+  }
+
+  int maxPendingOutput() {
+    return maxPendingOutput;
+  }
+
+  long closeTimeoutNanos() {
+    return closeTimeoutNanos;
+  }
+}
