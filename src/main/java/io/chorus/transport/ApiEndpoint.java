@@ -207,8 +207,10 @@ public final class ApiEndpoint {
     }));
   }
 
+  /** Refuses the body and ends the connection once the answer is written: the rest of the body is never read. */
   private void tooLarge(HttpServerRequest request) {
-    request.response().putHeader(HttpHeaders.CONNECTION, "close");
+    request.response().putHeader(HttpHeaders.CONNECTION, "close")
+        .endHandler(written -> request.connection().close());
     problem(request, Problem.TOO_LARGE, "A message is at most " + maxMessageSize + " bytes (max-message-size)");
   }
 
