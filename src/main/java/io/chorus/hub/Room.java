@@ -251,10 +251,18 @@ final class Room implements Handler<Envelope> {
       return;
     }
     gapTimerArmed = true;
+    long armedAt = seq;
     hub.scheduleNanos(() -> {
       gapTimerArmed = false;
-      if (!ahead.isEmpty()) {
+      if (closed || ahead.isEmpty()) {
+        return;
+      }
+      // Under a steady flow from several nodes there is nearly always some hole, each closing within a millisecond:
+      // only the hole the timer was armed for has waited its full time; a younger one gets a wait of its own.
+      if (seq == armedAt) {
         fill(ahead.firstKey() - 1);
+      } else {
+        armGapTimer();
       }
     }, Hub.GAP_WAIT_NANOS);
   }
@@ -297,10 +305,24 @@ final class Room implements Handler<Envelope> {
     String checkedEpoch = epoch;
     hub.broker().position(name).onComplete(position -> hub.onLoop(() -> {
       if (position.succeeded() && !closed && checkedEpoch.equals(epoch)
-          && position.result().epoch().equals(epoch) && position.result().seq() > seq && ahead.isEmpty()) {
-        fill(position.result().seq());
+          && position.result().epoch().equals(epoch) && position.result().seq() > seq) {
+        awaitPosition(position.result().seq());
       }
     }));
+  }
+
+  /**
+   * The stream is ahead of the room, but its latest messages may still be on their way (under a burst, hundreds
+   * numbered and not yet received, more than history holds): the room reads history only for what has not come
+   * after {@link Hub#GAP_WAIT_NANOS}, as for a hole.
+   */
+  private void awaitPosition(long streamSeq) {
+    String awaitedEpoch = epoch;
+    hub.scheduleNanos(() -> {
+      if (!closed && awaitedEpoch.equals(epoch) && seq < streamSeq && ahead.isEmpty()) {
+        fill(streamSeq);
+      }
+    }, Hub.GAP_WAIT_NANOS);
   }
 
   private void tellSkipped() {
