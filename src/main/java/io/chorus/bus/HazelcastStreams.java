@@ -6,6 +6,7 @@ import com.hazelcast.config.EvictionPolicy;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MaxSizePolicy;
+import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.LocalMapStats;
@@ -80,6 +81,7 @@ public final class HazelcastStreams implements Streams {
         .setAsyncBackupCount(0)
         .setInMemoryFormat(InMemoryFormat.BINARY)
         .setMaxIdleSeconds((int) Math.min(Integer.MAX_VALUE, idleSeconds))
+        .setMergePolicyConfig(new MergePolicyConfig().setPolicy(StreamMerge.class.getName()))
         .setEvictionConfig(new EvictionConfig()
             .setEvictionPolicy(EvictionPolicy.LRU)
             .setMaxSizePolicy(MaxSizePolicy.USED_HEAP_SIZE)

@@ -14,6 +14,7 @@ final class StreamSerialization implements DataSerializableFactory {
   static final int STORED_STREAM = 1;
   static final int APPEND = 2;
   static final int READ = 3;
+  static final int MERGE = 4;
 
   @Override
   public IdentifiedDataSerializable create(int classId) {
@@ -21,6 +22,7 @@ final class StreamSerialization implements DataSerializableFactory {
       case STORED_STREAM -> new StoredStream();
       case APPEND -> new StreamAppend();
       case READ -> new StreamRead();
+      case MERGE -> new StreamMerge();
       default -> null;
     };
   }
