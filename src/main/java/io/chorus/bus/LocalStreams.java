@@ -18,8 +18,8 @@ import java.util.function.Consumer;
  * The streams of a standalone node, in memory. Every event loop numbers its clients' messages here, under one lock:
  * a publish holds it for a counter increment and an append, far shorter than the fan-out it starts. Bounded three
  * ways: messages per room ({@code history-size}), age ({@code history-ttl}), and for the whole node both the number
- * of rooms ({@code max-history-rooms}, least recently published forgotten first) and the bytes of the messages
- * ({@code max-history-memory}, oldest messages of the least recently published rooms dropped first).
+ * of rooms ({@code max-history-rooms}, the least recently used forgotten first: published to, joined or read) and the
+ * bytes of the messages ({@code max-history-memory}, oldest messages of the least recently used rooms dropped first).
  */
 public final class LocalStreams implements Streams {
 
@@ -30,7 +30,7 @@ public final class LocalStreams implements Streams {
   private final long ttlNanos;
   private final int maxRooms;
   private final long maxBytes;
-  /** Streams in the order they were last published to (or started), least recent first. Guarded by {@code this}. */
+  /** Streams in the order they were last used, least recent first. Guarded by {@code this}. */
   private final LinkedHashMap<String, Stream> streams = new LinkedHashMap<>(64, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, Stream> eldest) {
@@ -121,7 +121,7 @@ public final class LocalStreams implements Streams {
     return stream;
   }
 
-  /** Over the memory bound: drops messages, oldest first, from the rooms published to least recently. */
+  /** Over the memory bound: drops messages, oldest first, from the rooms used least recently. */
   private void shed(long now) {
     Iterator<Stream> leastRecentFirst = streams.values().iterator();
     while (heldBytes > maxBytes && leastRecentFirst.hasNext()) {
