@@ -2,8 +2,8 @@ package io.chorus;
 
 import io.chorus.support.Scrape;
 import io.chorus.support.ServerProcess;
-import io.chorus.support.StructuredSocket;
 import io.chorus.support.TestClients;
+import io.chorus.support.V1Client;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,7 +54,7 @@ class ClusterStreamsIT {
   private static int[] clusterPorts;
   private static final ServerProcess[] nodes = new ServerProcess[NODES];
   private static final TestClients[] clients = new TestClients[NODES];
-  private static final List<StructuredSocket> opened = Collections.synchronizedList(new ArrayList<>());
+  private static final List<V1Client> opened = Collections.synchronizedList(new ArrayList<>());
 
   @BeforeAll
   static void formCluster() throws Exception {
@@ -73,7 +73,7 @@ class ClusterStreamsIT {
 
   @AfterAll
   static void stopCluster() throws Exception {
-    for (StructuredSocket socket : opened) {
+    for (V1Client socket : opened) {
       socket.close();
     }
     for (int node = 0; node < NODES; node++) {
@@ -86,27 +86,27 @@ class ClusterStreamsIT {
   @Order(1)
   void twoNodesPublishingIntoOneRoomAtOnceGiveEverySubscriberOnEveryNodeTheSameNumberedStream() throws Exception {
     String room = "both-ends";
-    List<StructuredSocket> subscribers = new ArrayList<>();
+    List<V1Client> subscribers = new ArrayList<>();
     for (int node = 0; node < NODES; node++) {
       for (int i = 0; i < 2; i++) {
-        StructuredSocket subscriber = connect(node);
+        V1Client subscriber = connect(node);
         subscriber.subscribe(room);
         subscribers.add(subscriber);
       }
     }
-    StructuredSocket first = connect(0);
-    StructuredSocket second = connect(1);
+    V1Client first = connect(0);
+    V1Client second = connect(1);
     long start = settle(room, List.of(first, second), subscribers);
     int perPublisher = 300;
     List<Long> firstIds = new ArrayList<>();
     List<Long> secondIds = new ArrayList<>();
     for (int i = 0; i < perPublisher; i++) {
-      firstIds.add(first.publishAsync(room, "a" + i));
-      secondIds.add(second.publishAsync(room, "b" + i));
+      firstIds.add(first.sendAsync(publish(room, "a" + i)));
+      secondIds.add(second.sendAsync(publish(room, "b" + i)));
     }
     List<Long> acked = new ArrayList<>();
-    firstIds.forEach(id -> acked.add(first.reply(id, Duration.ofSeconds(20)).getLong("seq")));
-    secondIds.forEach(id -> acked.add(second.reply(id, Duration.ofSeconds(20)).getLong("seq")));
+    firstIds.forEach(id -> acked.add(first.replyTo(id, Duration.ofSeconds(20)).getLong("seq")));
+    secondIds.forEach(id -> acked.add(second.replyTo(id, Duration.ofSeconds(20)).getLong("seq")));
     long last = start + 2 * perPublisher;
     assertThat(acked).containsExactlyInAnyOrderElementsOf(range(start + 1, last));
 
@@ -115,9 +115,9 @@ class ClusterStreamsIT {
             .isEqualTo(last)));
     Map<Long, String> reference = null;
     for (int i = 0; i < subscribers.size(); i++) {
-      StructuredSocket subscriber = subscribers.get(i);
-      List<JsonObject> messages = after(start, subscriber.messages(room));
-      assertThat(after(start, subscriber.frames("gap", room))).as("gaps of subscriber %d", i).isEmpty();
+      V1Client subscriber = subscribers.get(i);
+      List<JsonObject> messages = after(start, subscriber.pushes("message", room));
+      assertThat(after(start, subscriber.pushes("gap", room))).as("gaps of subscriber %d", i).isEmpty();
       assertThat(seqs(messages)).as("subscriber %d", i).containsExactlyElementsOf(range(start + 1, last));
       Map<Long, String> seen = messages.stream().collect(Collectors.toMap(m -> m.getLong("seq"), m -> m.getString("data")));
       if (reference == null) {
@@ -133,7 +133,7 @@ class ClusterStreamsIT {
     String room = "busy";
     int messages = 1_500;
     int joins = 24;
-    StructuredSocket publisher = connect(1);
+    V1Client publisher = connect(1);
     ScheduledExecutorService pacer = Executors.newScheduledThreadPool(4);
     AtomicInteger published = new AtomicInteger();
     List<Long> ids = Collections.synchronizedList(new ArrayList<>());
@@ -142,7 +142,7 @@ class ClusterStreamsIT {
     pacer.scheduleAtFixedRate(() -> {
       int i = published.getAndIncrement();
       if (i < messages) {
-        ids.add(publisher.publishAsync(room, "m" + i));
+        ids.add(publisher.sendAsync(publish(room, "m" + i)));
       }
     }, 0, 2, TimeUnit.MILLISECONDS);
     List<Joiner> joiners = new ArrayList<>();
@@ -150,7 +150,7 @@ class ClusterStreamsIT {
       for (int join = 0; join < joins; join++) {
         int node = join % NODES;
         joining.add(pacer.schedule(() -> {
-          StructuredSocket joiner = connect(node);
+          V1Client joiner = connect(node);
           return new Joiner(joiner, joiner.subscribe(room).getLong("seq"));
         }, 100L * join, TimeUnit.MILLISECONDS));
       }
@@ -161,13 +161,13 @@ class ClusterStreamsIT {
     } finally {
       pacer.shutdownNow();
     }
-    long last = publisher.reply(ids.get(messages - 1), Duration.ofSeconds(20)).getLong("seq");
+    long last = publisher.replyTo(ids.get(messages - 1), Duration.ofSeconds(20)).getLong("seq");
     await().untilAsserted(() -> assertThat(joiners).allSatisfy(joiner ->
-        assertThat(lastSeq(joiner.socket(), room)).as("last message of the client that joined at %d", joiner.seq())
+        assertThat(lastSeq(joiner.client(), room)).as("last message of the client that joined at %d", joiner.seq())
             .isEqualTo(last)));
     for (Joiner joiner : joiners) {
-      assertThat(joiner.socket().frames("gap", room)).as("joined at %d", joiner.seq()).isEmpty();
-      assertThat(seqs(joiner.socket().messages(room))).as("joined at %d", joiner.seq())
+      assertThat(joiner.client().pushes("gap", room)).as("joined at %d", joiner.seq()).isEmpty();
+      assertThat(seqs(joiner.client().pushes("message", room))).as("joined at %d", joiner.seq())
           .containsExactlyElementsOf(range(joiner.seq() + 1, last));
     }
     assertThat(joiners).extracting(Joiner::seq).as("joined while messages were coming").anyMatch(seq -> seq > 0);
@@ -180,15 +180,15 @@ class ClusterStreamsIT {
   void resumeOnAnotherNodeRecoversWhatWasPublishedElsewhereAndSurvivesTheLossOfThePrimaryCopy() throws Exception {
     String room = "resumable";
     long[] ownedBefore = ownedStreams();
-    StructuredSocket away = connect(0);
+    V1Client away = connect(0);
     JsonObject subscribed = away.subscribe(room);
     String epoch = subscribed.getString("epoch");
     long seq = subscribed.getLong("seq");
     away.close();
     int owner = ownerOfNewStream(ownedBefore);
 
-    StructuredSocket onB = connect(1);
-    StructuredSocket onC = connect(2);
+    V1Client onB = connect(1);
+    V1Client onC = connect(2);
     List<Long> acked = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       acked.add(onB.publish(room, "b" + i).getLong("seq"));
@@ -196,43 +196,47 @@ class ClusterStreamsIT {
     }
     assertThat(acked).containsExactlyElementsOf(range(seq + 1, seq + 20));
 
-    StructuredSocket back = connect(2);
-    JsonObject resumed = back.resume(room, epoch, seq, Duration.ofSeconds(20));
+    V1Client back = connect(2);
+    JsonObject resumed = back.resume(room, epoch, seq);
     assertThat(resumed.getBoolean("recovered")).isTrue();
     assertThat(resumed.getString("epoch")).isEqualTo(epoch);
     assertThat(resumed.getLong("seq")).isEqualTo(seq + 20);
     long live = onB.publish(room, "live").getLong("seq");
     await().until(() -> lastSeq(back, room) == live);
-    assertThat(seqs(back.messages(room))).containsExactlyElementsOf(range(seq + 1, live));
-    assertThat(back.messages(room).get(0).getString("data")).isEqualTo("b0");
+    assertThat(seqs(back.pushes("message", room))).containsExactlyElementsOf(range(seq + 1, live));
+    assertThat(back.pushes("message", room).get(0).getString("data")).isEqualTo("b0");
     back.close();
 
     int[] survivors = IntStream.range(0, NODES).filter(node -> node != owner).toArray();
-    StructuredSocket publisher = connect(survivors[0]);
+    V1Client publisher = connect(survivors[0]);
     for (int i = 0; i < 10; i++) {
       publisher.publish(room, "before the kill " + i);
     }
-    StructuredSocket returning = connect(survivors[1]);
+    V1Client returning = connect(survivors[1]);
     nodes[owner].kill();
     long killed = System.nanoTime();
-    JsonObject recovered = returning.resume(room, epoch, live, Duration.ofSeconds(60));
+    JsonObject recovered = returning.resume(room, epoch, live);
     long resumeMillis = (System.nanoTime() - killed) / 1_000_000;
     assertThat(recovered.getBoolean("recovered")).as("resume after the primary copy's node was killed: %s", recovered)
         .isTrue();
     await().until(() -> lastSeq(returning, room) == live + 10);
-    assertThat(seqs(returning.messages(room))).containsExactlyElementsOf(range(live + 1, live + 10));
+    assertThat(seqs(returning.pushes("message", room))).containsExactlyElementsOf(range(live + 1, live + 10));
     long after = publisher.publish(room, "after the kill").getLong("seq");
     await().until(() -> lastSeq(returning, room) == after);
     System.out.printf("cluster streams: SIGKILL of node %d (the room's primary copy): a resume on node %d recovered"
         + " %d messages from the promoted backup, answered %d ms after the kill%n", owner, survivors[1],
-        returning.messages(room).size() - 1, resumeMillis);
+        returning.pushes("message", room).size() - 1, resumeMillis);
   }
 
-  private record Joiner(StructuredSocket socket, long seq) {
+  private static JsonObject publish(String room, String data) {
+    return new JsonObject().put("type", "publish").put("room", room).put("data", data);
   }
 
-  private static StructuredSocket connect(int node) throws Exception {
-    StructuredSocket socket = StructuredSocket.connect(clients[node], "/ws");
+  private record Joiner(V1Client client, long seq) {
+  }
+
+  private static V1Client connect(int node) throws Exception {
+    V1Client socket = V1Client.connect(clients[node], "/ws");
     opened.add(socket);
     return socket;
   }
@@ -261,14 +265,14 @@ class ClusterStreamsIT {
    * ones after it. Each publisher probes until every subscriber has heard from all of them; returns the last probe's
    * number.
    */
-  private static long settle(String room, List<StructuredSocket> publishers, List<StructuredSocket> subscribers) {
+  private static long settle(String room, List<V1Client> publishers, List<V1Client> subscribers) {
     long[] probed = new long[publishers.size()];
     await().until(() -> {
       for (int i = 0; i < publishers.size(); i++) {
         probed[i] = publishers.get(i).publish(room, "probe " + i).getLong("seq");
       }
       return subscribers.stream().allMatch(subscriber -> Arrays.stream(probed).allMatch(probe ->
-          subscriber.messages(room).stream().anyMatch(message -> message.getLong("seq") == probe)));
+          subscriber.pushes("message", room).stream().anyMatch(message -> message.getLong("seq") == probe)));
     });
     return Arrays.stream(probed).max().orElseThrow();
   }
@@ -277,8 +281,8 @@ class ClusterStreamsIT {
     return frames.stream().filter(frame -> frame.getLong("seq") > seq).toList();
   }
 
-  private static long lastSeq(StructuredSocket socket, String room) {
-    List<JsonObject> messages = socket.messages(room);
+  private static long lastSeq(V1Client socket, String room) {
+    List<JsonObject> messages = socket.pushes("message", room);
     return messages.isEmpty() ? -1 : messages.get(messages.size() - 1).getLong("seq");
   }
 
