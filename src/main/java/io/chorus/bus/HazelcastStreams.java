@@ -8,6 +8,7 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MaxSizePolicy;
 import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.LocalMapStats;
 import io.chorus.config.Retention;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -46,8 +48,8 @@ public final class HazelcastStreams implements Streams {
   /** A batch's bounds: 64 messages, or 1 MiB of payload, so that one call never holds the owner's partition long. */
   private static final int MAX_BATCH_MESSAGES = 64;
   private static final int MAX_BATCH_BYTES = 1 << 20;
-  /** The shortest time an idle stream keeps its position; see {@link #mapConfig}. */
-  static final Duration MIN_IDLE_KEEP = Duration.ofHours(24);
+  /** The shortest time an idle stream keeps its position; see {@link #configure}. */
+  private static final Duration MIN_IDLE_KEEP = Duration.ofHours(24);
 
   private final IMap<String, StoredStream> streams;
   private final int historySize;
@@ -135,7 +137,7 @@ public final class HazelcastStreams implements Streams {
 
   private Future<StoredStream> read(String room, StreamRead reading) {
     Promise<StoredStream> read = Promise.promise();
-    streams.submitToKey(room, reading).whenComplete((stream, failure) -> {
+    submit(room, reading).whenComplete((stream, failure) -> {
       if (failure == null) {
         read.complete(stream);
       } else {
@@ -148,15 +150,24 @@ public final class HazelcastStreams implements Streams {
   private void send(String room, List<Pending> batch) {
     List<Envelope> envelopes = new ArrayList<>(batch.size());
     batch.forEach(pending -> envelopes.add(pending.envelope));
-    CompletionStage<StoredStream> appended =
-        streams.submitToKey(room, new StreamAppend(Epochs.next(), EpochClock.nanos(), historySize, ttlNanos, envelopes));
-    appended.whenCompleteAsync((head, failure) -> {
+    StreamAppend append = new StreamAppend(Epochs.next(), EpochClock.nanos(), historySize, ttlNanos, envelopes);
+    submit(room, append).whenCompleteAsync((head, failure) -> {
       try {
         numbered(batch, head, failure);
       } finally {
         sendNext(room);
       }
     }, finisher);
+  }
+
+  /** Hazelcast throws at once instead of failing the stage when the member is shutting down. */
+  private CompletionStage<StoredStream> submit(String room,
+      EntryProcessor<String, StoredStream, StoredStream> processor) {
+    try {
+      return streams.submitToKey(room, processor);
+    } catch (RuntimeException notSent) {
+      return CompletableFuture.failedFuture(notSent);
+    }
   }
 
   /** Broadcasts the batch in number order and completes each publish; or fails them all. */
