@@ -28,6 +28,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -56,6 +57,9 @@ public final class HazelcastStreams implements Streams {
   private final long ttlNanos;
   /** Per room with a batch in flight, the messages waiting for the next one. No entry: nothing in flight. */
   private final ConcurrentHashMap<String, ArrayDeque<Pending>> queues = new ConcurrentHashMap<>();
+  /** This node, as the streams it publishes to know it, and its batches' ids. */
+  private final String sender = Epochs.next();
+  private final AtomicLong batches = new AtomicLong();
   private final Executor finisher = Executors.newSingleThreadExecutor(task -> {
     Thread thread = new Thread(task, "chorus-streams");
     thread.setDaemon(true);
@@ -150,7 +154,8 @@ public final class HazelcastStreams implements Streams {
   private void send(String room, List<Pending> batch) {
     List<Envelope> envelopes = new ArrayList<>(batch.size());
     batch.forEach(pending -> envelopes.add(pending.envelope));
-    StreamAppend append = new StreamAppend(Epochs.next(), EpochClock.nanos(), historySize, ttlNanos, envelopes);
+    StreamAppend append = new StreamAppend(sender, batches.incrementAndGet(), Epochs.next(), EpochClock.nanos(),
+        historySize, ttlNanos, envelopes);
     submit(room, append).whenCompleteAsync((head, failure) -> {
       try {
         numbered(batch, head, failure);

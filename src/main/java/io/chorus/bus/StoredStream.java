@@ -11,21 +11,27 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * One room's stream as Hazelcast keeps it (the value of its entry in {@link HazelcastStreams#MAP}), and the answer
  * of the processors that read it: the epoch, the last number, and the newest messages. The messages are numbered
  * without holes up to {@code seq} (appended one above the last, dropped oldest first), so each one's number is
  * implied by its place and not stored: a kept message costs its kind (1 byte), ingress time (8), payload length (4)
- * and payload.
+ * and payload. It also remembers the last batch each of the latest {@value #MAX_SENDERS} nodes to publish had
+ * numbered, so that a batch Hazelcast sends again (its owner died after the backup had applied it) is not numbered
+ * twice: a node has one batch per room in flight at a time, so its last one is the only one that can come again.
  */
 public final class StoredStream implements IdentifiedDataSerializable {
 
   private static final Envelope.Kind[] KINDS = Envelope.Kind.values();
+  static final int MAX_SENDERS = 16;
 
   private String epoch;
   private long seq;
   private ArrayDeque<Kept> messages = new ArrayDeque<>();
+  /** The latest batch of each sender, the most recent last. */
+  private ArrayDeque<Batch> batches = new ArrayDeque<>();
 
   /** For Hazelcast's deserialization. */
   public StoredStream() {
@@ -47,6 +53,25 @@ public final class StoredStream implements IdentifiedDataSerializable {
     }
   }
 
+  /** The number of the last message of {@code sender}'s batch {@code batch}, if this stream numbered it already. */
+  OptionalLong lastSeqOf(String sender, long batch) {
+    for (Batch numbered : batches) {
+      if (numbered.sender().equals(sender) && numbered.id() == batch) {
+        return OptionalLong.of(numbered.lastSeq());
+      }
+    }
+    return OptionalLong.empty();
+  }
+
+  /** Remembers that {@code sender}'s batch {@code batch} ends at the last number, forgetting its earlier one. */
+  void remember(String sender, long batch) {
+    batches.removeIf(numbered -> numbered.sender().equals(sender));
+    batches.addLast(new Batch(sender, batch, seq));
+    if (batches.size() > MAX_SENDERS) {
+      batches.removeFirst();
+    }
+  }
+
   /** Drops the messages older than {@code ttlNanos} at {@code now}. */
   void expire(long now, long ttlNanos) {
     while (!messages.isEmpty() && now - messages.peekFirst().ingressNanos() > ttlNanos) {
@@ -65,7 +90,12 @@ public final class StoredStream implements IdentifiedDataSerializable {
 
   /** Epoch and last number, without messages. */
   StoredStream head() {
-    return new StoredStream(epoch, seq);
+    return headAt(seq);
+  }
+
+  /** The epoch with an earlier number: where one batch ended. */
+  StoredStream headAt(long lastSeq) {
+    return new StoredStream(epoch, lastSeq);
   }
 
   Position position() {
@@ -101,6 +131,12 @@ public final class StoredStream implements IdentifiedDataSerializable {
       out.writeLong(message.ingressNanos());
       out.writeByteArray(message.payload());
     }
+    out.writeInt(batches.size());
+    for (Batch batch : batches) {
+      out.writeString(batch.sender());
+      out.writeLong(batch.id());
+      out.writeLong(batch.lastSeq());
+    }
   }
 
   @Override
@@ -112,6 +148,14 @@ public final class StoredStream implements IdentifiedDataSerializable {
     for (int i = 0; i < count; i++) {
       messages.addLast(new Kept(KINDS[in.readByte()], in.readLong(), in.readByteArray()));
     }
+    int senders = in.readInt();
+    batches = new ArrayDeque<>(senders);
+    for (int i = 0; i < senders; i++) {
+      batches.addLast(new Batch(in.readString(), in.readLong(), in.readLong()));
+    }
+  }
+
+  private record Batch(String sender, long id, long lastSeq) {
   }
 
   private record Kept(Envelope.Kind kind, long ingressNanos, byte[] payload) {

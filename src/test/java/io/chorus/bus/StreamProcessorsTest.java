@@ -21,6 +21,8 @@ class StreamProcessorsTest {
 
   private static final long TTL = 60_000_000_000L;
 
+  private long batches;
+
   private final SerializationService serialization = new DefaultSerializationServiceBuilder()
       .addDataSerializableFactory(StreamSerialization.FACTORY_ID, new StreamSerialization())
       .build();
@@ -28,8 +30,8 @@ class StreamProcessorsTest {
   @Test
   void appendNumbersABatchOneAboveTheLastAndKeepsTheNewestHistorySize() {
     Map.Entry<String, StoredStream> entry = new AbstractMap.SimpleEntry<>("news", null);
-    StoredStream first = new StreamAppend("e1", 0, 3, TTL, messages(0, 2)).process(entry);
-    StoredStream second = new StreamAppend("e2", 0, 3, TTL, messages(2, 3)).process(entry);
+    StoredStream first = append("e1", 0, 3, TTL, messages(0, 2)).process(entry);
+    StoredStream second = append("e2", 0, 3, TTL, messages(2, 3)).process(entry);
 
     assertThat(first.position()).isEqualTo(new Position("e1", 2));
     assertThat(second.position()).isEqualTo(new Position("e1", 5));
@@ -43,7 +45,7 @@ class StreamProcessorsTest {
   void theBackupRunningTheSameAppendEndsWithTheSameStream() {
     Map.Entry<String, StoredStream> owner = new AbstractMap.SimpleEntry<>("news", null);
     Map.Entry<String, StoredStream> backup = new AbstractMap.SimpleEntry<>("news", null);
-    StreamAppend append = new StreamAppend(Epochs.next(), 0, 100, TTL, messages(0, 4));
+    StreamAppend append = append(Epochs.next(), 0, 100, TTL, messages(0, 4));
 
     append.process(owner);
     roundTrip(append).getBackupProcessor().process(backup);
@@ -52,9 +54,23 @@ class StreamProcessorsTest {
   }
 
   @Test
+  void aBatchSentAgainAfterItsOwnerDiedIsNotNumberedTwice() {
+    Map.Entry<String, StoredStream> promotedBackup = new AbstractMap.SimpleEntry<>("news", null);
+    StreamAppend lost = append("e", 0, 100, TTL, messages(0, 3));
+    StoredStream first = lost.process(promotedBackup);
+    new StreamAppend("another node", 1, "e", 0, 100, TTL, messages(3, 2)).process(promotedBackup);
+
+    StoredStream again = roundTrip(lost).process(promotedBackup);
+
+    assertThat(again.position()).isEqualTo(first.position()).isEqualTo(new Position("e", 3));
+    assertThat(promotedBackup.getValue().history("news").messages()).extracting(Envelope::seq)
+        .containsExactly(1L, 2L, 3L, 4L, 5L);
+  }
+
+  @Test
   void messagesOlderThanTheTimeToLiveAreNeitherKeptNorRead() {
     Map.Entry<String, StoredStream> entry = new AbstractMap.SimpleEntry<>("news", null);
-    new StreamAppend("e", 0, 100, TTL, messages(0, 2)).process(entry);
+    append("e", 0, 100, TTL, messages(0, 2)).process(entry);
 
     StoredStream read = new StreamRead("unused", TTL + 1, TTL, 0, 100).process(entry);
 
@@ -69,7 +85,7 @@ class StreamProcessorsTest {
     assertThat(start.process(entry).position()).isEqualTo(new Position("fresh", 0));
     assertThat(start.getBackupProcessor()).isSameAs(start);
 
-    new StreamAppend("other", 0, 100, TTL, messages(0, 10)).process(entry);
+    append("other", 0, 100, TTL, messages(0, 10)).process(entry);
     StreamRead read = new StreamRead("unused", 0, TTL, 4, 3);
     List<Envelope> found = roundTrip(read.process(entry)).history("news").messages();
 
@@ -91,9 +107,13 @@ class StreamProcessorsTest {
     assertThat(merge.merge(value(atSplit), null)).isSameAs(atSplit);
   }
 
-  private static StoredStream stream(String epoch, int messages) {
+  private StreamAppend append(String newEpoch, long nowNanos, int historySize, long ttlNanos, List<Envelope> messages) {
+    return new StreamAppend("this node", ++batches, newEpoch, nowNanos, historySize, ttlNanos, messages);
+  }
+
+  private StoredStream stream(String epoch, int messages) {
     Map.Entry<String, StoredStream> entry = new AbstractMap.SimpleEntry<>("news", null);
-    new StreamAppend(epoch, 0, 100, TTL, messages(0, messages)).process(entry);
+    append(epoch, 0, 100, TTL, messages(0, messages)).process(entry);
     return entry.getValue();
   }
 
