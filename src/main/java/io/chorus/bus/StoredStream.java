@@ -25,7 +25,7 @@ import java.util.OptionalLong;
 public final class StoredStream implements IdentifiedDataSerializable {
 
   private static final Envelope.Kind[] KINDS = Envelope.Kind.values();
-  static final int MAX_SENDERS = 16;
+  private static final int MAX_SENDERS = 16;
 
   private String epoch;
   private long seq;
