@@ -73,7 +73,7 @@ class PrometheusIT {
           .start();
       try {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-            .until(() -> query(prometheusPort, "chorus_connections").equals(List.of("3")));
+            .until(() -> query(prometheusPort, "chorus_connections{transport=\"websocket\"}").equals(List.of("3")));
         assertThat(query(prometheusPort, "up{job=\"chorus\"}")).containsExactly("1");
       } finally {
         prometheus.destroy();

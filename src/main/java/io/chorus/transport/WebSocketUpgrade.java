@@ -49,8 +49,8 @@ final class WebSocketUpgrade extends HttpRequests {
       if (upgrade) {
         metrics.handshake(Handshake.BAD_REQUEST);
       }
-      refuse(HttpResponseStatus.BAD_REQUEST, "A WebSocket upgrade or SSE request must wait for the answers to earlier"
-          + " requests", null, null);
+      refuse(HttpResponseStatus.BAD_REQUEST, (upgrade ? "A WebSocket upgrade" : "An SSE request")
+          + " must wait for the answers to earlier requests", null, null);
       return;
     }
     if (!upgrade) {
