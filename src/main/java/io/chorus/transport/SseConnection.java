@@ -78,13 +78,15 @@ final class SseConnection extends ChannelDuplexHandler implements Transport {
     if (state != Write.QUEUED) {
       return state;
     }
+    // The shared encoding first: when direct memory runs out there, nothing of this connection's is allocated yet.
+    ByteBuf shared = message.encodedAs(SseEventEncoding.INSTANCE);
     Envelope envelope = message.envelope();
     positions.put(envelope.room(), new Position(envelope.epoch(), envelope.seq()));
     String id = idLine();
     ByteBuf idBytes = ctx.alloc().directBuffer(id.length()).writeBytes(id.getBytes(StandardCharsets.US_ASCII));
     ByteBuf event = ctx.alloc().compositeDirectBuffer(2)
         .addComponent(true, idBytes)
-        .addComponent(true, message.encodedAs(SseEventEncoding.INSTANCE).retainedDuplicate());
+        .addComponent(true, shared.retainedDuplicate());
     ctx.write(event, quietPromise);
     return Write.QUEUED;
   }
