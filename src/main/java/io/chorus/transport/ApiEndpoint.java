@@ -10,15 +10,12 @@ import io.chorus.security.OriginPolicy;
 import io.chorus.security.RateLimit;
 import io.chorus.session.HttpMessages;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-
-import java.util.Locale;
 
 /**
  * The HTTP API of one gateway, for backends and for browsers that cannot keep a WebSocket: {@code POST} publishes a
@@ -103,75 +100,32 @@ public final class ApiEndpoint {
         .end();
   }
 
-  /**
-   * Reads the body, up to max-message-size: a larger declared length is refused before a byte of it is read, and a
-   * chunked body that grows past it is refused as soon as it does; either way the connection then closes.
-   */
+  /** Reads the body (see {@link ApiBody}), then publishes it once it is whole and valid. */
   private void publish(Vertx vertx, HttpServerRequest request, String room) {
-    Envelope.Kind kind = kind(request.getHeader(HttpHeaders.CONTENT_TYPE));
-    long declared = declaredLength(request.getHeader(HttpHeaders.CONTENT_LENGTH));
+    Envelope.Kind kind = ApiBody.kind(request.getHeader(HttpHeaders.CONTENT_TYPE));
     if (kind == null) {
       problem(request, Problem.UNSUPPORTED_TYPE,
           "Send application/json, text/plain (UTF-8) or application/octet-stream");
       return;
-    } else if (declared > maxMessageSize) {
-      tooLarge(request);
-      return;
     }
-    if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
-      request.response().writeContinue();
-    }
-    Buffer body = Buffer.buffer((int) Math.max(0, declared));
-    boolean[] refused = {false};
-    long deadline = vertx.setTimer(bodyTimeoutMillis, late -> request.connection().close());
-    request.handler(chunk -> {
-      if (refused[0]) {
+    ApiBody.read(vertx, request, maxMessageSize, bodyTimeoutMillis, () -> tooLarge(request), body -> {
+      Envelope message;
+      try {
+        message = ApiBody.message(room, kind, body);
+      } catch (IllegalArgumentException bad) {
+        problem(request, Problem.BAD_BODY, bad.getMessage());
         return;
       }
-      if (body.length() + chunk.length() > maxMessageSize) {
-        refused[0] = true;
-        vertx.cancelTimer(deadline);
-        tooLarge(request);
-      } else {
-        body.appendBuffer(chunk);
-      }
-    });
-    request.exceptionHandler(broken -> vertx.cancelTimer(deadline));
-    request.endHandler(end -> {
-      vertx.cancelTimer(deadline);
-      if (!refused[0]) {
-        publish(request, room, kind, body.getBytes());
-      }
-    });
-    request.resume();
-  }
-
-  private void publish(HttpServerRequest request, String room, Envelope.Kind kind, byte[] body) {
-    Envelope message;
-    try {
-      message = switch (kind) {
-        case JSON -> HttpMessages.json(room, body);
-        case TEXT -> {
-          if (!Utf8.isValid(body, body.length)) {
-            throw new IllegalArgumentException("the body is not UTF-8");
-          }
-          yield Envelope.incoming(room, body, Envelope.Kind.TEXT);
+      hub.publish(message).onComplete(published -> hub.onLoop(() -> {
+        if (published.failed()) {
+          problem(request, Problem.UNAVAILABLE, "The message could not be sequenced: try again");
+          return;
         }
-        case BINARY -> Envelope.incoming(room, body, Envelope.Kind.BINARY);
-      };
-    } catch (IllegalArgumentException bad) {
-      problem(request, Problem.BAD_BODY, bad.getMessage());
-      return;
-    }
-    hub.publish(message).onComplete(published -> hub.onLoop(() -> {
-      if (published.failed()) {
-        problem(request, Problem.UNAVAILABLE, "The message could not be sequenced: try again");
-        return;
-      }
-      Position position = published.result();
-      json(request, 201, new JsonObject().put("room", room).put("epoch", position.epoch())
-          .put("seq", position.seq()).encode());
-    }));
+        Position position = published.result();
+        json(request, 201, new JsonObject().put("room", room).put("epoch", position.epoch())
+            .put("seq", position.seq()).encode());
+      }));
+    });
   }
 
   private void history(HttpServerRequest request, String room) {
@@ -242,36 +196,6 @@ public final class ApiEndpoint {
           .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, origin)
           .putHeader(HttpHeaders.ACCESS_CONTROL_EXPOSE_HEADERS, "Retry-After")
           .putHeader(HttpHeaders.VARY, "Origin");
-    }
-  }
-
-  /** The kind of message a content type stands for; null for one the API does not take. */
-  private static Envelope.Kind kind(String contentType) {
-    if (contentType == null) {
-      return null;
-    }
-    String[] parts = contentType.split(";");
-    String media = parts[0].trim().toLowerCase(Locale.ROOT);
-    for (int i = 1; i < parts.length; i++) {
-      String parameter = parts[i].trim().toLowerCase(Locale.ROOT).replace("\"", "");
-      if (parameter.startsWith("charset=") && !parameter.equals("charset=utf-8")) {
-        return null;
-      }
-    }
-    return switch (media) {
-      case "application/json" -> Envelope.Kind.JSON;
-      case "text/plain" -> Envelope.Kind.TEXT;
-      case "application/octet-stream" -> Envelope.Kind.BINARY;
-      default -> null;
-    };
-  }
-
-  /** The Content-Length, or -1 when absent (a chunked body); Vert.x's decoder has refused malformed ones. */
-  private static long declaredLength(String contentLength) {
-    try {
-      return contentLength == null ? -1 : Long.parseLong(contentLength.trim());
-    } catch (NumberFormatException malformed) {
-      return -1;
     }
   }
 }
