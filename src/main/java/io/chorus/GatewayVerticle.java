@@ -82,7 +82,8 @@ final class GatewayVerticle extends VerticleBase {
     HttpRoutes routes = new HttpRoutes(vertx, metrics.failures())
         .get("/", chatPage::page)
         .get("/chat.js", chatPage::script)
-        .get("/chat.css", chatPage::style);
+        .get("/chat.css", chatPage::style)
+        .get("/chorus.js", chatPage::client);
     if (config.managementPort().isEmpty()) {
       management.mount(routes);
     }
