@@ -83,7 +83,7 @@ async function join() {
   }
   await chorus.subscribe(room, {
     onMessage: render,
-    onGap: () => show("Some messages could not be recovered after the connection was lost.", "system"),
+    onGap: () => show("Some messages were missed and could not be recovered.", "system"),
     onError: (error) => show("Left the room: " + describe(error), "system error"),
   }, { since });
 }

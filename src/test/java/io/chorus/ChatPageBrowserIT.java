@@ -29,7 +29,7 @@ class ChatPageBrowserIT {
   static final ServerFixture strict = ServerFixture.with(
       "--max-message-size", "1KiB", "--rate-limit", "1", "--rate-limit-burst", "4");
   private static final String WELCOME = "Welcome to the chat!";
-  private static final String NOT_RECOVERED = "Some messages could not be recovered after the connection was lost.";
+  private static final String NOT_RECOVERED = "Some messages were missed and could not be recovered.";
   private static Browser browser;
 
   @BeforeAll
