@@ -62,7 +62,7 @@ function onState(state, info) {
     }
   } else {
     const why = info.reason ? " (" + info.code + " " + info.reason + ")" : "";
-    setStatus("disconnected" + why + ", retrying in " + Math.round(info.retryIn / 1000) + " s", "closed");
+    setStatus("disconnected" + why + ", retrying in " + (info.retryIn / 1000).toFixed(1) + " s", "closed");
   }
 }
 
