@@ -11,7 +11,8 @@
  *     handlers.onSubscribed({room, epoch, seq, recovered}): after the subscribe and after every resume.
  *     handlers.onGap({room, epoch, seq}): messages up to seq were missed (a resume with recovered:false, or the
  *       server's gap push); the next message follows seq.
- *     handlers.onError(error): a resume was refused; the room is no longer subscribed.
+ *     handlers.onError(error): a resume was refused; the room is no longer subscribed. A subscribe or resume refused
+ *       with "unavailable" or "rate_limited" is not refused for good: it is tried again after a backoff delay.
  *     since ({epoch, seq}, optional, e.g. from history()) resumes from there instead of starting live. After every
  *     reconnect the room resumes from the last message delivered; repeated messages (seq not above it) are dropped.
  *   chorus.unsubscribe(room) -> Promise of {room}
@@ -28,6 +29,7 @@
 const PROTOCOL = "chorus.v1";
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 10000;
+const RETRIED = new Set(["unavailable", "rate_limited"]); // refusals that a later try may not get
 
 export class ChorusError extends Error {
   constructor(code, message) {
@@ -65,7 +67,7 @@ class Chorus {
       return Promise.reject(new ChorusError("already_subscribed", "already subscribed to " + room));
     }
     return new Promise((resolve, reject) => {
-      const subscription = { handlers, position: since ? { ...since } : null, first: { resolve, reject } };
+      const subscription = { handlers, position: since ? { ...since } : null, first: { resolve, reject }, retries: 0 };
       this.#rooms.set(room, subscription);
       if (this.#open) {
         this.#join(room, subscription);
@@ -146,6 +148,7 @@ class Chorus {
       // Live from the room's current position; a recovered resume replays what follows the old one instead.
       subscription.position = { epoch: reply.epoch, seq: reply.seq };
     }
+    subscription.retries = 0;
     const joined = { room, epoch: reply.epoch, seq: reply.seq, recovered: reply.recovered };
     subscription.first?.resolve(joined);
     subscription.first = null;
@@ -158,6 +161,16 @@ class Chorus {
   #refused(room, subscription, error) {
     if (error.code === "disconnected" || this.#rooms.get(room) !== subscription) {
       return; // sent again on the next connection, or no longer wanted
+    }
+    if (RETRIED.has(error.code)) {
+      const socket = this.#socket;
+      setTimeout(() => {
+        // Only on the same connection: a new one has sent it again on its welcome.
+        if (this.#socket === socket && this.#rooms.get(room) === subscription) {
+          this.#join(room, subscription);
+        }
+      }, backoff(subscription.retries++));
+      return;
     }
     this.#rooms.delete(room);
     if (subscription.first) {
@@ -227,10 +240,15 @@ class Chorus {
       this.#onState("closed", { code: event.code, reason: event.reason, retryIn: null });
       return;
     }
-    const retryIn = Math.random() * Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.#failures++);
+    const retryIn = backoff(this.#failures++);
     this.#timer = setTimeout(() => this.#connect(), retryIn);
     this.#onState("closed", { code: event.code, reason: event.reason, retryIn });
   }
+}
+
+// Full jitter: a random delay up to the exponential bound, so that clients refused together do not return together.
+function backoff(failures) {
+  return Math.random() * Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** failures);
 }
 
 function decode({ room, seq, data, binary }) {

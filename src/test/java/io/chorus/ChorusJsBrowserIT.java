@@ -3,6 +3,7 @@ package io.chorus;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.chorus.support.Browser;
+import io.chorus.support.Scrape;
 import io.chorus.support.ServerFixture;
 import io.chorus.support.TcpProxy;
 import io.chorus.support.TestSocket;
@@ -40,6 +41,9 @@ class ChorusJsBrowserIT {
   static final ServerFixture server = ServerFixture.with();
   @RegisterExtension
   static final ServerFixture withoutHistory = ServerFixture.with("--history-size", "0");
+  /** A burst of 10 commands, then one a second; 10 more refused before it calms down would close the connection. */
+  @RegisterExtension
+  static final ServerFixture rateLimited = ServerFixture.with("--rate-limit", "1", "--rate-limit-burst", "10");
   private static final String TITLE = "chorus.js test";
   private static Browser browser;
   private static HttpServer pages;
@@ -162,6 +166,22 @@ class ChorusJsBrowserIT {
       assertThat(tab.eval("chorus.history('forgetful').then(() => 'resolved', (error) => error.code)"))
           .isEqualTo("history_unavailable");
     }
+  }
+
+  @Test
+  void aSubscribeRefusedByTheRateLimitIsTriedAgainUntilItJoins() throws Exception {
+    Browser.Tab tab = client(rateLimited.port());
+
+    Object joined = tab.eval("Promise.allSettled(Array.from({length: 12}, () => chorus.publish('patient', 'hurry')))"
+        + ".then(() => chorus.subscribe('patient', handlers)).then(() => 'joined')");
+    TestSocket plain = rateLimited.clients().connect("/ws/patient");
+    plain.send("joined for real");
+
+    assertThat(joined).isEqualTo("joined");
+    assertThat(Scrape.of(rateLimited.managementPort())
+        .sum("chorus_commands_total", "outcome=\"rate_limited\",type=\"subscribe\"")).isPositive();
+    await().until(() -> "joined for real".equals(lastData(tab)));
+    assertThat(tab.eval("JSON.stringify(log.states)")).isEqualTo("[\"connecting\",\"open\"]");
   }
 
   /** A tab of the test page with chorus.js connected to {@code ws://127.0.0.1:port/ws}, logging what it reports. */
