@@ -29,7 +29,7 @@
 const PROTOCOL = "chorus.v1";
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 10000;
-const RETRIED = new Set(["unavailable", "rate_limited"]); // refusals that a later try may not get
+const RETRIED = new Set(["unavailable", "rate_limited"]); // refusals that a later try may not meet
 
 export class ChorusError extends Error {
   constructor(code, message) {
@@ -54,7 +54,9 @@ class Chorus {
   #nextId = 1;
   #pending = new Map(); // command id -> {resolve, reject}, for commands sent on this connection
   #queue = []; // commands waiting for a connection
-  #rooms = new Map(); // room -> {handlers, position: {epoch, seq} of the last message delivered, first}
+  // room -> {handlers, position: {epoch, seq} of the last message delivered, first: the subscribe's promise until
+  // its first answer, retries: refusals since the last answer}
+  #rooms = new Map();
 
   constructor(url, onState) {
     this.#url = url;
