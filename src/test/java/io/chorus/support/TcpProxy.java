@@ -8,7 +8,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A loopback TCP proxy in front of a server, to cut a client's connections as a network failure would while the server
@@ -19,7 +18,6 @@ public final class TcpProxy implements AutoCloseable {
   private final ServerSocket listener;
   private final int target;
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
-  private final AtomicInteger accepted = new AtomicInteger();
 
   private TcpProxy(ServerSocket listener, int target) {
     this.listener = listener;
@@ -37,11 +35,6 @@ public final class TcpProxy implements AutoCloseable {
     return listener.getLocalPort();
   }
 
-  /** Connections accepted so far. */
-  public int accepted() {
-    return accepted.get();
-  }
-
   /** Closes every connection open through the proxy, both sides, without a WebSocket close frame. */
   public void cut() {
     sockets.forEach(this::closeQuietly);
@@ -54,7 +47,6 @@ public final class TcpProxy implements AutoCloseable {
         Socket server = new Socket(InetAddress.getLoopbackAddress(), target);
         sockets.add(client);
         sockets.add(server);
-        accepted.incrementAndGet();
         start("tcp-proxy-up", () -> pipe(client, server));
         start("tcp-proxy-down", () -> pipe(server, client));
       } catch (IOException closed) {
