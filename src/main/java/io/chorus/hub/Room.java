@@ -3,6 +3,7 @@ package io.chorus.hub;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Handler;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -157,12 +158,11 @@ final class Room implements Handler<Envelope> {
    * then the live ones that came meanwhile.
    */
   private void recover(Membership membership, Position joinedAt, AsyncResult<History> history) {
-    List<Envelope> live = membership.endCatchingUp();
     if (membership.hasLeft()) {
       return;
     }
     long from = membership.since().seq() + 1;
-    List<Envelope> missed = new ArrayList<>();
+    ArrayDeque<Envelope> missed = new ArrayDeque<>();
     if (history.succeeded() && history.result().position().epoch().equals(joinedAt.epoch())) {
       for (Envelope envelope : history.result().messages()) {
         if (envelope.seq() == from + missed.size() && envelope.seq() <= joinedAt.seq()) {
@@ -172,11 +172,34 @@ final class Room implements Handler<Envelope> {
     }
     boolean complete = missed.size() == joinedAt.seq() - membership.since().seq();
     membership.joined(new Joined(joinedAt, complete ? Joined.Recovery.RECOVERED : Joined.Recovery.NOT_RECOVERED));
-    Connection connection = membership.connection();
-    if (complete) {
-      missed.forEach(envelope -> hub.sendTo(connection, envelope));
+    if (!complete) {
+      missed.clear();
     }
-    live.forEach(envelope -> hub.sendTo(connection, envelope));
+    replay(membership, missed);
+  }
+
+  /**
+   * Sends a member that came back what it missed, then what came live meanwhile, as fast as it reads: a pause
+   * whenever its output is at its bound, so that catching up never makes an honest client a slow consumer. Live
+   * messages keep being held for it until it has caught up.
+   */
+  private void replay(Membership membership, ArrayDeque<Envelope> queue) {
+    Connection connection = membership.connection();
+    while (!membership.hasLeft()) {
+      if (queue.isEmpty()) {
+        List<Envelope> live = membership.takeBacklog();
+        if (live.isEmpty()) {
+          membership.endCatchingUp();
+          return;
+        }
+        queue.addAll(live);
+      }
+      if (!connection.writable()) {
+        connection.whenWritable(() -> replay(membership, queue));
+        return;
+      }
+      hub.sendTo(connection, queue.poll());
+    }
   }
 
   /** The next message of the room's stream, for every member. */

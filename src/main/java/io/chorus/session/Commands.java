@@ -2,7 +2,6 @@ package io.chorus.session;
 
 import io.chorus.hub.CloseReason;
 import io.chorus.hub.Envelope;
-import io.chorus.hub.History;
 import io.chorus.hub.Joined;
 import io.chorus.hub.Membership;
 import io.chorus.hub.Position;
@@ -10,14 +9,9 @@ import io.chorus.metrics.Command;
 import io.chorus.metrics.CommandOutcome;
 import io.chorus.security.RateLimiter;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.json.Json;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -31,6 +25,8 @@ final class Commands {
   private final Sessions sessions;
   private final RateLimiter badCommands;
   private final Map<String, Membership> rooms = new HashMap<>();
+  /** Gap pushes owed, by room; null when none is. */
+  private Map<String, Position> owedGaps;
 
   Commands(Session session, Sessions sessions) {
     this.session = session;
@@ -76,7 +72,11 @@ final class Commands {
         case OTHER -> throw new IllegalStateException("Request.read reads no other type");
       }
     } catch (BadCommand bad) {
-      error(id, bad.type(), bad.outcome(), bad.getMessage());
+      if (bad.outcome() == CommandOutcome.BAD_REQUEST) {
+        bad(bad);
+      } else {
+        error(id, bad.type(), bad.outcome(), bad.getMessage());
+      }
     }
   }
 
@@ -88,16 +88,40 @@ final class Commands {
     rooms.clear();
   }
 
-  /** The room's stream moved past messages this client will never get: it learns its new position. */
+  /**
+   * The client will never get some of the room's messages up to {@code position}: its stream moved past them, or
+   * they were skipped for it (its output was full under the drop policy, or the node out of direct memory). It is
+   * told with a {@code gap} push right before the room's next message, so that it never sees a hole unannounced.
+   */
   void skipped(String room, Position position) {
+    if (owedGaps == null) {
+      owedGaps = new HashMap<>(2);
+    }
+    owedGaps.put(room, position);
+  }
+
+  /** Writes the gap push owed for the message's room, if any; false when the transport could not take it. */
+  boolean tellGap(String room) {
+    if (owedGaps == null) {
+      return true;
+    }
+    Position position = owedGaps.remove(room);
+    if (owedGaps.isEmpty()) {
+      owedGaps = null;
+    }
+    if (position == null) {
+      return true;
+    }
     JsonObject gap = new JsonObject()
         .put("type", "gap")
         .put("room", room)
         .put("epoch", position.epoch())
         .put("seq", position.seq());
     if (session.sendText(gap.encode())) {
-      session.flush();
+      return true;
     }
+    skipped(room, position);
+    return false;
   }
 
   private void subscribe(Object id, String room, Position since) {
@@ -182,36 +206,9 @@ final class Commands {
         error(request.id(), Command.HISTORY, CommandOutcome.UNAVAILABLE, "history cannot be read now; try again");
         return;
       }
-      ok(Command.HISTORY, historyReply(request.id(), room, read.result(), since, limit));
+      sessions.metrics().command(Command.HISTORY, CommandOutcome.OK);
+      send(HistoryReply.render(request.id(), room, read.result(), since, limit, sessions.maxReplyBytes()));
     });
-  }
-
-  private JsonObject historyReply(Object id, String room, History history, Position since, int limit) {
-    Position now = history.position();
-    long after = since != null && since.epoch().equals(now.epoch()) ? since.seq() : 0;
-    List<Envelope> found = history.messages().stream().filter(m -> m.seq() > after).toList();
-    List<Envelope> newest = found.subList(Math.max(0, found.size() - limit), found.size());
-    // Newest first until the reply's budget is spent, so that one reply never backs up the connection by itself.
-    long budget = sessions.maxReplyBytes();
-    int first = newest.size();
-    while (first > 0 && budget - newest.get(first - 1).payload().length * 2L >= 0) {
-      budget -= newest.get(--first).payload().length * 2L;
-    }
-    JsonArray messages = new JsonArray();
-    for (Envelope message : newest.subList(first, newest.size())) {
-      JsonObject pushed = new JsonObject().put("type", "message").put("room", room).put("seq", message.seq());
-      switch (message.kind()) {
-        case TEXT -> pushed.put("data", new String(message.payload(), StandardCharsets.UTF_8));
-        case JSON -> pushed.put("data", Json.decodeValue(new String(message.payload(), StandardCharsets.UTF_8)));
-        case BINARY -> pushed.put("binary", Base64.getEncoder().encodeToString(message.payload()));
-      }
-      messages.add(pushed);
-    }
-    JsonObject reply = reply(id, "history", room).put("epoch", now.epoch()).put("seq", now.seq());
-    if (first > 0) {
-      reply.put("truncated", true);
-    }
-    return reply.put("messages", messages);
   }
 
   private void ok(Command command, JsonObject reply) {
@@ -228,7 +225,10 @@ final class Commands {
     send(reply.put("type", "error").put("code", outcome.label()).put("message", message));
   }
 
-  /** A frame that says the client does not speak the protocol: answered, and counted against its patience. */
+  /**
+   * A frame that says the client does not speak the protocol (not a command, or a command with a missing or
+   * malformed field): answered, and counted against its patience.
+   */
   private void bad(BadCommand notACommand) {
     if (badCommands.admit(System.nanoTime()) != RateLimiter.Verdict.ACCEPT) {
       sessions.metrics().command(notACommand.type(), notACommand.outcome());
@@ -239,7 +239,11 @@ final class Commands {
   }
 
   private void send(JsonObject reply) {
-    if (session.sendText(reply.encode())) {
+    send(reply.encode());
+  }
+
+  private void send(String reply) {
+    if (session.sendText(reply)) {
       session.flush();
     }
   }
