@@ -68,24 +68,28 @@ function onState(state, info) {
 
 const chorus = connect((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws", { onState });
 
-// The room's last messages first, then live from where they end: resuming from history's position means nothing
-// published in between is lost or shown twice.
+// Live messages are those after the position the subscribe answers with; the history up to that position is shown
+// first, and live messages arriving meanwhile wait for it, so that nothing is lost, repeated or out of order.
 async function join() {
-  let since;
+  const waiting = [];
+  let showLive = (message) => waiting.push(message);
+  const joined = await chorus.subscribe(room, {
+    onMessage: (message) => showLive(message),
+    onGap: () => show("Some messages were missed and could not be recovered.", "system"),
+    onError: (error) => show("Left the room: " + describe(error), "system error"),
+  });
   try {
     const history = await chorus.history(room);
-    history.messages.forEach(render);
-    since = { epoch: history.epoch, seq: history.seq };
+    if (history.epoch === joined.epoch) {
+      history.messages.filter((message) => message.seq <= joined.seq).forEach(render);
+    }
   } catch (error) {
     if (error.code !== "history_unavailable") {
       show("Earlier messages could not be loaded (" + describe(error) + ").", "system");
     }
   }
-  await chorus.subscribe(room, {
-    onMessage: render,
-    onGap: () => show("Some messages were missed and could not be recovered.", "system"),
-    onError: (error) => show("Left the room: " + describe(error), "system error"),
-  }, { since });
+  waiting.forEach(render);
+  showLive = render;
 }
 
 join().catch((error) => show("Could not join the room (" + describe(error) + ").", "system error"));
