@@ -13,8 +13,9 @@
  *       server's gap push); the next message follows seq.
  *     handlers.onError(error): a resume was refused; the room is no longer subscribed. A subscribe or resume refused
  *       with "unavailable" or "rate_limited" is not refused for good: it is tried again after a backoff delay.
- *     since ({epoch, seq}, optional, e.g. kept across a page load) resumes from there instead of starting live. After every
- *     reconnect the room resumes from the last message delivered; repeated messages (seq not above it) are dropped.
+ *     since ({epoch, seq}, optional, e.g. kept across a page load) resumes from there instead of starting live.
+ *     After every reconnect the room resumes from the last message delivered; repeated messages (seq not above it)
+ *     are dropped.
  *   chorus.unsubscribe(room) -> Promise of {room}
  *   chorus.publish(room, data) -> Promise of the ack {room, seq}; data: any JSON value, or bytes (Uint8Array,
  *     ArrayBuffer) sent as binary.
