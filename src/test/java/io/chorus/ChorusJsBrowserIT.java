@@ -111,6 +111,19 @@ class ChorusJsBrowserIT {
   }
 
   @Test
+  void aSubscribeSinceAKnownPositionReplaysWhatFollowedIt() throws Exception {
+    Browser.Tab tab = client(server.port());
+    tab.eval("Promise.all(['one', 'two', 'three'].map(text => chorus.publish('replay', text))).then(() => true)");
+    String epoch = json(tab, "chorus.history('replay')").getString("epoch");
+
+    JsonObject joined = json(tab, "chorus.subscribe('replay', handlers, {since: {epoch: '" + epoch + "', seq: 1}})");
+
+    assertThat(joined.getBoolean("recovered")).isTrue();
+    await().until(() -> messages(tab).size() == 2);
+    assertThat(messages(tab).stream().map(message -> message.getString("data"))).containsExactly("two", "three");
+  }
+
+  @Test
   void anErrorReplyRejectsThePromiseWithTheServersCode() throws Exception {
     Browser.Tab tab = client(server.port());
     String rejection = ".then(() => 'resolved', (error) => error.name + ' ' + error.code)";
