@@ -177,6 +177,32 @@ class ClusterStreamsIT {
 
   @Test
   @Order(3)
+  void unsubscribingBeforeTheClusterAnsweredTheSubscribeGetsItAnsweredUnsubscribed() throws Exception {
+    V1Client client = connect(2);
+    List<long[]> pairs = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      String room = "changed-mind-" + i;
+      // Joining a room new to a node waits for Hazelcast; the unsubscribe right behind it comes first.
+      long subscribe = client.sendAsync(new JsonObject().put("type", "subscribe").put("room", room));
+      long unsubscribe = client.sendAsync(new JsonObject().put("type", "unsubscribe").put("room", room));
+      pairs.add(new long[] {subscribe, unsubscribe});
+    }
+
+    int unsubscribedFirst = 0;
+    for (long[] pair : pairs) {
+      JsonObject subscribed = client.replyTo(pair[0], Duration.ofSeconds(20));
+      assertThat(client.replyTo(pair[1], Duration.ofSeconds(20)).getString("type")).isEqualTo("unsubscribed");
+      if ("unsubscribed".equals(subscribed.getString("code"))) {
+        unsubscribedFirst++;
+      } else {
+        assertThat(subscribed.getString("type")).isEqualTo("subscribed");
+      }
+    }
+    assertThat(unsubscribedFirst).isPositive();
+  }
+
+  @Test
+  @Order(4)
   void resumeOnAnotherNodeRecoversWhatWasPublishedElsewhereAndSurvivesTheLossOfThePrimaryCopy() throws Exception {
     String room = "resumable";
     long[] ownedBefore = ownedStreams();
