@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Broadcast benchmark: Chorus against the servers it is meant to beat, one at a time, same scenarios.
 #
-#   load-tests/bench.sh              full run, about 25 minutes
+#   load-tests/bench.sh              full run, about 30 minutes
 #   QUICK=1 load-tests/bench.sh      smaller and shorter, a few minutes
 #   SERVERS="ws chorus" load-tests/bench.sh
 #   SERVERS="chorus-base chorus" BASELINE=chorus-base CHORUS_BASE_JAR=/tmp/old/chorus.jar load-tests/bench.sh
