@@ -78,10 +78,15 @@ gen() {
   shift
   taskset -c "$GEN_CPU" "$JAVA" -jar "$FANOUT_JAR" "$@" --subscribers 1000 --publishers 10 --payload 64 \
     --max-runtime 10m --summary "$OUT_DIR/$name.txt" > "$OUT_DIR/$name.log" 2>&1 || true
-  grep -E 'step|max sustained|deliveries |loss |latency |acks |room seq ' "$OUT_DIR/$name.log" | sed 's/^/    /'
+  # Every line that says what happened, or the whole log when none does (no connection became ready, say).
+  grep -E 'step|max sustained|deliveries |loss |latency |acks |room seq ' "$OUT_DIR/$name.log" | sed 's/^/    /' \
+    || sed 's/^/    /' "$OUT_DIR/$name.log"
 }
 
 get() { sed -n "s/^$1=//p" "$2" 2>/dev/null | head -n 1; }
+
+# val KEY FILE: the value, or - when the run did not produce it
+val() { local v; v=$(get "$1" "$2"); echo "${v:--}"; }
 
 # scenario NAME PROTOCOL URL PUBLISHER_URL PID...: ramp, then the fixed rate; prints the servers' CPU during the latter.
 scenario() {
@@ -150,10 +155,10 @@ report() {
   local setup
   for setup in standalone clustered standalone-v1 clustered-v1; do
     [[ -f "$OUT_DIR/$setup-cpu.txt" ]] || continue
-    printf '%-14s %14s %12s %11s ms %12s %11s ms\n' "$setup" "$(get max_deliveries_per_s "$OUT_DIR/$setup-ramp.txt")" \
-      "$(get loss_ratio "$OUT_DIR/$setup-rate.txt")" "$(get p99_ms "$OUT_DIR/$setup-rate.txt")" \
+    printf '%-14s %14s %12s %11s ms %12s %11s ms\n' "$setup" "$(val max_deliveries_per_s "$OUT_DIR/$setup-ramp.txt")" \
+      "$(val loss_ratio "$OUT_DIR/$setup-rate.txt")" "$(val p99_ms "$OUT_DIR/$setup-rate.txt")" \
       "$(sed -n 's/.*: \([0-9.]*\) %.*/\1 %/p' "$OUT_DIR/$setup-cpu.txt")" \
-      "$(get ack_p99_ms "$OUT_DIR/$setup-rate.txt" | sed 's/^$/-/')"
+      "$(val ack_p99_ms "$OUT_DIR/$setup-rate.txt")"
   done
   cost "plain" standalone clustered
   cost "chorus.v1 (history on)" standalone-v1 clustered-v1
