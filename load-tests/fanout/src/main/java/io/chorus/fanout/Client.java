@@ -67,9 +67,7 @@ final class Client {
     private String room;
     private byte[] messagePrefix;
     private Publisher publisher;
-    /** chorus.v1 only: the room's highest sequence number seen, and a bitmap of the 64 below it. */
-    private long roomSeq = -1;
-    private long roomSeen;
+    private final RoomSequence roomSequence = new RoomSequence();
     private final long[] parsedSeq = new long[1];
     private boolean ready;
     private boolean finished;
@@ -204,14 +202,14 @@ final class Client {
     private void onStructured(ByteBuf buf, int at, int length, long now) {
         int payload = ChorusV1.messagePayload(buf, at, length, messagePrefix, parsedSeq);
         if (payload >= 0) {
-            onRoomSeq(parsedSeq[0]);
+            roomSequence.delivered(parsedSeq[0], loop.tally);
             onStructuredPayload(buf, payload, at + length - payload, now);
             return;
         }
         ChorusV1.Frame f = ChorusV1.Frame.parse(buf, at, length);
         Tally t = loop.tally;
         if (f.is("message")) {
-            onRoomSeq(f.seq());
+            roomSequence.delivered(f.seq(), t);
             if (f.dataOffset() >= 0) {
                 onStructuredPayload(buf, at + f.dataOffset(), length - f.dataOffset(), now);
             } else {
@@ -220,16 +218,11 @@ final class Client {
         } else if (f.is("ack") && f.id() != null && publisher != null) {
             publisher.acked(hexId(f.id()), now, t);
         } else if (f.is("subscribed") && f.id() == null && f.seq() >= 0) {
-            // Everything up to seq is behind us: an older number arriving later is a duplicate.
-            roomSeq = f.seq();
-            roomSeen = -1L;
+            roomSequence.subscribed(f.seq());
             onReady();
         } else if (f.is("gap") && f.seq() >= 0) {
             t.gapPushes++;
-            if (f.seq() > roomSeq) {
-                roomSeen = f.seq() - roomSeq >= 64 ? 0 : roomSeen << (f.seq() - roomSeq);
-                roomSeq = f.seq();
-            }
+            roomSequence.gap(f.seq());
         } else if (f.is("error")) {
             t.errors++;
             t.addFailure("chorus.v1 error " + f.code(), 1);
@@ -244,30 +237,6 @@ final class Client {
             onBenchmarkMessage(buf, at, now);
         } else {
             loop.tally.otherFrames++;
-        }
-    }
-
-    /** Checks a delivery's room sequence number against the ones seen before. */
-    private void onRoomSeq(long seq) {
-        Tally t = loop.tally;
-        if (seq == roomSeq + 1) {
-            roomSeen = (roomSeen << 1) | 1L;
-            roomSeq = seq;
-        } else if (seq > roomSeq) {
-            long skipped = seq - roomSeq - 1;
-            t.seqGaps++;
-            t.seqMissing += skipped;
-            roomSeen = skipped >= 63 ? 1L : (roomSeen << (skipped + 1)) | 1L;
-            roomSeq = seq;
-        } else {
-            long behind = roomSeq - seq;
-            long bit = behind < 64 ? 1L << behind : 0L;
-            if (bit == 0 || (roomSeen & bit) != 0) {
-                t.seqDuplicates++;
-            } else {
-                roomSeen |= bit;
-                t.seqOutOfOrder++;
-            }
         }
     }
 
