@@ -1,9 +1,13 @@
 package io.chorus;
 
 import io.chorus.bus.HazelcastCluster;
+import io.chorus.bus.LocalStreams;
 import io.chorus.bus.RoomBus;
+import io.chorus.bus.Streams;
 import io.chorus.config.ChorusConfig;
 import io.chorus.config.Cluster;
+import io.chorus.config.Retention;
+import io.chorus.hub.Broker;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.metrics.Failures;
 import io.chorus.metrics.Exposition;
@@ -102,9 +106,10 @@ public final class Chorus {
       }
       Vertx vertx = created.result();
       RoomBus.registerCodec(vertx.eventBus());
+      Broker broker = new RoomBus(vertx.eventBus(), streams(config, metrics));
       startManagement(vertx, config, management, metrics.failures())
           .compose(managementVerticle -> deployGateways(vertx, config, metrics, management, connectionLimit,
-              readiness, refusals, inputBudget, liveness)
+              readiness, refusals, inputBudget, liveness, broker)
               .map(gateways -> new Chorus(config, vertx, readiness, gateways, managementVerticle)))
           .onComplete(deployed -> {
             if (deployed.succeeded()) {
@@ -184,14 +189,23 @@ public final class Chorus {
             new StartupException("listen on management port " + config.host() + ":" + port, failure)));
   }
 
+  /** The rooms' streams: in this JVM's memory standalone. */
+  private static Streams streams(ChorusConfig config, ChorusMetrics metrics) {
+    Retention retention = config.retention();
+    LocalStreams streams = new LocalStreams(retention.historySize(), retention.historyTtl().toNanos(),
+        retention.maxHistoryRooms(), retention.maxHistoryMemory().orElse(Runtime.getRuntime().maxMemory() / 8));
+    metrics.history(streams::roomsWithHistory, streams::heldBytes);
+    return streams;
+  }
+
   private static Future<List<GatewayVerticle>> deployGateways(Vertx vertx, ChorusConfig config,
       ChorusMetrics metrics, ManagementEndpoint management, ConnectionLimit connectionLimit, Readiness readiness,
-      HttpRefusals refusals, InputBudget inputBudget, Liveness liveness) {
+      HttpRefusals refusals, InputBudget inputBudget, Liveness liveness, Broker broker) {
     List<GatewayVerticle> gateways = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
           GatewayVerticle gateway =
               new GatewayVerticle(config, metrics, management, connectionLimit, readiness, refusals, inputBudget,
-                  liveness);
+                  liveness, broker);
           gateways.add(gateway);
           return gateway;
         }, new DeploymentOptions().setInstances(config.instances()))

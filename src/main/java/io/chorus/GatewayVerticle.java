@@ -1,7 +1,7 @@
 package io.chorus;
 
-import io.chorus.bus.RoomBus;
 import io.chorus.config.ChorusConfig;
+import io.chorus.hub.Broker;
 import io.chorus.hub.Hub;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.security.ConnectionLimit;
@@ -47,6 +47,7 @@ final class GatewayVerticle extends VerticleBase {
   private final HttpRefusals refusals;
   private final InputBudget inputBudget;
   private final Liveness liveness;
+  private final Broker broker;
   private HttpServer server;
   private EventLoop eventLoop;
   private Sessions sessions;
@@ -54,11 +55,13 @@ final class GatewayVerticle extends VerticleBase {
 
   /**
    * @param management mounted on this gateway's port only when the configuration asks for it there
+   * @param broker     the node's streams and bus, shared by every gateway
    */
   GatewayVerticle(ChorusConfig config, ChorusMetrics metrics, ManagementEndpoint management,
       ConnectionLimit connectionLimit, Readiness readiness, HttpRefusals refusals, InputBudget inputBudget,
-      Liveness liveness) {
+      Liveness liveness, Broker broker) {
     this.config = config;
+    this.broker = broker;
     this.metrics = metrics;
     this.management = management;
     this.connectionLimit = connectionLimit;
@@ -73,7 +76,8 @@ final class GatewayVerticle extends VerticleBase {
     eventLoop = Internals.eventLoop(context);
     long writeDelay = config.timeouts().writeDelay().toNanos();
     Executor flushes = writeDelay == 0 ? eventLoop : task -> eventLoop.schedule(task, writeDelay, TimeUnit.NANOSECONDS);
-    Hub hub = new Hub(new RoomBus(vertx.eventBus()), flushes, PooledByteBufAllocator.DEFAULT, metrics);
+    Hub hub = new Hub(broker, eventLoop, flushes, PooledByteBufAllocator.DEFAULT, metrics,
+        config.retention().historySize());
     sessions = new Sessions(config, hub, metrics, eventLoop);
     webSockets = new WebSocketEndpoint(config, sessions, metrics, connectionLimit, readiness, refusals,
         inputBudget, liveness.register());

@@ -8,22 +8,23 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Local delivery passes the envelope itself (it is immutable); cluster delivery writes compact bytes:
- * flags (1), ingress time (8), room length (1) and room, payload length (4) and payload.
+ * kind (1), ingress time (8), sequence number (8), epoch length (1) and epoch, room length (1) and room, payload
+ * length (4) and payload.
  */
 final class EnvelopeCodec implements MessageCodec<Envelope, Envelope> {
 
-  private static final byte BINARY = 1;
-  /** The room's length travels in one unsigned byte; room names are far shorter ({@code RoomName.MAX_LENGTH}). */
-  private static final int MAX_ROOM_BYTES = 0xFF;
+  private static final Envelope.Kind[] KINDS = Envelope.Kind.values();
+  /** Lengths of the room and the epoch travel in one unsigned byte; both are far shorter. */
+  private static final int MAX_SHORT_STRING_BYTES = 0xFF;
 
   @Override
   public void encodeToWire(Buffer buffer, Envelope envelope) {
-    byte[] room = envelope.room().getBytes(StandardCharsets.US_ASCII);
-    if (room.length > MAX_ROOM_BYTES) {
-      throw new IllegalArgumentException("room name of " + room.length + " bytes: at most " + MAX_ROOM_BYTES);
-    }
-    buffer.appendByte(envelope.binary() ? BINARY : 0)
+    byte[] epoch = shortString(envelope.epoch(), "epoch");
+    byte[] room = shortString(envelope.room(), "room name");
+    buffer.appendByte((byte) envelope.kind().ordinal())
         .appendLong(envelope.ingressNanos())
+        .appendLong(envelope.seq())
+        .appendUnsignedByte((short) epoch.length).appendBytes(epoch)
         .appendUnsignedByte((short) room.length).appendBytes(room)
         .appendInt(envelope.payload().length).appendBytes(envelope.payload());
   }
@@ -31,10 +32,16 @@ final class EnvelopeCodec implements MessageCodec<Envelope, Envelope> {
   @Override
   public Envelope decodeFromWire(int position, Buffer buffer) {
     int at = position;
-    boolean binary = buffer.getByte(at) == BINARY;
+    Envelope.Kind kind = KINDS[buffer.getByte(at)];
     at += 1;
     long ingressNanos = buffer.getLong(at);
     at += 8;
+    long seq = buffer.getLong(at);
+    at += 8;
+    int epochLength = buffer.getUnsignedByte(at);
+    at += 1;
+    String epoch = buffer.getString(at, at + epochLength, "US-ASCII");
+    at += epochLength;
     int roomLength = buffer.getUnsignedByte(at);
     at += 1;
     String room = buffer.getString(at, at + roomLength, "US-ASCII");
@@ -42,7 +49,7 @@ final class EnvelopeCodec implements MessageCodec<Envelope, Envelope> {
     int payloadLength = buffer.getInt(at);
     at += 4;
     byte[] payload = buffer.getBytes(at, at + payloadLength);
-    return new Envelope(room, payload, binary, ingressNanos);
+    return new Envelope(room, payload, kind, ingressNanos, epoch, seq);
   }
 
   @Override
@@ -56,11 +63,19 @@ final class EnvelopeCodec implements MessageCodec<Envelope, Envelope> {
    */
   @Override
   public String name() {
-    return "chorus-envelope.v2";
+    return "chorus-envelope.v3";
   }
 
   @Override
   public byte systemCodecID() {
     return -1;
+  }
+
+  private static byte[] shortString(String text, String what) {
+    byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+    if (bytes.length > MAX_SHORT_STRING_BYTES) {
+      throw new IllegalArgumentException(what + " of " + bytes.length + " bytes: at most " + MAX_SHORT_STRING_BYTES);
+    }
+    return bytes;
   }
 }

@@ -21,6 +21,7 @@ import java.util.stream.Collectors;
  * @param welcomeMessage text of the welcome message
  * @param limits         what one client may cost
  * @param timeouts       how long the server waits
+ * @param retention      how much of each room's past a node keeps
  * @param allowedOrigins page origins allowed besides same-host and loopback pages, lower case; may hold * and null
  * @param cluster        clustering, when enabled
  * @param maxTcpConnections TCP connections the client port keeps open at most: WebSockets plus room for plain HTTP
@@ -35,6 +36,7 @@ public record ChorusConfig(
     String welcomeMessage,
     Limits limits,
     Timeouts timeouts,
+    Retention retention,
     Set<String> allowedOrigins,
     Cluster cluster,
     int maxTcpConnections) {
@@ -86,6 +88,7 @@ public record ChorusConfig(
         settings.text(Setting.WELCOME_MESSAGE),
         limits(settings, maxConnections),
         timeouts(settings),
+        retention(settings),
         allowedOrigins(settings),
         cluster(settings),
         maxConnections + headroom / 2);
@@ -105,7 +108,8 @@ public record ChorusConfig(
         (int) settings.size(Setting.MAX_PENDING_OUTPUT, 4096, 1L << 30),
         SlowConsumerPolicy.valueOf(policy),
         settings.integer(Setting.RATE_LIMIT, 0, 1_000_000),
-        settings.integer(Setting.RATE_LIMIT_BURST, 1, 1_000_000));
+        settings.integer(Setting.RATE_LIMIT_BURST, 1, 1_000_000),
+        settings.integer(Setting.MAX_ROOMS_PER_CONNECTION, 1, 100_000));
   }
 
   private static Timeouts timeouts(Settings settings) throws ConfigException {
@@ -122,6 +126,16 @@ public record ChorusConfig(
         settings.duration(Setting.HANDSHAKE_TIMEOUT, Duration.ofMillis(10), Duration.ofMinutes(10)),
         settings.duration(Setting.CLOSE_TIMEOUT, Duration.ofMillis(10), Duration.ofMinutes(10)),
         settings.duration(Setting.DRAIN_PERIOD, Duration.ZERO, Duration.ofHours(1)));
+  }
+
+  private static Retention retention(Settings settings) throws ConfigException {
+    return new Retention(
+        settings.integer(Setting.HISTORY_SIZE, 0, 100_000),
+        settings.duration(Setting.HISTORY_TTL, Duration.ofSeconds(1), Duration.ofDays(30)),
+        settings.integer(Setting.MAX_HISTORY_ROOMS, 1, 10_000_000),
+        settings.isSet(Setting.MAX_HISTORY_MEMORY)
+            ? OptionalLong.of(settings.size(Setting.MAX_HISTORY_MEMORY, 0, 1L << 40))
+            : OptionalLong.empty());
   }
 
   private static Cluster cluster(Settings settings) throws ConfigException {

@@ -13,6 +13,7 @@ import java.util.OptionalLong;
  * @param slowConsumerPolicy what happens beyond {@code maxPendingOutput}
  * @param rateLimit          messages per second a connection may send; 0 for no limit
  * @param rateLimitBurst     messages a connection may send at once above its rate
+ * @param maxRoomsPerConnection rooms a chorus.v1 connection may be subscribed to at once
  */
 public record Limits(
     int maxMessageSize,
@@ -21,5 +22,6 @@ public record Limits(
     int maxPendingOutput,
     SlowConsumerPolicy slowConsumerPolicy,
     int rateLimit,
-    int rateLimitBurst) {
+    int rateLimitBurst,
+    int maxRoomsPerConnection) {
 }

@@ -18,6 +18,8 @@ public enum CloseReason {
   CONTROL_FLOOD(1008, "too many control frames"),
   /** A message begun and not finished within the idle timeout: its beginning would otherwise be held forever. */
   INCOMPLETE_MESSAGE(1008, "message not completed in time"),
+  /** chorus.v1 commands that are not JSON or name no known type, more than a client that means well ever sends. */
+  BAD_COMMANDS(1008, "too many bad commands"),
   MESSAGE_TOO_BIG(1009, "message too big"),
   INTERNAL_ERROR(1011, "internal error"),
   /** The node holds as much incomplete client input as it can afford; this connection held its share longest. */

@@ -21,6 +21,12 @@ public abstract class Connection {
    */
   public abstract boolean send(Message message);
 
+  /**
+   * The room's stream moved to {@code position} without delivering every message up to it: history could not fill
+   * a hole, or the stream started a new epoch. The next message of the room follows {@code position}.
+   */
+  public abstract void skipped(String room, Position position);
+
   /** Writes out everything queued by {@link #send}. */
   public abstract void flush();
 

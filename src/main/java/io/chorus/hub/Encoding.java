@@ -12,9 +12,9 @@ public interface Encoding {
   /** This encoding's index among all encodings: small, distinct, fixed for the life of the process. */
   int slot();
 
-  /** How many bytes {@link #write} writes for this payload. */
-  int length(byte[] payload, boolean binary);
+  /** How many bytes {@link #write} writes for this message. */
+  int length(Envelope message);
 
   /** Writes the encoded message, exactly {@link #length} bytes. */
-  void write(byte[] payload, boolean binary, ByteBuf out);
+  void write(Envelope message, ByteBuf out);
 }

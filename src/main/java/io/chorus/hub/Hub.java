@@ -4,12 +4,15 @@ import io.chorus.metrics.ChorusMetrics;
 import io.chorus.metrics.Drop;
 import io.chorus.metrics.Where;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.concurrent.EventExecutor;
+import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One event loop's rooms and the connections in them. Touched by that loop's thread only, so it holds plain maps
@@ -22,36 +25,52 @@ import java.util.concurrent.Executor;
  */
 public final class Hub {
 
+  /**
+   * How long a room holds messages that came ahead of a missing one before reading it from history. Messages
+   * published on different nodes overtake each other by well under a millisecond on a healthy network.
+   */
+  static final long GAP_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
   private static final Logger log = LoggerFactory.getLogger(Hub.class);
   /** One warning a minute at most: an exhausted node would otherwise log once per message. */
   private static final long OUT_OF_MEMORY_WARNING_INTERVAL_NANOS = 60_000_000_000L;
 
   private final Broker broker;
+  private final EventExecutor eventLoop;
   private final Flusher flusher;
   private final ByteBufAllocator allocator;
   private final ChorusMetrics metrics;
+  private final boolean keepsHistory;
+  private final int maxBacklog;
   private final Map<String, Room> rooms = new HashMap<>();
   private long lastOutOfMemoryWarning;
 
   /**
-   * @param broker    carries envelopes between hubs
-   * @param flushes   runs the flush task later on this hub's event loop: at the end of the current turn, or after
-   *                  the write delay
-   * @param allocator allocates the shared encodings of each message
-   * @param metrics   records messages, deliveries, latency and rooms
+   * @param broker       numbers, keeps and carries envelopes between hubs
+   * @param eventLoop    this hub's event loop: the broker's answers and the rooms' timers run on it
+   * @param flushes      runs the flush task later on this hub's event loop: at the end of the current turn, or after
+   *                     the write delay
+   * @param allocator    allocates the shared encodings of each message
+   * @param metrics      records messages, deliveries, latency and rooms
+   * @param historySize  messages the broker keeps per room; 0 when history is off
    */
-  public Hub(Broker broker, Executor flushes, ByteBufAllocator allocator, ChorusMetrics metrics) {
+  public Hub(Broker broker, EventExecutor eventLoop, Executor flushes, ByteBufAllocator allocator,
+      ChorusMetrics metrics, int historySize) {
     this.broker = broker;
+    this.eventLoop = eventLoop;
     this.flusher = new Flusher(flushes);
     this.allocator = allocator;
     this.metrics = metrics;
+    this.keepsHistory = historySize > 0;
+    // A member coming back reads at most a history's worth; what comes live meanwhile is bounded alike, generously.
+    this.maxBacklog = Math.max(1_000, 10 * historySize);
   }
 
   /**
-   * Puts the connection in the room. It receives the room's messages once {@link Membership#ready()} has
-   * completed; callbacks on that future run before any message reaches the connection.
+   * Puts the connection in the room, fresh ({@code since} null) or coming back to the position it last had. It
+   * receives the room's messages once {@link Membership#ready()} has completed; callbacks on that future run before
+   * any message reaches the connection.
    */
-  public Membership join(String roomName, Connection connection) {
+  public Membership join(String roomName, Connection connection, Position since) {
     Room room = rooms.get(roomName);
     if (room == null) {
       room = new Room(this, roomName);
@@ -59,15 +78,37 @@ public final class Hub {
       metrics.roomOpened(roomName);
       room.subscribe(broker);
     }
-    Membership membership = new Membership(room, connection);
+    Membership membership = new Membership(room, connection, since);
     room.admit(membership);
     return membership;
   }
 
-  /** Publishes a message that a client of this node sent to a room. */
-  public void publish(String room, byte[] payload, boolean binary) {
-    metrics.received(payload.length);
-    broker.publish(new Envelope(room, payload, binary, EpochClock.nanos()));
+  /**
+   * Publishes a message that a client of this node sent; completes, possibly on another thread, with its position
+   * once the room's stream has numbered it.
+   */
+  public Future<Position> publish(Envelope incoming) {
+    metrics.received(incoming.payload().length);
+    return broker.publish(incoming);
+  }
+
+  /** The room's position now; may complete on another thread. */
+  public Future<Position> position(String room) {
+    return broker.position(room);
+  }
+
+  /** What the room's history holds after {@code afterSeq}, the newest {@code limit}; may complete on another thread. */
+  public Future<History> history(String room, long afterSeq, int limit) {
+    return broker.history(room, afterSeq, limit);
+  }
+
+  /** Runs the task on this hub's event loop: now when called on it, else as soon as the loop gets to it. */
+  public void onLoop(Runnable task) {
+    if (eventLoop.inEventLoop()) {
+      task.run();
+    } else {
+      eventLoop.execute(task);
+    }
   }
 
   /** Rooms with at least one connection of this hub. */
@@ -75,16 +116,36 @@ public final class Hub {
     return rooms.size();
   }
 
+  Broker broker() {
+    return broker;
+  }
+
+  boolean keepsHistory() {
+    return keepsHistory;
+  }
+
+  int maxBacklog() {
+    return maxBacklog;
+  }
+
+  void schedule(Runnable task, long delayMillis) {
+    eventLoop.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+  }
+
+  void scheduleNanos(Runnable task, long delayNanos) {
+    eventLoop.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+  }
+
   void broadcast(Room room, Envelope envelope) {
     if (room.isEmpty()) {
       return;
     }
-    Message message = Message.of(envelope.payload(), envelope.binary(), allocator);
+    Message message = Message.of(envelope, allocator);
     int delivered;
     try {
       delivered = room.send(message);
     } catch (OutOfMemoryError noDirectMemory) {
-      outOfMemory(room);
+      outOfMemory(room.size());
       return;
     } catch (RuntimeException bug) {
       metrics.failures().report(Where.HUB, bug);
@@ -94,6 +155,21 @@ public final class Hub {
     }
     metrics.delivered(delivered, (long) delivered * envelope.payload().length);
     metrics.deliveryLatency(EpochClock.nanos() - envelope.ingressNanos());
+  }
+
+  /** Sends one message to one connection: a message it missed, read from history, or held while it caught up. */
+  void sendTo(Connection connection, Envelope envelope) {
+    Message message = Message.of(envelope, allocator);
+    try {
+      if (connection.send(message)) {
+        written(connection);
+        metrics.delivered(1, envelope.payload().length);
+      }
+    } catch (OutOfMemoryError noDirectMemory) {
+      outOfMemory(1);
+    } finally {
+      message.release();
+    }
   }
 
   /** The connection took a message: it is flushed once with the next flush task, whatever else it takes before. */
@@ -107,8 +183,8 @@ public final class Hub {
    * skips the message for the whole room rather than stall or throw, and goes on.
    * Memory comes back as slow connections are closed or drain.
    */
-  private void outOfMemory(Room room) {
-    metrics.dropped(Drop.OUT_OF_MEMORY, room.size());
+  private void outOfMemory(int connections) {
+    metrics.dropped(Drop.OUT_OF_MEMORY, connections);
     long now = System.nanoTime();
     if (lastOutOfMemoryWarning == 0 || now - lastOutOfMemoryWarning > OUT_OF_MEMORY_WARNING_INTERVAL_NANOS) {
       lastOutOfMemoryWarning = now;

@@ -2,6 +2,7 @@ package io.chorus.hub;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 
 import java.nio.ByteBuffer;
@@ -16,21 +17,26 @@ import java.util.Arrays;
  */
 public final class Message {
 
-  private final byte[] payload;
-  private final boolean binary;
+  private final Envelope envelope;
   /** Null for a constant message: its encodings live in JDK direct buffers that need no release. */
   private final ByteBufAllocator allocator;
   private ByteBuf[] encoded = new ByteBuf[1];
 
-  private Message(byte[] payload, boolean binary, ByteBufAllocator allocator) {
-    this.payload = payload;
-    this.binary = binary;
+  private Message(Envelope envelope, ByteBufAllocator allocator) {
+    this.envelope = envelope;
     this.allocator = allocator;
   }
 
-  /** A broadcast, whose encodings live until {@link #release()}. */
-  public static Message of(byte[] payload, boolean binary, ByteBufAllocator allocator) {
-    return new Message(payload, binary, allocator);
+  /** A room's message, whose encodings live until {@link #release()}. */
+  public static Message of(Envelope envelope, ByteBufAllocator allocator) {
+    return new Message(envelope, allocator);
+  }
+
+  /**
+   * A text for one connection only, such as a reply to a command, whose encodings live until {@link #release()}.
+   */
+  public static Message text(String text) {
+    return new Message(unsequencedText(text), PooledByteBufAllocator.DEFAULT);
   }
 
   /**
@@ -39,7 +45,12 @@ public final class Message {
    * detector, which tracks only buffers its allocators hand out, does not report them when they go.
    */
   public static Message constant(String text) {
-    return new Message(text.getBytes(StandardCharsets.UTF_8), false, null);
+    return new Message(unsequencedText(text), null);
+  }
+
+  /** What the message carries: its room, bytes, kind and place in the room's stream. */
+  public Envelope envelope() {
+    return envelope;
   }
 
   /**
@@ -62,7 +73,7 @@ public final class Message {
     return bytes;
   }
 
-  /** Releases the encodings of a broadcast; a constant message keeps them. */
+  /** Releases the encodings; a constant message keeps them. */
   public void release() {
     if (allocator == null) {
       return;
@@ -76,14 +87,18 @@ public final class Message {
   }
 
   private ByteBuf encode(Encoding encoding) {
-    int length = encoding.length(payload, binary);
+    int length = encoding.length(envelope);
     if (allocator == null) {
       ByteBuf bytes = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(length)).clear();
-      encoding.write(payload, binary, bytes);
+      encoding.write(envelope, bytes);
       return Unpooled.unreleasableBuffer(bytes);
     }
     ByteBuf bytes = allocator.directBuffer(length);
-    encoding.write(payload, binary, bytes);
+    encoding.write(envelope, bytes);
     return bytes;
+  }
+
+  private static Envelope unsequencedText(String text) {
+    return new Envelope(null, text.getBytes(StandardCharsets.UTF_8), Envelope.Kind.TEXT, 0, null, 0);
   }
 }

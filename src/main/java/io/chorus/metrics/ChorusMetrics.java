@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * Every Chorus meter, registered once at start; callers hold this object, never look a meter up. Labels carry
@@ -37,6 +38,10 @@ public final class ChorusMetrics {
   private final Map<HttpRejection, Counter> httpRejections = new EnumMap<>(HttpRejection.class);
   private final Counter[] disconnectsByCode = new Counter[KNOWN_CLOSE_CODES.length];
   private final Counter otherDisconnects;
+  private final Counter[][] commands = new Counter[Command.values().length][CommandOutcome.values().length];
+  private final MeterRegistry registry;
+  private final Counter recovered;
+  private final Counter notRecovered;
   private final Timer deliveryLatency;
   private final Failures failures;
 
@@ -45,6 +50,7 @@ public final class ChorusMetrics {
    * @param clusterMembers nodes in the cluster this one sees, itself included; 1 standalone
    */
   public ChorusMetrics(MeterRegistry registry, BooleanSupplier ready, IntSupplier clusterMembers) {
+    this.registry = registry;
     // Strong references: Micrometer holds a gauge's object weakly, and nothing else holds these lambdas.
     Gauge.builder("chorus_ready", ready, supplier -> supplier.getAsBoolean() ? 1 : 0)
         .description("1 while the node takes new clients (GET /health/ready answers 200), else 0")
@@ -105,6 +111,33 @@ public final class ChorusMetrics {
             Duration.ofSeconds(10))
         .register(registry);
     failures = new Failures(registry, System::nanoTime);
+    for (Command command : Command.values()) {
+      for (CommandOutcome outcome : CommandOutcome.values()) {
+        commands[command.ordinal()][outcome.ordinal()] = Counter.builder("chorus_commands")
+            .description("chorus.v1 commands, by type and outcome (ok, or the error code of the reply)")
+            .tag("type", command.label())
+            .tag("outcome", outcome.label())
+            .register(registry);
+      }
+    }
+    recovered = resumeCounter(registry, "recovered");
+    notRecovered = resumeCounter(registry, "not_recovered");
+  }
+
+  /**
+   * Gauges of the history this node keeps (standalone: all of it; clustered: the primary copies it owns).
+   *
+   * @param rooms rooms with at least one message in history
+   * @param bytes bytes of messages held
+   */
+  public void history(IntSupplier rooms, LongSupplier bytes) {
+    Gauge.builder("chorus_history_rooms", rooms::getAsInt)
+        .description("Rooms with messages in history on this node")
+        .register(registry);
+    Gauge.builder("chorus_history_bytes", bytes::getAsLong)
+        .description("Bytes of messages this node keeps in history")
+        .baseUnit("bytes")
+        .register(registry);
   }
 
   /** Where unexpected exceptions are counted and logged. */
@@ -160,8 +193,24 @@ public final class ChorusMetrics {
     dropped.get(reason).increment(messages);
   }
 
+  public void command(Command command, CommandOutcome outcome) {
+    commands[command.ordinal()][outcome.ordinal()].increment();
+  }
+
+  /** A client came back to a room with a position: whether every message it missed was delivered. */
+  public void resumed(boolean complete) {
+    (complete ? recovered : notRecovered).increment();
+  }
+
   public void deliveryLatency(long nanos) {
     deliveryLatency.record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+  }
+
+  private static Counter resumeCounter(MeterRegistry registry, String outcome) {
+    return Counter.builder("chorus_resumes")
+        .description("chorus.v1 subscribes that came back with a position, by whether every missed message came")
+        .tag("outcome", outcome)
+        .register(registry);
   }
 
   private static Counter disconnectCounter(MeterRegistry registry, String code) {

@@ -2,11 +2,16 @@ package io.chorus.session;
 
 import io.chorus.hub.CloseReason;
 import io.chorus.hub.Connection;
+import io.chorus.hub.Envelope;
+import io.chorus.hub.Joined;
 import io.chorus.hub.Membership;
 import io.chorus.hub.Message;
+import io.chorus.hub.Position;
+import io.chorus.hub.RoomName;
 import io.chorus.metrics.Drop;
 import io.chorus.metrics.Where;
 import io.chorus.security.RateLimiter;
+import io.vertx.core.Future;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -16,19 +21,22 @@ import java.util.Map;
  * rate limit, the protocol spoken on it, when it was last heard from and pinged, and its disconnect. Created by
  * {@link Sessions#open} when a transport accepts a client; touched by its event loop only.
  *
- * <p>Inbound, the transport hands it whole, valid messages (framing, UTF-8 and size already checked). Outbound, the
- * hub calls {@link #send}, {@link #flush} and {@link #close}, and the session passes them to its transport, applying
- * the slow-consumer policy when the transport's output is backed up.
+ * <p>Inbound, the transport hands it whole, valid messages (framing, UTF-8 and size already checked): plain mode
+ * publishes them, chorus.v1 reads them as {@link Commands}. Outbound, the hub calls {@link #send}, {@link #flush}
+ * and {@link #close}, and the session passes them to its transport, applying the slow-consumer policy when the
+ * transport's output is backed up.
  */
 public final class Session extends Connection {
 
   private final Sessions sessions;
   private final Transport transport;
-  private final Protocol protocol = Protocol.PLAIN;
-  /** The room named by the connection's path: in plain mode the one room it receives from and publishes to. */
-  private final String room;
+  private final Protocol protocol;
+  /** The room the connection's path names; null for {@code /} and {@code /ws} (plain mode's lobby). */
+  private final String pathRoom;
   /** Null when there is no rate limit. */
   private final RateLimiter rateLimiter;
+  /** Null in plain mode. */
+  private final Commands commands;
   private final Map<String, Membership> rooms = new HashMap<>(2);
   /** This session's index in its registry; -1 once forgotten. */
   int slot = -1;
@@ -36,32 +44,38 @@ public final class Session extends Connection {
   private long lastHeardNanos;
   private long lastPingNanos;
 
-  Session(Sessions sessions, Transport transport, String room, RateLimiter rateLimiter) {
+  Session(Sessions sessions, Transport transport, Protocol protocol, String pathRoom, RateLimiter rateLimiter) {
     this.sessions = sessions;
     this.transport = transport;
-    this.room = room;
+    this.protocol = protocol;
+    this.pathRoom = pathRoom;
     this.rateLimiter = rateLimiter;
+    this.commands = protocol == Protocol.STRUCTURED ? new Commands(this, sessions) : null;
     this.lastHeardNanos = sessions.now();
     this.lastPingNanos = lastHeardNanos;
   }
 
   /**
-   * The transport is ready to carry messages: joins the session's rooms; the welcome message goes out once
-   * broadcasts can reach it.
+   * The transport is ready to carry messages. Plain mode joins the path's room and sends the welcome once
+   * broadcasts can reach the client; chorus.v1 sends its welcome at once, then subscribes to the path's room, if
+   * any, as if the client had asked.
    */
   public void start() {
     if (!serving) {
       return;
     }
-    Membership membership = sessions.hub().join(room, this);
-    rooms.put(room, membership);
-    membership.ready().onComplete(joined -> {
-      if (joined.failed()) {
-        close(CloseReason.INTERNAL_ERROR);
-      } else if (send(sessions.welcome())) {
-        flush();
-      }
-    });
+    if (protocol == Protocol.PLAIN) {
+      String room = pathRoom == null ? RoomName.DEFAULT : pathRoom;
+      join(room, null).onComplete(joined -> {
+        if (joined.failed()) {
+          close(CloseReason.INTERNAL_ERROR);
+        } else if (send(sessions.welcome())) {
+          flush();
+        }
+      });
+    } else {
+      commands.start(pathRoom);
+    }
   }
 
   /** Something, even a keep-alive answer, came from the client. */
@@ -75,29 +89,29 @@ public final class Session extends Connection {
       return;
     }
     switch (protocol) {
-      case PLAIN -> publish(room, payload, binary);
+      case PLAIN -> {
+        if (admitted()) {
+          String room = pathRoom == null ? RoomName.DEFAULT : pathRoom;
+          publish(Envelope.incoming(room, payload, binary ? Envelope.Kind.BINARY : Envelope.Kind.TEXT));
+        }
+      }
+      case STRUCTURED -> commands.handle(payload, binary);
     }
   }
 
   @Override
   public boolean send(Message message) {
     try {
-      Transport.Write outcome = transport.write(message);
-      if (outcome == Transport.Write.QUEUED) {
-        return true;
-      }
-      if (outcome == Transport.Write.BACKED_UP) {
-        sessions.metrics().dropped(Drop.SLOW_CONSUMER, 1);
-        if (sessions.disconnectsSlowConsumers()) {
-          close(CloseReason.SLOW_CONSUMER);
-        }
-      }
-      return false;
+      return taken(transport.write(message));
     } catch (RuntimeException bug) {
-      // One connection's fault must not end the broadcast for the others in the room.
-      sessions.metrics().failures().report(Where.SESSION, bug);
-      close(CloseReason.INTERNAL_ERROR);
-      return false;
+      return failed(bug);
+    }
+  }
+
+  @Override
+  public void skipped(String room, Position position) {
+    if (commands != null && serving) {
+      commands.skipped(room, position);
     }
   }
 
@@ -127,6 +141,76 @@ public final class Session extends Connection {
     sessions.forget(this);
   }
 
+  /** Queues a text for this client alone (a welcome, a reply, a notice); false when the transport skipped it. */
+  boolean sendText(String text) {
+    Message message = Message.text(text);
+    try {
+      return taken(transport.writeText(message));
+    } catch (RuntimeException bug) {
+      return failed(bug);
+    } finally {
+      message.release();
+    }
+  }
+
+  boolean isServing() {
+    return serving;
+  }
+
+  /** Whether the rate limit lets one more message or command through; closes the session when told to. */
+  boolean admitted() {
+    if (rateLimiter == null) {
+      return true;
+    }
+    switch (rateLimiter.admit(System.nanoTime())) {
+      case ACCEPT -> {
+        return true;
+      }
+      case CLOSE -> close(CloseReason.RATE_LIMITED);
+      case DROP -> { }
+    }
+    sessions.metrics().dropped(Drop.RATE_LIMIT, 1);
+    return false;
+  }
+
+  /**
+   * Joins the room, fresh or coming back to {@code since}; the future completes on this session's event loop, before
+   * any message of the room reaches the client.
+   */
+  Future<Joined> join(String room, Position since) {
+    Membership membership = sessions.hub().join(room, this, since);
+    rooms.put(room, membership);
+    return membership.ready().onFailure(failed -> forgetMembership(membership));
+  }
+
+  /** Leaves the room; false when the session was not in it. */
+  boolean leave(String room) {
+    Membership membership = rooms.remove(room);
+    if (membership == null) {
+      return false;
+    }
+    membership.leave();
+    return true;
+  }
+
+  boolean isIn(String room) {
+    return rooms.containsKey(room);
+  }
+
+  int roomCount() {
+    return rooms.size();
+  }
+
+  /** Publishes; the future completes on this session's event loop. */
+  Future<Position> publish(Envelope incoming) {
+    return onLoop(sessions.hub().publish(incoming));
+  }
+
+  /** The future, completing on this session's event loop whatever thread completes {@code future}. */
+  <T> Future<T> onLoop(Future<T> future) {
+    return Future.future(promise -> future.onComplete(result -> sessions.hub().onLoop(() -> promise.handle(result))));
+  }
+
   /**
    * Called every tick of the event loop's heartbeat: pings when due, closes when the client has gone silent. Only a
    * client that can send can be heard from, so only a bidirectional transport's session ever times out.
@@ -143,21 +227,28 @@ public final class Session extends Connection {
     }
   }
 
-  private void publish(String target, byte[] payload, boolean binary) {
-    if (rateLimiter != null) {
-      switch (rateLimiter.admit(System.nanoTime())) {
-        case DROP -> {
-          sessions.metrics().dropped(Drop.RATE_LIMIT, 1);
-          return;
-        }
-        case CLOSE -> {
-          sessions.metrics().dropped(Drop.RATE_LIMIT, 1);
-          close(CloseReason.RATE_LIMITED);
-          return;
-        }
-        case ACCEPT -> { }
+  private void forgetMembership(Membership membership) {
+    rooms.remove(membership.room(), membership);
+  }
+
+  /** Whether the transport took a message; a backed-up output meets the slow-consumer policy. */
+  private boolean taken(Transport.Write outcome) {
+    if (outcome == Transport.Write.QUEUED) {
+      return true;
+    }
+    if (outcome == Transport.Write.BACKED_UP) {
+      sessions.metrics().dropped(Drop.SLOW_CONSUMER, 1);
+      if (sessions.disconnectsSlowConsumers()) {
+        close(CloseReason.SLOW_CONSUMER);
       }
     }
-    sessions.hub().publish(target, payload, binary);
+    return false;
+  }
+
+  /** One connection's fault must not end the broadcast for the others in the room. */
+  private boolean failed(RuntimeException bug) {
+    sessions.metrics().failures().report(Where.SESSION, bug);
+    close(CloseReason.INTERNAL_ERROR);
+    return false;
   }
 }

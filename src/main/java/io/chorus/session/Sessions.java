@@ -15,7 +15,9 @@ import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
@@ -29,16 +31,24 @@ public final class Sessions {
 
   /** Spread-out closing at shutdown closes a batch of sessions on each tick of this length. */
   private static final long DRAIN_TICK_MILLIS = 50;
+  /**
+   * chorus.v1 frames that are not commands at all (not JSON, no known type): a client library with a bug sends a few;
+   * ten at once, then one a second, is more than that, and the connection is closed.
+   */
+  private static final RateLimit BAD_COMMANDS = new RateLimit(1, 10);
 
   private final Hub hub;
   private final ChorusMetrics metrics;
   private final ScheduledExecutorService eventLoop;
+  private final String welcomeText;
   private final Message welcome;
   /** Null when there is no rate limit. */
   private final RateLimit rateLimit;
   private final boolean disconnectSlowConsumers;
   private final long pingIntervalNanos;
   private final long idleTimeoutNanos;
+  private final int maxRoomsPerConnection;
+  private final int historySize;
   private final List<Session> sessions = new ArrayList<>();
   private final List<LongConsumer> chores = new ArrayList<>(2);
   private long now = System.nanoTime();
@@ -49,8 +59,11 @@ public final class Sessions {
     this.hub = hub;
     this.metrics = metrics;
     this.eventLoop = eventLoop;
+    this.welcomeText = config.welcomeMessage();
     this.welcome = Message.constant(
-        new JsonObject().put("type", "welcome").put("message", config.welcomeMessage()).encode());
+        new JsonObject().put("type", "welcome").put("message", welcomeText).encode());
+    this.maxRoomsPerConnection = config.limits().maxRoomsPerConnection();
+    this.historySize = config.retention().historySize();
     this.rateLimit = config.limits().rateLimit() == 0
         ? null
         : new RateLimit(config.limits().rateLimit(), config.limits().rateLimitBurst());
@@ -64,9 +77,13 @@ public final class Sessions {
     eventLoop.scheduleAtFixedRate(() -> tick(System.nanoTime()), tick, tick, TimeUnit.MILLISECONDS);
   }
 
-  /** A transport accepted a client for {@code room}: its session, which starts once the transport calls start(). */
-  public Session open(Transport transport, String room) {
-    Session session = new Session(this, transport, room, rateLimit == null ? null : rateLimit.newLimiter());
+  /**
+   * A transport accepted a client speaking {@code protocol} on a path that names {@code room} (null for none): its
+   * session, which starts once the transport calls start().
+   */
+  public Session open(Transport transport, Protocol protocol, String room) {
+    Session session = new Session(this, transport, protocol, room,
+        rateLimit == null ? null : rateLimit.newLimiter());
     session.slot = sessions.size();
     sessions.add(session);
     return session;
@@ -122,6 +139,27 @@ public final class Sessions {
 
   Message welcome() {
     return welcome;
+  }
+
+  String welcomeText() {
+    return welcomeText;
+  }
+
+  /** An id for a chorus.v1 client, for its logs and ours: 64 random bits, unique in practice across a cluster. */
+  String newClientId() {
+    return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+  }
+
+  RateLimit badCommandLimit() {
+    return BAD_COMMANDS;
+  }
+
+  int maxRoomsPerConnection() {
+    return maxRoomsPerConnection;
+  }
+
+  int historySize() {
+    return historySize;
   }
 
   boolean disconnectsSlowConsumers() {

@@ -20,8 +20,14 @@ public interface Transport {
     CLOSED
   }
 
-  /** Queues the message without flushing it. */
+  /** Queues a room's message, as the session's protocol shows it on this transport, without flushing it. */
   Write write(Message message);
+
+  /**
+   * Queues a text meant for this client alone (the welcome, a reply, a notice), without flushing it: in chorus.v1
+   * it is already the protocol's JSON.
+   */
+  Write writeText(Message message);
 
   /** Writes out everything queued. */
   void flush();

@@ -22,10 +22,13 @@ final class FrameDecoder extends WebSocket13FrameDecoder {
     this.input = input;
   }
 
-  /** The handshaker that answers the upgrade and puts this decoder in place of the HTTP decoder. */
-  static WebSocketServerHandshaker13 handshaker(String location, WebSocketDecoderConfig config,
+  /**
+   * The handshaker that answers the upgrade, selecting {@code subprotocol} (null for none), and puts this decoder in
+   * place of the HTTP decoder.
+   */
+  static WebSocketServerHandshaker13 handshaker(String location, String subprotocol, WebSocketDecoderConfig config,
       IncompleteInput input) {
-    return new WebSocketServerHandshaker13(location, null, config) {
+    return new WebSocketServerHandshaker13(location, subprotocol, config) {
       @Override
       protected WebSocketFrameDecoder newWebsocketDecoder() {
         return new FrameDecoder(config, input);

@@ -1,6 +1,7 @@
 package io.chorus.transport;
 
 import io.chorus.hub.RoomName;
+import io.chorus.session.Protocol;
 import io.chorus.metrics.Handshake;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.security.OriginPolicy;
@@ -34,8 +35,11 @@ final class UpgradePolicy {
   sealed interface Verdict permits Accepted, Refused {
   }
 
-  /** Upgrade into {@code room}; one WebSocket slot of the node's budget is taken. */
-  record Accepted(String room) implements Verdict {
+  /**
+   * Upgrade, speaking {@code protocol}; {@code room} is the room the path names, or null for {@code /} and
+   * {@code /ws}. One WebSocket slot of the node's budget is taken.
+   */
+  record Accepted(String room, Protocol protocol) implements Verdict {
   }
 
   /** Answer {@code status} with a one-line reason (and one extra header when named), then close. */
@@ -60,8 +64,8 @@ final class UpgradePolicy {
   /** Requests for {@code /} or {@code /ws} (the lobby) or {@code /ws/{room}}, the room being the rest of the raw path. */
   Verdict check(HttpRequest request) {
     String path = new QueryStringDecoder(request.uri()).rawPath();
-    String room = path.equals("/") || path.equals("/ws") ? RoomName.DEFAULT
-        : path.startsWith(ROOM_PATH) ? path.substring(ROOM_PATH.length()) : null;
+    boolean lobby = path.equals("/") || path.equals("/ws");
+    String room = lobby ? RoomName.DEFAULT : path.startsWith(ROOM_PATH) ? path.substring(ROOM_PATH.length()) : null;
     HttpHeaders headers = request.headers();
     if (room == null) {
       return new Refused(Handshake.NOT_FOUND, HttpResponseStatus.NOT_FOUND,
@@ -94,7 +98,22 @@ final class UpgradePolicy {
       return new Refused(Handshake.NODE_FULL, HttpResponseStatus.SERVICE_UNAVAILABLE,
           "Server is full: try again later or another node", HttpHeaderNames.RETRY_AFTER, RETRY_FULL_AFTER_SECONDS);
     }
-    return new Accepted(room);
+    return new Accepted(lobby ? null : room, protocol(headers));
+  }
+
+  /**
+   * chorus.v1 when the client offers it among its sub-protocols (RFC 6455 4.1: the header may repeat, each a
+   * comma-separated list); plain mode otherwise, whatever else it offers.
+   */
+  private static Protocol protocol(HttpHeaders headers) {
+    for (String offer : headers.getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL)) {
+      for (String name : offer.split(",")) {
+        if (name.trim().equals(Protocol.STRUCTURED.subprotocol())) {
+          return Protocol.STRUCTURED;
+        }
+      }
+    }
+    return Protocol.PLAIN;
   }
 
   /** RFC 6455 4.2.1: the key is 16 random bytes in base64. */

@@ -1,6 +1,7 @@
 package io.chorus.transport;
 
 import io.chorus.hub.CloseReason;
+import io.chorus.hub.Encoding;
 import io.chorus.hub.Message;
 import io.chorus.metrics.Where;
 import io.chorus.session.Session;
@@ -39,6 +40,8 @@ import java.io.IOException;
 final class WebSocketConnection extends ChannelDuplexHandler implements Transport {
 
   private final WebSocketEndpoint endpoint;
+  /** How this connection's protocol shows a room's messages. */
+  private final Encoding roomMessages;
   private final ControlFrames controlFrames = new ControlFrames();
   private final IncompleteInput input;
   private Session session;
@@ -52,8 +55,9 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   private ClosingHandshake closing;
   private FragmentedMessage fragmented;
 
-  WebSocketConnection(WebSocketEndpoint endpoint) {
+  WebSocketConnection(WebSocketEndpoint endpoint, Encoding roomMessages) {
     this.endpoint = endpoint;
+    this.roomMessages = roomMessages;
     this.input = endpoint.incompleteInputs().open(this::drop);
   }
 
@@ -84,6 +88,15 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
 
   @Override
   public Write write(Message message) {
+    return writeAs(message, roomMessages);
+  }
+
+  @Override
+  public Write writeText(Message message) {
+    return writeAs(message, WebSocketFrameEncoding.INSTANCE);
+  }
+
+  private Write writeAs(Message message, Encoding encoding) {
     if (!closing.isOpen()) {
       return Write.CLOSED;
     }
@@ -91,7 +104,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
       // A connection that is gone, and about to leave its rooms, is not a slow one.
       return ctx.channel().isActive() ? Write.BACKED_UP : Write.CLOSED;
     }
-    frameOutput.write(message.encodedAs(WebSocketFrameEncoding.INSTANCE).retainedDuplicate(), quietPromise);
+    frameOutput.write(message.encodedAs(encoding).retainedDuplicate(), quietPromise);
     return Write.QUEUED;
   }
 

@@ -6,6 +6,7 @@ import io.chorus.metrics.Handshake;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.security.InputBudget;
 import io.chorus.security.OriginPolicy;
+import io.chorus.session.Protocol;
 import io.chorus.session.Sessions;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -22,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The WebSocket transport of one gateway in plain mode: it watches every accepted TCP connection until it upgrades,
+ * The WebSocket transport of one gateway, in plain mode or chorus.v1: it watches every accepted TCP connection until it upgrades,
  * and opens a WebSocket, with its session, for each upgrade that {@link UpgradePolicy} accepts. The sessions'
  * heartbeat and drain belong to {@link Sessions}; this endpoint adds its own chores to their tick. One per gateway,
  * touched by its event loop only.
@@ -117,13 +118,15 @@ public final class WebSocketEndpoint {
    * the room) once the 101 is written; frames the client sent before that wait in {@link EarlyFrames}. Vert.x's HTTP
    * connection stays last in the pipeline, idle, so that its metrics see the connection close.
    */
-  void open(ChannelHandlerContext upgradeCtx, HttpRequest request, String room) {
+  void open(ChannelHandlerContext upgradeCtx, HttpRequest request, UpgradePolicy.Accepted accepted) {
     Channel channel = upgradeCtx.channel();
     ChannelPipeline pipeline = channel.pipeline();
     // Vert.x's idle timeout watched the HTTP connection; from now on the heartbeat watches the WebSocket.
     Internals.removeIdleTimeout(pipeline);
-    WebSocketConnection connection = new WebSocketConnection(this);
-    connection.serve(sessions.open(connection, room));
+    Protocol protocol = accepted.protocol();
+    WebSocketConnection connection = new WebSocketConnection(this,
+        protocol == Protocol.STRUCTURED ? StructuredFrameEncoding.INSTANCE : WebSocketFrameEncoding.INSTANCE);
+    connection.serve(sessions.open(connection, protocol, accepted.room()));
     pipeline.replace(upgradeCtx.handler(), "chorus", connection);
     EarlyFrames early = new EarlyFrames();
     pipeline.addBefore("chorus", "chorus-early-frames", early);
@@ -131,7 +134,7 @@ public final class WebSocketEndpoint {
     metrics.connectionOpened();
     FullHttpRequest handshakeRequest = new DefaultFullHttpRequest(request.protocolVersion(), request.method(),
         request.uri(), Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE);
-    FrameDecoder.handshaker(webSocketLocation(request), decoderConfig, connection.input())
+    FrameDecoder.handshaker(webSocketLocation(request), protocol.subprotocol(), decoderConfig, connection.input())
         .handshake(channel, handshakeRequest, null, channel.newPromise())
         .addListener(answered -> {
           if (answered.isSuccess()) {

@@ -1,11 +1,13 @@
 package io.chorus.transport;
 
 import io.chorus.hub.Encoding;
+import io.chorus.hub.Envelope;
 import io.netty.buffer.ByteBuf;
 
 /**
- * A message as one complete, unmasked RFC 6455 frame (section 5.2): FIN, opcode, length, payload. Server frames are
- * not masked, so the same bytes, header included, serve every WebSocket connection.
+ * A message as one complete, unmasked RFC 6455 frame (section 5.2): FIN, opcode, length, payload, the payload
+ * unchanged (plain mode, and any text meant for one connection). Server frames are not masked, so the same bytes,
+ * header included, serve every WebSocket connection.
  */
 final class WebSocketFrameEncoding implements Encoding {
 
@@ -24,29 +26,33 @@ final class WebSocketFrameEncoding implements Encoding {
   }
 
   @Override
-  public int length(byte[] payload, boolean binary) {
-    return headerLength(payload.length) + payload.length;
+  public int length(Envelope message) {
+    return headerLength(message.payload().length) + message.payload().length;
   }
 
   @Override
-  public void write(byte[] payload, boolean binary, ByteBuf out) {
-    out.writeByte(FIN | (binary ? OPCODE_BINARY : OPCODE_TEXT));
-    if (payload.length < 126) {
-      out.writeByte(payload.length);
-    } else if (payload.length <= 0xFFFF) {
-      out.writeByte(126);
-      out.writeShort(payload.length);
-    } else {
-      out.writeByte(127);
-      out.writeLong(payload.length);
-    }
-    out.writeBytes(payload);
+  public void write(Envelope message, ByteBuf out) {
+    writeHeader(message.binary(), message.payload().length, out);
+    out.writeBytes(message.payload());
   }
 
-  private static int headerLength(int payloadLength) {
+  static int headerLength(int payloadLength) {
     if (payloadLength < 126) {
       return 2;
     }
     return payloadLength <= 0xFFFF ? 4 : 10;
+  }
+
+  static void writeHeader(boolean binary, int payloadLength, ByteBuf out) {
+    out.writeByte(FIN | (binary ? OPCODE_BINARY : OPCODE_TEXT));
+    if (payloadLength < 126) {
+      out.writeByte(payloadLength);
+    } else if (payloadLength <= 0xFFFF) {
+      out.writeByte(126);
+      out.writeShort(payloadLength);
+    } else {
+      out.writeByte(127);
+      out.writeLong(payloadLength);
+    }
   }
 }

@@ -49,7 +49,7 @@ final class WebSocketUpgrade extends HttpRequests {
     }
     UpgradePolicy.Verdict verdict = policy.check(request);
     if (verdict instanceof UpgradePolicy.Accepted accepted) {
-      endpoint.open(ctx, request, accepted.room());
+      endpoint.open(ctx, request, accepted);
     } else {
       UpgradePolicy.Refused refused = (UpgradePolicy.Refused) verdict;
       metrics.handshake(refused.outcome());

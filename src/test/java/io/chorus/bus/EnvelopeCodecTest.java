@@ -14,7 +14,8 @@ class EnvelopeCodecTest {
 
   @Test
   void wireFormatRoundTripsEveryField() {
-    Envelope sent = new Envelope("room-1.a_b", new byte[] {1, 2, 3, (byte) 0xFF}, true, 1_234_567_890_123L);
+    Envelope sent = new Envelope("room-1.a_b", new byte[] {1, 2, 3, (byte) 0xFF}, Envelope.Kind.BINARY,
+        1_234_567_890_123L, "0123456789abcdef", 41);
     Buffer wire = Buffer.buffer("prefix");
 
     codec.encodeToWire(wire, sent);
@@ -24,11 +25,13 @@ class EnvelopeCodecTest {
     assertThat(received.payload()).isEqualTo(sent.payload());
     assertThat(received.binary()).isTrue();
     assertThat(received.ingressNanos()).isEqualTo(sent.ingressNanos());
+    assertThat(received.epoch()).isEqualTo(sent.epoch());
+    assertThat(received.seq()).isEqualTo(41);
   }
 
   @Test
   void roomNamesOfTheLongestAllowedLengthRoundTrip() {
-    Envelope sent = new Envelope("r".repeat(RoomName.MAX_LENGTH), new byte[] {7}, false, 1);
+    Envelope sent = new Envelope("r".repeat(RoomName.MAX_LENGTH), new byte[] {7}, Envelope.Kind.JSON, 1, "e", 1);
     Buffer wire = Buffer.buffer();
 
     codec.encodeToWire(wire, sent);
@@ -38,7 +41,7 @@ class EnvelopeCodecTest {
 
   @Test
   void roomNamesTooLongForTheLengthPrefixAreRefusedNotTruncated() {
-    Envelope tooLong = new Envelope("r".repeat(256), new byte[0], false, 0);
+    Envelope tooLong = new Envelope("r".repeat(256), new byte[0], Envelope.Kind.TEXT, 0, "e", 1);
 
     assertThatThrownBy(() -> codec.encodeToWire(Buffer.buffer(), tooLong))
         .isInstanceOf(IllegalArgumentException.class);
@@ -46,7 +49,7 @@ class EnvelopeCodecTest {
 
   @Test
   void localDeliveryPassesTheSameObject() {
-    Envelope envelope = new Envelope("lobby", new byte[0], false, 0);
+    Envelope envelope = new Envelope("lobby", new byte[0], Envelope.Kind.TEXT, 0, "e", 1);
 
     assertThat(codec.transform(envelope)).isSameAs(envelope);
   }

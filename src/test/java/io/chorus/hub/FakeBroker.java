@@ -8,13 +8,22 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
-/** Delivers synchronously to every subscriber of a room. */
+/**
+ * Numbers each room's messages, keeps them all as history, and delivers synchronously to every subscriber of the
+ * room, unless the test says a message is lost in transit (then only history has it).
+ */
 public final class FakeBroker implements Broker {
   final Map<String, List<Handler<Envelope>>> sinks = new HashMap<>();
-  final List<Envelope> published = new ArrayList<>();
+  /** Every message numbered, in order: the history. */
+  public final List<Envelope> published = new ArrayList<>();
   final List<String> cancelled = new ArrayList<>();
+  private final Map<String, Long> seqs = new HashMap<>();
+  String epoch = "e1";
   Promise<Void> readiness;
+  /** Numbered and kept, but not delivered live. */
+  Predicate<Envelope> lostInTransit = envelope -> false;
 
   int subscriptions(String room) {
     return sinks.getOrDefault(room, List.of()).size();
@@ -39,10 +48,41 @@ public final class FakeBroker implements Broker {
   }
 
   @Override
-  public void publish(Envelope envelope) {
-    published.add(envelope);
+  public Future<Position> publish(Envelope envelope) {
+    long seq = seqs.merge(envelope.room(), 1L, Long::sum);
+    Envelope numbered = envelope.sequenced(epoch, seq);
+    published.add(numbered);
+    if (!lostInTransit.test(numbered)) {
+      deliver(numbered);
+    }
+    return Future.succeededFuture(new Position(epoch, seq));
+  }
+
+  /** Hands the envelope to the room's subscribers, as the bus would. */
+  void deliver(Envelope envelope) {
     for (Handler<Envelope> sink : List.copyOf(sinks.getOrDefault(envelope.room(), List.of()))) {
       sink.handle(envelope);
     }
+  }
+
+  /** The stream starts again, as after a lost history. */
+  void restart(String newEpoch) {
+    epoch = newEpoch;
+    seqs.clear();
+    published.clear();
+  }
+
+  @Override
+  public Future<Position> position(String room) {
+    return Future.succeededFuture(new Position(epoch, seqs.getOrDefault(room, 0L)));
+  }
+
+  @Override
+  public Future<History> history(String room, long afterSeq, int limit) {
+    List<Envelope> kept = published.stream()
+        .filter(envelope -> envelope.room().equals(room) && envelope.seq() > afterSeq)
+        .toList();
+    List<Envelope> newest = kept.subList(Math.max(0, kept.size() - limit), kept.size());
+    return Future.succeededFuture(new History(new Position(epoch, seqs.getOrDefault(room, 0L)), newest));
   }
 }

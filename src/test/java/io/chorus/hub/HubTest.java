@@ -8,6 +8,7 @@ import io.vertx.core.Promise;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,15 +23,17 @@ class HubTest {
   private static final RawEncoding RAW = new RawEncoding(0);
 
   private final FakeBroker broker = new FakeBroker();
+  private final ManualLoop loop = new ManualLoop();
+  /** The flush tasks: they run at the end of the event loop's turn, which the tests mark by running them. */
   private final Queue<Runnable> eventLoop = new ArrayDeque<>();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private final Hub hub = new Hub(broker, eventLoop::add, new UnpooledByteBufAllocator(false),
-      new ChorusMetrics(registry, () -> true, () -> 1));
+  private final Hub hub = new Hub(broker, loop, eventLoop::add, new UnpooledByteBufAllocator(false),
+      new ChorusMetrics(registry, () -> true, () -> 1), 100);
 
   @Test
   void firstJoinSubscribesOnceAndLastLeaveCancels() {
-    Membership a = hub.join("room", new RecordingConnection());
-    Membership b = hub.join("room", new RecordingConnection());
+    Membership a = hub.join("room", new RecordingConnection(), null);
+    Membership b = hub.join("room", new RecordingConnection(), null);
 
     assertThat(broker.subscriptions("room")).isEqualTo(1);
     assertThat(hub.roomCount()).isEqualTo(1);
@@ -46,14 +49,14 @@ class HubTest {
   void connectionReceivesOnlyOnceItsMembershipIsReady() {
     broker.readiness = Promise.promise();
     RecordingConnection connection = new RecordingConnection();
-    Membership membership = hub.join("room", connection);
+    Membership membership = hub.join("room", connection, null);
 
-    hub.publish("room", bytes("before"), false);
+    publish("room", "before");
     assertThat(connection.texts()).isEmpty();
     assertThat(membership.ready().isComplete()).isFalse();
 
     broker.readiness.complete();
-    hub.publish("room", bytes("after"), false);
+    publish("room", "after");
 
     assertThat(membership.ready().succeeded()).isTrue();
     assertThat(connection.texts()).containsExactly("after");
@@ -63,11 +66,11 @@ class HubTest {
   void oneFlushPerConnectionPerEventLoopTurn() {
     RecordingConnection first = new RecordingConnection();
     RecordingConnection second = new RecordingConnection();
-    hub.join("room", first);
-    hub.join("room", second);
+    hub.join("room", first, null);
+    hub.join("room", second, null);
 
-    hub.publish("room", bytes("one"), false);
-    hub.publish("room", bytes("two"), false);
+    publish("room", "one");
+    publish("room", "two");
     assertThat(first.flushes).isZero();
     runEventLoop();
 
@@ -80,12 +83,12 @@ class HubTest {
   @Test
   void connectionInTwoRoomsGetsEachMessageOnceAndIsFlushedOncePerTurn() {
     RecordingConnection both = new RecordingConnection();
-    hub.join("red", both);
-    hub.join("blue", both);
+    hub.join("red", both, null);
+    hub.join("blue", both, null);
 
-    hub.publish("red", bytes("one"), false);
-    hub.publish("blue", bytes("two"), false);
-    hub.publish("red", bytes("three"), false);
+    publish("red", "one");
+    publish("blue", "two");
+    publish("red", "three");
     runEventLoop();
 
     assertThat(both.texts()).containsExactly("one", "two", "three");
@@ -95,9 +98,9 @@ class HubTest {
   @Test
   void connectionLeavingItsRoomBeforeTheFlushIsStillFlushed() {
     RecordingConnection leaving = new RecordingConnection();
-    Membership membership = hub.join("room", leaving);
+    Membership membership = hub.join("room", leaving, null);
 
-    hub.publish("room", bytes("last words"), false);
+    publish("room", "last words");
     membership.leave();
     runEventLoop();
 
@@ -108,11 +111,11 @@ class HubTest {
   @Test
   void connectionWrittenToInALaterTurnIsFlushedAgain() {
     RecordingConnection connection = new RecordingConnection();
-    hub.join("room", connection);
+    hub.join("room", connection, null);
 
-    hub.publish("room", bytes("one"), false);
+    publish("room", "one");
     runEventLoop();
-    hub.publish("room", bytes("two"), false);
+    publish("room", "two");
     runEventLoop();
 
     assertThat(connection.flushes).isEqualTo(2);
@@ -124,13 +127,13 @@ class HubTest {
     RawEncoding second = new RawEncoding(1);
     List<ByteBuf> shared = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
-      hub.join("room", new RecordingConnection(first, message -> shared.add(message.encodedAs(first))));
+      hub.join("room", new RecordingConnection(first, message -> shared.add(message.encodedAs(first))), null);
     }
     for (int i = 0; i < 20; i++) {
-      hub.join("room", new RecordingConnection(second, message -> { }));
+      hub.join("room", new RecordingConnection(second, message -> { }), null);
     }
 
-    hub.publish("room", bytes("once"), false);
+    publish("room", "once");
 
     assertThat(first.encoded).isEqualTo(1);
     assertThat(second.encoded).isEqualTo(1);
@@ -153,11 +156,11 @@ class HubTest {
   @Test
   void fanOutIsCountedOncePerBatchWithOneLatencySample() {
     for (int i = 0; i < 3; i++) {
-      hub.join("room", new RecordingConnection());
+      hub.join("room", new RecordingConnection(), null);
     }
-    hub.join("other", new RecordingConnection());
+    hub.join("other", new RecordingConnection(), null);
 
-    hub.publish("room", bytes("12345"), false);
+    publish("room", "12345");
 
     assertThat(registry.get("chorus_messages_received").counter().count()).isEqualTo(1);
     assertThat(registry.get("chorus_bytes_received").counter().count()).isEqualTo(5);
@@ -171,12 +174,13 @@ class HubTest {
   void envelopeCarriesRoomTypeAndIngressTime() {
     long before = EpochClock.nanos();
 
-    hub.publish("room", bytes("x"), true);
+    hub.publish(Envelope.incoming("room", bytes("x"), Envelope.Kind.BINARY));
 
     Envelope envelope = broker.published.get(0);
     assertThat(envelope.room()).isEqualTo("room");
     assertThat(envelope.binary()).isTrue();
     assertThat(envelope.ingressNanos()).isBetween(before, EpochClock.nanos());
+    assertThat(envelope.seq()).isEqualTo(1);
   }
 
   @Test
@@ -185,17 +189,17 @@ class HubTest {
     for (int i = 0; i < 5; i++) {
       RecordingConnection connection = new RecordingConnection();
       others.add(connection);
-      hub.join("room", connection);
+      hub.join("room", connection, null);
     }
     Membership[] leaver = new Membership[1];
     RecordingConnection leaving = new RecordingConnection(message -> leaver[0].leave());
-    leaver[0] = hub.join("room", leaving);
+    leaver[0] = hub.join("room", leaving, null);
     RecordingConnection last = new RecordingConnection();
     others.add(last);
-    hub.join("room", last);
+    hub.join("room", last, null);
 
-    hub.publish("room", bytes("first"), false);
-    hub.publish("room", bytes("second"), false);
+    publish("room", "first");
+    publish("room", "second");
 
     for (RecordingConnection connection : others) {
       assertThat(connection.texts()).containsExactly("first", "second");
@@ -206,7 +210,7 @@ class HubTest {
   @Test
   void failedSubscriptionFailsTheMembershipAndForgetsTheRoom() {
     broker.readiness = Promise.promise();
-    Membership membership = hub.join("room", new RecordingConnection());
+    Membership membership = hub.join("room", new RecordingConnection(), null);
 
     broker.readiness.fail("cluster unavailable");
 
@@ -218,7 +222,7 @@ class HubTest {
   @Test
   void leavingBeforeReadyStillCancelsTheSubscription() {
     broker.readiness = Promise.promise();
-    Membership membership = hub.join("room", new RecordingConnection());
+    Membership membership = hub.join("room", new RecordingConnection(), null);
 
     membership.leave();
     broker.readiness.complete();
@@ -227,11 +231,119 @@ class HubTest {
     assertThat(hub.roomCount()).isZero();
   }
 
+  @Test
+  void messageThatOvertookAnEarlierOneWaitsForIt() {
+    RecordingConnection connection = new RecordingConnection();
+    hub.join("room", connection, null);
+    broker.lostInTransit = envelope -> true;
+    publish("room", "one");
+    publish("room", "two");
+
+    broker.deliver(broker.published.get(1));
+    assertThat(connection.texts()).isEmpty();
+    broker.deliver(broker.published.get(0));
+
+    assertThat(connection.texts()).containsExactly("one", "two");
+  }
+
+  @Test
+  void holeThatHistoryHoldsIsFilledAfterTheGapWait() {
+    RecordingConnection connection = new RecordingConnection();
+    hub.join("room", connection, null);
+    broker.lostInTransit = envelope -> envelope.seq() == 2;
+    publish("room", "one");
+    publish("room", "two");
+    publish("room", "three");
+    assertThat(connection.texts()).containsExactly("one");
+
+    loop.advance(Duration.ofMillis(199));
+    assertThat(connection.texts()).containsExactly("one");
+    loop.advance(Duration.ofMillis(1));
+
+    assertThat(connection.texts()).containsExactly("one", "two", "three");
+    assertThat(connection.skips).isEmpty();
+  }
+
+  @Test
+  void holeThatHistoryNoLongerHoldsIsSkippedAndMembersAreTold() {
+    RecordingConnection connection = new RecordingConnection();
+    hub.join("room", connection, null);
+    broker.lostInTransit = envelope -> envelope.seq() == 2;
+    publish("room", "one");
+    publish("room", "two");
+    broker.published.remove(1);
+    publish("room", "three");
+
+    loop.advance(Duration.ofMillis(200));
+
+    assertThat(connection.texts()).containsExactly("one", "three");
+    assertThat(connection.skips).containsExactly(new Position("e1", 2));
+  }
+
+  @Test
+  void youngRoomFetchesWhatItsStreamNumberedButNeverSentIt() {
+    RecordingConnection connection = new RecordingConnection();
+    hub.join("room", connection, null);
+    broker.lostInTransit = envelope -> true;
+    publish("room", "went to the nodes that knew");
+
+    loop.advance(Duration.ofMillis(250));
+
+    assertThat(connection.texts()).containsExactly("went to the nodes that knew");
+  }
+
+  @Test
+  void comingBackGetsTheMissedMessagesBeforeLiveOnes() {
+    publish("room", "one");
+    publish("room", "two");
+    publish("room", "three");
+    RecordingConnection connection = new RecordingConnection();
+
+    Membership membership = hub.join("room", connection, new Position("e1", 1));
+    publish("room", "four");
+
+    assertThat(membership.ready().result())
+        .isEqualTo(new Joined(new Position("e1", 3), Joined.Recovery.RECOVERED));
+    assertThat(connection.texts()).containsExactly("two", "three", "four");
+  }
+
+  @Test
+  void comingBackFromAnotherEpochOrBeyondHistoryIsNotRecovered() {
+    publish("room", "one");
+    publish("room", "two");
+    broker.published.remove(0);
+
+    Membership otherEpoch = hub.join("room", new RecordingConnection(), new Position("e0", 1));
+    RecordingConnection late = new RecordingConnection();
+    Membership beyondHistory = hub.join("room", late, new Position("e1", 0));
+
+    assertThat(otherEpoch.ready().result().recovery()).isEqualTo(Joined.Recovery.NOT_RECOVERED);
+    assertThat(beyondHistory.ready().result().recovery()).isEqualTo(Joined.Recovery.NOT_RECOVERED);
+    assertThat(late.texts()).isEmpty();
+  }
+
+  @Test
+  void newEpochTellsMembersWhereTheStreamNowIs() {
+    RecordingConnection connection = new RecordingConnection();
+    hub.join("room", connection, null);
+    publish("room", "one");
+
+    broker.restart("e2");
+    publish("room", "again");
+
+    assertThat(connection.skips).containsExactly(new Position("e2", 0));
+    assertThat(connection.texts()).containsExactly("one", "again");
+  }
+
   private void runEventLoop() {
     Runnable task;
     while ((task = eventLoop.poll()) != null) {
       task.run();
     }
+  }
+
+  private void publish(String room, String text) {
+    hub.publish(Envelope.incoming(room, bytes(text), Envelope.Kind.TEXT));
   }
 
   private static byte[] bytes(String text) {
@@ -253,14 +365,14 @@ class HubTest {
     }
 
     @Override
-    public int length(byte[] payload, boolean binary) {
-      return payload.length;
+    public int length(Envelope message) {
+      return message.payload().length;
     }
 
     @Override
-    public void write(byte[] payload, boolean binary, ByteBuf out) {
+    public void write(Envelope message, ByteBuf out) {
       encoded++;
-      out.writeBytes(payload);
+      out.writeBytes(message.payload());
     }
   }
 
@@ -269,6 +381,7 @@ class HubTest {
     private final List<String> received = new ArrayList<>();
     private final Consumer<Message> onSend;
     private final Encoding encoding;
+    final List<Position> skips = new ArrayList<>();
     int flushes;
 
     RecordingConnection() {
@@ -295,6 +408,11 @@ class HubTest {
       bytes.release();
       onSend.accept(message);
       return true;
+    }
+
+    @Override
+    public void skipped(String room, Position position) {
+      skips.add(position);
     }
 
     @Override

@@ -3,8 +3,10 @@ package io.chorus.session;
 import io.chorus.config.ConfigLoader;
 import io.chorus.hub.CloseReason;
 import io.chorus.hub.Encoding;
+import io.chorus.hub.Envelope;
 import io.chorus.hub.FakeBroker;
 import io.chorus.hub.Hub;
+import io.chorus.hub.ManualLoop;
 import io.chorus.hub.Message;
 import io.chorus.metrics.ChorusMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -36,7 +38,8 @@ class SessionTest {
   private final Queue<Runnable> eventLoop = new ArrayDeque<>();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final ChorusMetrics metrics = new ChorusMetrics(registry, () -> true, () -> 1);
-  private final Hub hub = new Hub(new FakeBroker(), eventLoop::add, new UnpooledByteBufAllocator(false), metrics);
+  private final Hub hub = new Hub(new FakeBroker(), new ManualLoop(), eventLoop::add,
+      new UnpooledByteBufAllocator(false), metrics, 100);
   private Sessions sessions;
 
   @Test
@@ -186,7 +189,7 @@ class SessionTest {
   }
 
   private Session start(RecordingTransport transport, String room) {
-    Session session = sessions.open(transport, room);
+    Session session = sessions.open(transport, Protocol.PLAIN, room);
     transport.session = session;
     session.start();
     return session;
@@ -269,13 +272,13 @@ class SessionTest {
     }
 
     @Override
-    public int length(byte[] payload, boolean binary) {
-      return payload.length;
+    public int length(Envelope message) {
+      return message.payload().length;
     }
 
     @Override
-    public void write(byte[] payload, boolean binary, ByteBuf out) {
-      out.writeBytes(payload);
+    public void write(Envelope message, ByteBuf out) {
+      out.writeBytes(message.payload());
     }
   }
 
@@ -294,6 +297,11 @@ class SessionTest {
         texts.add(message.encodedAs(Raw.INSTANCE).toString(StandardCharsets.UTF_8));
       }
       return outcome;
+    }
+
+    @Override
+    public Write writeText(Message message) {
+      return write(message);
     }
 
     @Override
