@@ -4,20 +4,22 @@ package chorus.load;
  * A frame the server sends in chorus.v1, read with a few {@code indexOf} calls rather than a JSON parse
  * (a user in a busy room reads thousands per second). Only the keys before {@code "data"} are read, so
  * the chat message inside {@code data}, which has a {@code room} and a {@code seq} of its own, is never
- * taken for the frame's. Missing fields are null, or -1 for {@code seq}.
+ * taken for the frame's. Missing fields are null, -1 for {@code seq}, false for {@code recovered}.
  *
  * @param data the text from the value of {@code data} to the end of the frame (the chat message,
  *             then the frame's closing brace), or null
  */
-public record StructuredFrame(String type, String id, String room, long seq, String code, String data) {
+public record StructuredFrame(String type, String id, String room, String epoch, long seq, boolean recovered,
+    String code, String data) {
 
   private static final String DATA = ",\"data\":";
 
   public static StructuredFrame parse(String frame) {
     int dataAt = frame.indexOf(DATA);
     String head = dataAt < 0 ? frame : frame.substring(0, dataAt);
-    return new StructuredFrame(string(head, "type"), string(head, "id"), string(head, "room"), number(head, "seq"),
-        string(head, "code"), dataAt < 0 ? null : frame.substring(dataAt + DATA.length()));
+    return new StructuredFrame(string(head, "type"), string(head, "id"), string(head, "room"), string(head, "epoch"),
+        number(head, "seq"), head.contains("\"recovered\":true"), string(head, "code"),
+        dataAt < 0 ? null : frame.substring(dataAt + DATA.length()));
   }
 
   public boolean is(String t) {

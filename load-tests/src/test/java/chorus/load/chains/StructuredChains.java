@@ -1,7 +1,6 @@
 package chorus.load.chains;
 
 import static io.gatling.javaapi.core.CoreDsl.exec;
-import static io.gatling.javaapi.core.CoreDsl.jsonPath;
 import static io.gatling.javaapi.core.CoreDsl.pause;
 import static io.gatling.javaapi.core.CoreDsl.substring;
 import static io.gatling.javaapi.http.HttpDsl.ws;
@@ -13,25 +12,26 @@ import io.gatling.javaapi.core.ActionBuilder;
 import io.gatling.javaapi.core.ChainBuilder;
 import io.gatling.javaapi.core.Session;
 import java.time.Duration;
+import java.util.function.Function;
 
 /**
  * The steps of a chorus.v1 client, as reusable Gatling chains: connect offering the sub-protocol
  * (Gatling's {@code subprotocol(...)} sets {@code Sec-WebSocket-Protocol}), subscribe, publish chat
  * messages as commands with an id, close, and resume with {@code since}. Request names besides those of
  * {@link ChatChains} and {@link StructuredLedger}: {@code subscribe} and {@code resume}, the replies to
- * those commands (Gatling times them from the send; the sends themselves are {@code send subscribe},
+ * those commands, timed from the send (the sends themselves are {@code send subscribe},
  * {@code send resume} and {@code publish}, with a zero time); a resume passes only with
  * {@code "recovered":true}.
  *
- * <p>Frames other than command replies are read from Gatling's unmatched-frame buffer right before each
- * send, for the same reason as in {@link ChatChains#say}; the subscribe and resume replies are awaited
- * with a check, which is safe because the room sends this user nothing before them.
+ * <p>Every frame, command replies included, is read from Gatling's unmatched-frame buffer, for the same
+ * reason as in {@link ChatChains#say} (see {@link #command}).
  */
 public final class StructuredChains {
 
   public static final String SUBPROTOCOL = "chorus.v1";
   public static final String ACK = StructuredLedger.ACK;
   public static final String ROOM_SEQUENCE = StructuredLedger.ROOM_SEQUENCE;
+  public static final String REPLY_ORDER = StructuredLedger.REPLY_ORDER;
 
   private static final String SEND = "publish";
   private static final String SOCKET = "chorus";
@@ -40,10 +40,9 @@ public final class StructuredChains {
   private static final String SEQ = "seq";
   private static final String LEDGER = "ledger";
   private static final String FRAME = "frame";
-  private static final String EPOCH = "epoch";
-  private static final String REPLY_SEQ = "replySeq";
-  private static final String SUBSCRIBED = "\"type\":\"subscribed\"";
   private static final Duration ACCOUNTING_PERIOD = Duration.ofMillis(100);
+  /** How often a user waiting for a command's reply looks for it: the granularity of the reply's wait. */
+  private static final Duration REPLY_POLL = Duration.ofMillis(10);
 
   private final LoadParameters parameters;
   private final String roomPrefix;
@@ -84,23 +83,10 @@ public final class StructuredChains {
             .check(substring("\"protocol\":\"chorus.v1\""))));
   }
 
-  /** Subscribes to the user's room; the reply gives the room's epoch and the position to start from. */
+  /** Subscribes to the user's room and waits for the reply (the room's epoch and the position to start from). */
   public ChainBuilder subscribe(String name) {
-    return exec(ws("send " + name, SOCKET)
-        .sendText(session -> "{\"id\":\"s\",\"type\":\"subscribe\",\"room\":"
-            + StructuredFrame.quote(session.getString(ROOM)) + "}")
-        .await(parameters.timeout())
-        .on(ws.checkTextMessage(name)
-            .matching(substring(SUBSCRIBED))
-            .check(jsonPath("$.epoch").saveAs(EPOCH), jsonPath("$.seq").ofLong().saveAs(REPLY_SEQ))));
-  }
-
-  /** After a successful {@link #subscribe}: the ledger starts at the reply's position. */
-  public ChainBuilder startAtSubscription() {
-    return exec(session -> {
-      session.<StructuredLedger>get(LEDGER).subscribed(session.getString(EPOCH), session.getLong(REPLY_SEQ));
-      return session;
-    });
+    return command(name, session -> session.<StructuredLedger>get(LEDGER)
+        .subscribeCommand(name, "s", parameters.timeout().toMillis()));
   }
 
   /**
@@ -108,20 +94,23 @@ public final class StructuredChains {
    * for the reply, which must say {@code "recovered":true}.
    */
   public ChainBuilder resume(String name, Duration within) {
-    return exec(ws("send " + name, SOCKET)
-        .sendText(session -> session.<StructuredLedger>get(LEDGER).resumeCommand("r"))
-        .await(within)
-        .on(ws.checkTextMessage(name)
-            .matching(substring(SUBSCRIBED))
-            .check(jsonPath("$.recovered").ofBoolean().is(true), jsonPath("$.seq").ofLong().saveAs(REPLY_SEQ))));
+    return command(name, session -> session.<StructuredLedger>get(LEDGER)
+        .resumeCommand(name, "r", within.toMillis()));
   }
 
-  /** After a successful {@link #resume}: the messages up to the reply's position are replays. */
-  public ChainBuilder replayUpToResume() {
-    return exec(session -> {
-      session.<StructuredLedger>get(LEDGER).resumed(session.getLong(REPLY_SEQ));
-      return session;
-    });
+  /**
+   * Sends a subscribe command and reads frames until its reply has come or has been given up. The reply is
+   * read from the unmatched-frame buffer, like every other frame, and not awaited with a check: a check drops
+   * the frames that do not match while it waits, so a message sent ahead of the reply would vanish and look
+   * like a gap. A failed reply marks the user failed, for {@code exitHereIfFailed}.
+   */
+  private ChainBuilder command(String name, Function<Session, String> text) {
+    return exec(session -> session.set(FRAME, text.apply(session)))
+        .exec(ws("send " + name, SOCKET).sendText(session -> session.getString(FRAME)))
+        .exec(accountDeliveries())
+        .asLongAs(session -> session.<StructuredLedger>get(LEDGER).awaitingReply()).on(
+            pause(REPLY_POLL).exec(accountDeliveries()))
+        .exec(session -> session.<StructuredLedger>get(LEDGER).replyFailed() ? session.markAsFailed() : session);
   }
 
   /**

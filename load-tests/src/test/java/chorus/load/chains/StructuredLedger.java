@@ -20,9 +20,13 @@ import java.util.Map;
  *   <li>each publish's {@code ack} is recorded as {@value #ACK}, timed from the send; one that has not
  *       come within the timeout fails. Acks still due when the user closes its socket are given up:
  *       they cannot arrive any more, and the message itself is still checked by its round trip;</li>
- *   <li>after a resume, the messages up to the {@code seq} of the {@code subscribed} reply are the ones
- *       the user missed while away: they are recorded as {@value #REPLAYED}, whether its own or
- *       another's, so that their wait does not count as fan-out or round-trip latency;</li>
+ *   <li>the reply to a subscribe or a resume is recorded under the command's name, timed from the send,
+ *       and must come before any message of the room: a message ahead of it is a failed
+ *       {@value #REPLY_ORDER} (the protocol promises the reply first, then the missed messages). A
+ *       resume passes only with {@code "recovered":true};</li>
+ *   <li>after a resume, the messages up to the {@code seq} of its reply are the ones the user missed
+ *       while away: they are recorded as {@value #REPLAYED}, whether its own or another's, so that their
+ *       wait does not count as fan-out or round-trip latency;</li>
  *   <li>an {@code error} reply is a failed {@value #COMMAND_ERROR}; room isolation, a second welcome,
  *       the round trip and fan-out in order per sender are checked as in plain mode.</li>
  * </ul>
@@ -34,8 +38,13 @@ final class StructuredLedger {
   static final String ROOM_SEQUENCE = "room sequence";
   static final String REPLAYED = "replayed";
   static final String COMMAND_ERROR = "command error";
+  static final String REPLY_ORDER = "reply order";
 
   private record Pending(String name, long sentAt) {
+  }
+
+  /** A subscribe (or, with {@code resume}, a resume) whose reply has not come yet. */
+  private record Awaited(String name, String id, long sentAt, long withinMillis, boolean resume) {
   }
 
   private final String room;
@@ -49,6 +58,8 @@ final class StructuredLedger {
   private long position = -1;
   /** Messages up to this number were missed while away and come again after a resume. */
   private long replayUpTo = -1;
+  private Awaited awaited;
+  private boolean replyFailed;
 
   StructuredLedger(String room, String self, long timeoutMillis) {
     this.room = room;
@@ -56,21 +67,31 @@ final class StructuredLedger {
     this.timeoutMillis = timeoutMillis;
   }
 
-  /** The {@code subscribed} reply: the room's stream and where this user starts in it. */
-  void subscribed(String streamEpoch, long seq) {
-    epoch = streamEpoch;
-    position = seq;
+  /** Subscribes to the room; its reply, recorded as {@code name}, is awaited for {@code withinMillis}. */
+  String subscribeCommand(String name, String id, long withinMillis) {
+    await(new Awaited(name, id, System.currentTimeMillis(), withinMillis, false));
+    return "{\"id\":\"" + id + "\",\"type\":\"subscribe\",\"room\":" + StructuredFrame.quote(room) + "}";
   }
 
-  /** The reply to a resume: the missed messages up to {@code seq} follow it. */
-  void resumed(long seq) {
-    replayUpTo = seq;
-  }
-
-  /** Subscribes again from the last message accounted for. */
-  String resumeCommand(String id) {
+  /** Subscribes again from the last message accounted for; the reply must say it recovered. */
+  String resumeCommand(String name, String id, long withinMillis) {
+    await(new Awaited(name, id, System.currentTimeMillis(), withinMillis, true));
     return "{\"id\":\"" + id + "\",\"type\":\"subscribe\",\"room\":" + StructuredFrame.quote(room)
         + ",\"since\":{\"epoch\":" + StructuredFrame.quote(epoch) + ",\"seq\":" + position + "}}";
+  }
+
+  private void await(Awaited command) {
+    awaited = command;
+    replyFailed = false;
+  }
+
+  boolean awaitingReply() {
+    return awaited != null;
+  }
+
+  /** The last subscribe or resume failed: an error, no reply in time, or not recovered. */
+  boolean replyFailed() {
+    return replyFailed;
   }
 
   /** Notes a publish about to be sent: its ack by {@code id}, its round trip as {@code name}. */
@@ -100,8 +121,18 @@ final class StructuredLedger {
   }
 
   private void account(StructuredFrame frame, long receivedAt, Session session, ReportRecorder recorder) {
-    if (frame.is("message")) {
-      boolean replayed = frame.seq() <= replayUpTo;
+    boolean reply = awaited != null && awaited.id().equals(frame.id());
+    if (reply && frame.is("subscribed")) {
+      replied(frame, receivedAt, session, recorder);
+    } else if (reply && frame.is("error")) {
+      recorder.ko(session, awaited.name(), receivedAt, "error " + frame.code());
+      replyFailed = true;
+      awaited = null;
+    } else if (frame.is("message")) {
+      boolean replayed = awaited != null ? awaited.resume() : frame.seq() <= replayUpTo;
+      if (awaited != null) {
+        recorder.ko(session, REPLY_ORDER, receivedAt, "a message came before the reply to " + awaited.name());
+      }
       checkSequence(frame.seq(), receivedAt, session, recorder);
       ChatMessage message = frame.data() == null ? null : ChatMessage.parse(frame.data());
       if (message == null || !room.equals(frame.room()) || !room.equals(message.room())) {
@@ -124,7 +155,29 @@ final class StructuredLedger {
     }
   }
 
+  /** The reply to the awaited subscribe or resume. */
+  private void replied(StructuredFrame frame, long receivedAt, Session session, ReportRecorder recorder) {
+    epoch = frame.epoch();
+    if (awaited.resume()) {
+      replayUpTo = frame.seq();
+    } else {
+      position = Math.max(position, frame.seq());
+    }
+    if (awaited.resume() && !frame.recovered()) {
+      recorder.ko(session, awaited.name(), receivedAt, "recovered is not true");
+      replyFailed = true;
+    } else {
+      recorder.ok(session, awaited.name(), awaited.sentAt(), receivedAt);
+    }
+    awaited = null;
+  }
+
   private void checkSequence(long seq, long receivedAt, Session session, ReportRecorder recorder) {
+    if (position < 0) {
+      // Before the first subscribe reply there is nothing to compare with (already a failed reply order).
+      position = seq;
+      return;
+    }
     if (seq > position + 1) {
       recorder.ko(session, ROOM_SEQUENCE, receivedAt, "seq skipped ahead without a gap push");
     } else if (seq <= position) {
@@ -153,6 +206,11 @@ final class StructuredLedger {
   }
 
   private void expire(long now, Session session, ReportRecorder recorder) {
+    if (awaited != null && now - awaited.sentAt() > awaited.withinMillis()) {
+      recorder.ko(session, awaited.name(), now, "no reply within " + awaited.withinMillis() + " ms");
+      replyFailed = true;
+      awaited = null;
+    }
     Iterator<Pending> own = ownBySeq.values().iterator();
     while (own.hasNext()) {
       Pending message = own.next();

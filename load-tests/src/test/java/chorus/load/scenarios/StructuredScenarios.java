@@ -50,7 +50,6 @@ public final class StructuredScenarios {
         .exec(exitHereIfFailed())
         .exec(chains.subscribe(SUBSCRIBE))
         .exec(exitHereIfFailed())
-        .exec(chains.startAtSubscription())
         .exec(asLongAs(session -> System.currentTimeMillis() + interval.toMillis() < stormAt.getAsLong()).on(
             pace(interval)
                 .exec(chains.publish(ROUND_TRIP))))
@@ -62,7 +61,6 @@ public final class StructuredScenarios {
                 .exec(exitHereIfFailed())
                 .exec(chains.resume(RESUME, within)))
         .exec(exitHereIfFailed())
-        .exec(chains.replayUpToResume())
         .exec(during(Duration.ofSeconds(parameters.durationSeconds()), false).on(
             pace(interval)
                 .exec(chains.publish(ROUND_TRIP))))
