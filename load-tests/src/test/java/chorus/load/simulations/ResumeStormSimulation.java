@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * subscribe, publish with acks until {@code rampSeconds + durationSeconds}, then all close at once and
  * resume with {@code since}. Gate: every user subscribed and came back with {@code "recovered":true}
  * within {@code reconnectWithinMs}; no room sequence number skipped or repeated and no gap push
- * ({@code room sequence} only ever fails); p99 of ack, round trip and fan-out under {@code p99Ms}.
+ * ({@code room sequence} only ever fails) and no message ahead of a reply ({@code reply order}); p99 of ack,
+ * round trip and fan-out under {@code p99Ms}.
  *
  * <p>Recovery needs the messages a user missed to be still in the room's history (default 100 per
  * room): keep users per room x messagesPerSecond x the storm's length well below it.
