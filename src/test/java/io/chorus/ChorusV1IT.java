@@ -25,7 +25,7 @@ class ChorusV1IT {
 
   @RegisterExtension
   static final ServerFixture server = ServerFixture.with("--rate-limit", "0", "--max-rooms-per-connection", "3",
-      "--history-size", "50", "--max-message-size", "4KiB");
+      "--history-size", "50", "--max-message-size", "4KiB", "--max-pending-output", "64KiB");
 
   @Test
   void clientOfferingChorusV1AmongOthersGetsItSelected() throws Exception {
@@ -156,6 +156,7 @@ class ChorusV1IT {
 
     assertThat(resumed.getBoolean("recovered")).isTrue();
     assertThat(resumed.getLong("seq")).isEqualTo(lastSeen + 10);
+    assertThat(back.received().get(0)).as("the reply comes before the missed messages").isEqualTo(resumed);
     await().until(() -> back.data("resume").size() == 11);
     List<Object> expected = new ArrayList<>();
     for (int i = 1; i <= 10; i++) {
@@ -205,6 +206,22 @@ class ChorusV1IT {
     assertThat(messages.stream().map(m -> ((JsonObject) m).getString("data"))).containsExactly("m6", "m7", "m8");
     assertThat(messages.getJsonObject(0).getString("type")).isEqualTo("message");
     assertThat(messages.getJsonObject(0).getLong("seq")).isEqualTo(6);
+  }
+
+  @Test
+  void historyReplyKeepsWithinHalfTheOutputBoundAndSaysItWasTruncated() throws Exception {
+    V1Client client = V1Client.connect(server.clients(), "/ws");
+    for (int i = 1; i <= 10; i++) {
+      client.publish("big-history", i + "x".repeat(3000));
+    }
+
+    JsonObject history = client.request(new JsonObject().put("type", "history").put("room", "big-history"));
+
+    assertThat(history.getBoolean("truncated")).isTrue();
+    JsonArray messages = history.getJsonArray("messages");
+    assertThat(messages).hasSize(5);
+    assertThat(messages.getJsonObject(0).getLong("seq")).isEqualTo(6);
+    assertThat(messages.getJsonObject(4).getLong("seq")).isEqualTo(10);
   }
 
   @Test

@@ -5,7 +5,9 @@ import io.chorus.metrics.Drop;
 import io.chorus.metrics.Where;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.concurrent.EventExecutor;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,10 +69,12 @@ public final class Hub {
 
   /**
    * Puts the connection in the room, fresh ({@code since} null) or coming back to the position it last had. It
-   * receives the room's messages once {@link Membership#ready()} has completed; callbacks on that future run before
-   * any message reaches the connection.
+   * receives the room's messages once {@link Membership#ready()} has completed; {@code onJoined} runs then, before
+   * any message of the room reaches the connection (the missed ones included), and may already have run when this
+   * returns.
    */
-  public Membership join(String roomName, Connection connection, Position since) {
+  public Membership join(String roomName, Connection connection, Position since,
+      Handler<AsyncResult<Joined>> onJoined) {
     Room room = rooms.get(roomName);
     if (room == null) {
       room = new Room(this, roomName);
@@ -79,6 +83,7 @@ public final class Hub {
       room.subscribe(broker);
     }
     Membership membership = new Membership(room, connection, since);
+    membership.ready().onComplete(onJoined);
     room.admit(membership);
     return membership;
   }

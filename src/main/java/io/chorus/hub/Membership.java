@@ -37,11 +37,15 @@ public final class Membership {
     return room.name;
   }
 
-  /** Takes the connection out of the room; safe to call more than once, and at any time. */
+  /**
+   * Takes the connection out of the room; safe to call more than once, and at any time. Leaving before
+   * {@link #ready()} completed fails it.
+   */
   public void leave() {
     if (!left) {
       left = true;
       room.remove(this);
+      ready.tryFail("left the room before joining it");
     }
   }
 

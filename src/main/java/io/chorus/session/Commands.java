@@ -117,7 +117,7 @@ final class Commands {
           "at most " + sessions.maxRoomsPerConnection() + " rooms per connection");
       return;
     }
-    session.join(room, since).onComplete(joined -> {
+    session.join(room, since, joined -> {
       if (!session.isServing()) {
         return;
       }
@@ -215,9 +215,16 @@ final class Commands {
   private JsonObject historyReply(Object id, String room, History history, Position since, int limit) {
     Position now = history.position();
     long after = since != null && since.epoch().equals(now.epoch()) ? since.seq() : 0;
-    List<io.chorus.hub.Envelope> found = history.messages().stream().filter(m -> m.seq() > after).toList();
+    List<Envelope> found = history.messages().stream().filter(m -> m.seq() > after).toList();
+    List<Envelope> newest = found.subList(Math.max(0, found.size() - limit), found.size());
+    // Newest first until the reply's budget is spent, so that one reply never backs up the connection by itself.
+    long budget = sessions.maxReplyBytes();
+    int first = newest.size();
+    while (first > 0 && budget - newest.get(first - 1).payload().length * 2L >= 0) {
+      budget -= newest.get(--first).payload().length * 2L;
+    }
     JsonArray messages = new JsonArray();
-    for (Envelope message : found.subList(Math.max(0, found.size() - limit), found.size())) {
+    for (Envelope message : newest.subList(first, newest.size())) {
       JsonObject pushed = new JsonObject().put("type", "message").put("room", room).put("seq", message.seq());
       switch (message.kind()) {
         case TEXT -> pushed.put("data", new String(message.payload(), StandardCharsets.UTF_8));
@@ -226,7 +233,11 @@ final class Commands {
       }
       messages.add(pushed);
     }
-    return reply(id, "history", room).put("epoch", now.epoch()).put("seq", now.seq()).put("messages", messages);
+    JsonObject reply = reply(id, "history", room).put("epoch", now.epoch()).put("seq", now.seq());
+    if (first > 0) {
+      reply.put("truncated", true);
+    }
+    return reply.put("messages", messages);
   }
 
   private void ok(Command command, JsonObject reply) {

@@ -11,7 +11,9 @@ import io.chorus.hub.RoomName;
 import io.chorus.metrics.Drop;
 import io.chorus.metrics.Where;
 import io.chorus.security.RateLimiter;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -66,7 +68,7 @@ public final class Session extends Connection {
     }
     if (protocol == Protocol.PLAIN) {
       String room = pathRoom == null ? RoomName.DEFAULT : pathRoom;
-      join(room, null).onComplete(joined -> {
+      join(room, null, joined -> {
         if (joined.failed()) {
           close(CloseReason.INTERNAL_ERROR);
         } else if (send(sessions.welcome())) {
@@ -174,13 +176,23 @@ public final class Session extends Connection {
   }
 
   /**
-   * Joins the room, fresh or coming back to {@code since}; the future completes on this session's event loop, before
-   * any message of the room reaches the client.
+   * Joins the room, fresh or coming back to {@code since}; {@code then} runs on this session's event loop, before any
+   * message of the room reaches the client (possibly before this returns).
    */
-  Future<Joined> join(String room, Position since) {
-    Membership membership = sessions.hub().join(room, this, since);
-    rooms.put(room, membership);
-    return membership.ready().onFailure(failed -> forgetMembership(membership));
+  void join(String room, Position since, Handler<AsyncResult<Joined>> then) {
+    // The membership, for the callback: it may run before join returns, when nothing needs removing yet.
+    Membership[] joining = new Membership[1];
+    joining[0] = sessions.hub().join(room, this, since, joined -> {
+      if (joined.failed() && joining[0] != null) {
+        rooms.remove(room, joining[0]);
+      }
+      then.handle(joined);
+    });
+    if (joining[0].ready().failed()) {
+      rooms.remove(room, joining[0]);
+    } else {
+      rooms.put(room, joining[0]);
+    }
   }
 
   /** Leaves the room; false when the session was not in it. */
@@ -225,10 +237,6 @@ public final class Session extends Connection {
       lastPingNanos = now;
       transport.ping();
     }
-  }
-
-  private void forgetMembership(Membership membership) {
-    rooms.remove(membership.room(), membership);
   }
 
   /** Whether the transport took a message; a backed-up output meets the slow-consumer policy. */

@@ -49,6 +49,7 @@ public final class Sessions {
   private final long idleTimeoutNanos;
   private final int maxRoomsPerConnection;
   private final int historySize;
+  private final long maxReplyBytes;
   private final List<Session> sessions = new ArrayList<>();
   private final List<LongConsumer> chores = new ArrayList<>(2);
   private long now = System.nanoTime();
@@ -64,6 +65,7 @@ public final class Sessions {
         new JsonObject().put("type", "welcome").put("message", welcomeText).encode());
     this.maxRoomsPerConnection = config.limits().maxRoomsPerConnection();
     this.historySize = config.retention().historySize();
+    this.maxReplyBytes = config.limits().maxPendingOutput() / 2;
     this.rateLimit = config.limits().rateLimit() == 0
         ? null
         : new RateLimit(config.limits().rateLimit(), config.limits().rateLimitBurst());
@@ -160,6 +162,14 @@ public final class Sessions {
 
   int historySize() {
     return historySize;
+  }
+
+  /**
+   * Bytes of messages one reply may carry (counted twice over, for JSON escaping or base64): half of
+   * max-pending-output, so that a reply alone never makes its client a slow consumer.
+   */
+  long maxReplyBytes() {
+    return maxReplyBytes;
   }
 
   boolean disconnectsSlowConsumers() {

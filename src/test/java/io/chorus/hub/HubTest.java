@@ -32,8 +32,8 @@ class HubTest {
 
   @Test
   void firstJoinSubscribesOnceAndLastLeaveCancels() {
-    Membership a = hub.join("room", new RecordingConnection(), null);
-    Membership b = hub.join("room", new RecordingConnection(), null);
+    Membership a = hub.join("room", new RecordingConnection(), null, joined -> { });
+    Membership b = hub.join("room", new RecordingConnection(), null, joined -> { });
 
     assertThat(broker.subscriptions("room")).isEqualTo(1);
     assertThat(hub.roomCount()).isEqualTo(1);
@@ -49,7 +49,7 @@ class HubTest {
   void connectionReceivesOnlyOnceItsMembershipIsReady() {
     broker.readiness = Promise.promise();
     RecordingConnection connection = new RecordingConnection();
-    Membership membership = hub.join("room", connection, null);
+    Membership membership = hub.join("room", connection, null, joined -> { });
 
     publish("room", "before");
     assertThat(connection.texts()).isEmpty();
@@ -66,8 +66,8 @@ class HubTest {
   void oneFlushPerConnectionPerEventLoopTurn() {
     RecordingConnection first = new RecordingConnection();
     RecordingConnection second = new RecordingConnection();
-    hub.join("room", first, null);
-    hub.join("room", second, null);
+    hub.join("room", first, null, joined -> { });
+    hub.join("room", second, null, joined -> { });
 
     publish("room", "one");
     publish("room", "two");
@@ -83,8 +83,8 @@ class HubTest {
   @Test
   void connectionInTwoRoomsGetsEachMessageOnceAndIsFlushedOncePerTurn() {
     RecordingConnection both = new RecordingConnection();
-    hub.join("red", both, null);
-    hub.join("blue", both, null);
+    hub.join("red", both, null, joined -> { });
+    hub.join("blue", both, null, joined -> { });
 
     publish("red", "one");
     publish("blue", "two");
@@ -98,7 +98,7 @@ class HubTest {
   @Test
   void connectionLeavingItsRoomBeforeTheFlushIsStillFlushed() {
     RecordingConnection leaving = new RecordingConnection();
-    Membership membership = hub.join("room", leaving, null);
+    Membership membership = hub.join("room", leaving, null, joined -> { });
 
     publish("room", "last words");
     membership.leave();
@@ -111,7 +111,7 @@ class HubTest {
   @Test
   void connectionWrittenToInALaterTurnIsFlushedAgain() {
     RecordingConnection connection = new RecordingConnection();
-    hub.join("room", connection, null);
+    hub.join("room", connection, null, joined -> { });
 
     publish("room", "one");
     runEventLoop();
@@ -127,10 +127,10 @@ class HubTest {
     RawEncoding second = new RawEncoding(1);
     List<ByteBuf> shared = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
-      hub.join("room", new RecordingConnection(first, message -> shared.add(message.encodedAs(first))), null);
+      hub.join("room", new RecordingConnection(first, message -> shared.add(message.encodedAs(first))), null, joined -> { });
     }
     for (int i = 0; i < 20; i++) {
-      hub.join("room", new RecordingConnection(second, message -> { }), null);
+      hub.join("room", new RecordingConnection(second, message -> { }), null, joined -> { });
     }
 
     publish("room", "once");
@@ -156,9 +156,9 @@ class HubTest {
   @Test
   void fanOutIsCountedOncePerBatchWithOneLatencySample() {
     for (int i = 0; i < 3; i++) {
-      hub.join("room", new RecordingConnection(), null);
+      hub.join("room", new RecordingConnection(), null, joined -> { });
     }
-    hub.join("other", new RecordingConnection(), null);
+    hub.join("other", new RecordingConnection(), null, joined -> { });
 
     publish("room", "12345");
 
@@ -189,14 +189,14 @@ class HubTest {
     for (int i = 0; i < 5; i++) {
       RecordingConnection connection = new RecordingConnection();
       others.add(connection);
-      hub.join("room", connection, null);
+      hub.join("room", connection, null, joined -> { });
     }
     Membership[] leaver = new Membership[1];
     RecordingConnection leaving = new RecordingConnection(message -> leaver[0].leave());
-    leaver[0] = hub.join("room", leaving, null);
+    leaver[0] = hub.join("room", leaving, null, joined -> { });
     RecordingConnection last = new RecordingConnection();
     others.add(last);
-    hub.join("room", last, null);
+    hub.join("room", last, null, joined -> { });
 
     publish("room", "first");
     publish("room", "second");
@@ -210,7 +210,7 @@ class HubTest {
   @Test
   void failedSubscriptionFailsTheMembershipAndForgetsTheRoom() {
     broker.readiness = Promise.promise();
-    Membership membership = hub.join("room", new RecordingConnection(), null);
+    Membership membership = hub.join("room", new RecordingConnection(), null, joined -> { });
 
     broker.readiness.fail("cluster unavailable");
 
@@ -222,7 +222,7 @@ class HubTest {
   @Test
   void leavingBeforeReadyStillCancelsTheSubscription() {
     broker.readiness = Promise.promise();
-    Membership membership = hub.join("room", new RecordingConnection(), null);
+    Membership membership = hub.join("room", new RecordingConnection(), null, joined -> { });
 
     membership.leave();
     broker.readiness.complete();
@@ -234,7 +234,7 @@ class HubTest {
   @Test
   void messageThatOvertookAnEarlierOneWaitsForIt() {
     RecordingConnection connection = new RecordingConnection();
-    hub.join("room", connection, null);
+    hub.join("room", connection, null, joined -> { });
     broker.lostInTransit = envelope -> true;
     publish("room", "one");
     publish("room", "two");
@@ -249,7 +249,7 @@ class HubTest {
   @Test
   void holeThatHistoryHoldsIsFilledAfterTheGapWait() {
     RecordingConnection connection = new RecordingConnection();
-    hub.join("room", connection, null);
+    hub.join("room", connection, null, joined -> { });
     broker.lostInTransit = envelope -> envelope.seq() == 2;
     publish("room", "one");
     publish("room", "two");
@@ -267,7 +267,7 @@ class HubTest {
   @Test
   void holeThatHistoryNoLongerHoldsIsSkippedAndMembersAreTold() {
     RecordingConnection connection = new RecordingConnection();
-    hub.join("room", connection, null);
+    hub.join("room", connection, null, joined -> { });
     broker.lostInTransit = envelope -> envelope.seq() == 2;
     publish("room", "one");
     publish("room", "two");
@@ -283,7 +283,7 @@ class HubTest {
   @Test
   void youngRoomFetchesWhatItsStreamNumberedButNeverSentIt() {
     RecordingConnection connection = new RecordingConnection();
-    hub.join("room", connection, null);
+    hub.join("room", connection, null, joined -> { });
     broker.lostInTransit = envelope -> true;
     publish("room", "went to the nodes that knew");
 
@@ -293,15 +293,18 @@ class HubTest {
   }
 
   @Test
-  void comingBackGetsTheMissedMessagesBeforeLiveOnes() {
+  void comingBackIsAnsweredThenGetsTheMissedMessagesThenLiveOnes() {
     publish("room", "one");
     publish("room", "two");
     publish("room", "three");
     RecordingConnection connection = new RecordingConnection();
 
-    Membership membership = hub.join("room", connection, new Position("e1", 1));
+    List<Integer> receivedWhenJoined = new ArrayList<>();
+    Membership membership = hub.join("room", connection, new Position("e1", 1),
+        joined -> receivedWhenJoined.add(connection.texts().size()));
     publish("room", "four");
 
+    assertThat(receivedWhenJoined).as("told it joined before the missed messages came").containsExactly(0);
     assertThat(membership.ready().result())
         .isEqualTo(new Joined(new Position("e1", 3), Joined.Recovery.RECOVERED));
     assertThat(connection.texts()).containsExactly("two", "three", "four");
@@ -313,9 +316,9 @@ class HubTest {
     publish("room", "two");
     broker.published.remove(0);
 
-    Membership otherEpoch = hub.join("room", new RecordingConnection(), new Position("e0", 1));
+    Membership otherEpoch = hub.join("room", new RecordingConnection(), new Position("e0", 1), joined -> { });
     RecordingConnection late = new RecordingConnection();
-    Membership beyondHistory = hub.join("room", late, new Position("e1", 0));
+    Membership beyondHistory = hub.join("room", late, new Position("e1", 0), joined -> { });
 
     assertThat(otherEpoch.ready().result().recovery()).isEqualTo(Joined.Recovery.NOT_RECOVERED);
     assertThat(beyondHistory.ready().result().recovery()).isEqualTo(Joined.Recovery.NOT_RECOVERED);
@@ -325,7 +328,7 @@ class HubTest {
   @Test
   void newEpochTellsMembersWhereTheStreamNowIs() {
     RecordingConnection connection = new RecordingConnection();
-    hub.join("room", connection, null);
+    hub.join("room", connection, null, joined -> { });
     publish("room", "one");
 
     broker.restart("e2");
