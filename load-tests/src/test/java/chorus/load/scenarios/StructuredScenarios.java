@@ -31,12 +31,12 @@ public final class StructuredScenarios {
 
   /**
    * Connects offering chorus.v1, subscribes, and publishes one message every {@code 1/messagesPerSecond}
-   * seconds until the storm instant shared by all users (the last one is sent before it). Then every user
-   * closes its socket at once, reconnects and resumes from the last message it accounted for: the group
-   * {@value #REJOIN} must end within {@code reconnectWithinMs} with {@code "recovered":true}. Users that are
-   * back first publish again while the others are still away, so the late ones really recover messages
-   * from history. Everyone then publishes for another {@code durationSeconds} and waits for its last
-   * messages and acks.
+   * seconds until the storm instant shared by all users. Then every user publishes one last message and at
+   * once closes its socket, without waiting for anything, reconnects and resumes from the last message it
+   * accounted for: the group {@value #REJOIN} must end within {@code reconnectWithinMs} with
+   * {@code "recovered":true}. Since the whole room publishes at that instant, every user leaves with
+   * messages still on their way and must get them from history (recorded as {@code replayed}). Everyone
+   * then publishes for another {@code durationSeconds} and waits for its last messages and acks.
    *
    * @param stormAt epoch milliseconds of the storm, read when a user reaches that point
    */
@@ -54,7 +54,7 @@ public final class StructuredScenarios {
             pace(interval)
                 .exec(chains.publish(ROUND_TRIP))))
         .exec(pause(session -> Duration.ofMillis(Math.max(0, stormAt.getAsLong() - System.currentTimeMillis()))))
-        .exec(chains.accountDeliveries())
+        .exec(chains.publish(ROUND_TRIP))
         .exec(chains.close())
         .group(REJOIN).on(
             chains.connect(RECONNECT, WELCOME_BACK, within)
