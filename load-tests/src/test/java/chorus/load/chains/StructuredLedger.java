@@ -40,7 +40,8 @@ final class StructuredLedger {
   static final String COMMAND_ERROR = "command error";
   static final String REPLY_ORDER = "reply order";
 
-  private record Pending(String name, long sentAt) {
+  /** An own message on its way back, given up {@code timeoutMillis} after {@code since}. */
+  private record Pending(String name, long sentAt, long since) {
   }
 
   /** A subscribe (or, with {@code resume}, a resume) whose reply has not come yet. */
@@ -96,7 +97,7 @@ final class StructuredLedger {
 
   /** Notes a publish about to be sent: its ack by {@code id}, its round trip as {@code name}. */
   void sent(ChatMessage message, String name, String id) {
-    ownBySeq.put(message.seq(), new Pending(name, message.sentAt()));
+    ownBySeq.put(message.seq(), new Pending(name, message.sentAt(), message.sentAt()));
     acksById.put(id, message.sentAt());
   }
 
@@ -160,6 +161,8 @@ final class StructuredLedger {
     epoch = frame.epoch();
     if (awaited.resume()) {
       replayUpTo = frame.seq();
+      // Own messages that were on their way at the close come back as replays now: the time away does not count.
+      ownBySeq.replaceAll((seq, pending) -> new Pending(pending.name(), pending.sentAt(), receivedAt));
     } else {
       position = Math.max(position, frame.seq());
     }
@@ -211,10 +214,13 @@ final class StructuredLedger {
       replyFailed = true;
       awaited = null;
     }
+    if (awaited != null) {
+      return; // a subscribe or resume in flight: own messages left on an old socket are due after its reply
+    }
     Iterator<Pending> own = ownBySeq.values().iterator();
     while (own.hasNext()) {
       Pending message = own.next();
-      if (now - message.sentAt() <= timeoutMillis) {
+      if (now - message.since() <= timeoutMillis) {
         break; // kept in send order: the rest are younger
       }
       recorder.ko(session, message.name(), now, "own message not broadcast back within " + timeoutMillis + " ms");
