@@ -4,11 +4,13 @@ import io.chorus.hub.CloseReason;
 import io.chorus.hub.Envelope;
 import io.chorus.hub.History;
 import io.chorus.hub.Joined;
+import io.chorus.hub.Membership;
 import io.chorus.hub.Position;
 import io.chorus.hub.RoomName;
 import io.chorus.metrics.Command;
 import io.chorus.metrics.CommandOutcome;
 import io.chorus.security.RateLimiter;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
@@ -16,7 +18,9 @@ import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * chorus.v1 for one session: reads each text frame as a JSON command, carries it out, and answers it with exactly
@@ -31,6 +35,7 @@ final class Commands {
   private final Session session;
   private final Sessions sessions;
   private final RateLimiter badCommands;
+  private final Map<String, Membership> rooms = new HashMap<>();
 
   Commands(Session session, Sessions sessions) {
     this.session = session;
@@ -95,6 +100,14 @@ final class Commands {
     }
   }
 
+  /** The session is closing: it leaves every room. */
+  void leaveAll() {
+    for (Membership membership : rooms.values()) {
+      membership.leave();
+    }
+    rooms.clear();
+  }
+
   /** The room's stream moved past messages this client will never get: it learns its new position. */
   void skipped(String room, Position position) {
     JsonObject gap = new JsonObject()
@@ -108,45 +121,56 @@ final class Commands {
   }
 
   private void subscribe(Object id, String room, Position since) {
-    if (session.isIn(room)) {
+    if (rooms.containsKey(room)) {
       error(id, Command.SUBSCRIBE, CommandOutcome.ALREADY_SUBSCRIBED, "already subscribed to " + room);
       return;
     }
-    if (session.roomCount() >= sessions.maxRoomsPerConnection()) {
+    if (rooms.size() >= sessions.maxRoomsPerConnection()) {
       error(id, Command.SUBSCRIBE, CommandOutcome.TOO_MANY_ROOMS,
           "at most " + sessions.maxRoomsPerConnection() + " rooms per connection");
       return;
     }
-    session.join(room, since, joined -> {
-      if (!session.isServing()) {
-        return;
+    // The membership, for the callback: it may run before join returns, with nothing to forget yet.
+    Membership[] joining = new Membership[1];
+    joining[0] = session.hub().join(room, session, since, joined -> subscribed(id, room, joining[0], joined));
+    if (!joining[0].ready().failed()) {
+      rooms.put(room, joining[0]);
+    }
+  }
+
+  /** Answers a subscribe, before any message of the room reaches the client. */
+  private void subscribed(Object id, String room, Membership membership, AsyncResult<Joined> joined) {
+    if (!session.isServing()) {
+      return;
+    }
+    if (joined.failed()) {
+      boolean stillWanted = membership == null || rooms.remove(room, membership);
+      if (stillWanted) {
+        error(id, Command.SUBSCRIBE, CommandOutcome.UNAVAILABLE, "the room cannot be joined now; try again");
+      } else {
+        error(id, Command.SUBSCRIBE, CommandOutcome.UNSUBSCRIBED, "unsubscribed before the subscription was ready");
       }
-      if (joined.failed()) {
-        if (session.isIn(room)) {
-          error(id, Command.SUBSCRIBE, CommandOutcome.UNAVAILABLE, "the room cannot be joined now; try again");
-        } else {
-          error(id, Command.SUBSCRIBE, CommandOutcome.UNSUBSCRIBED, "unsubscribed before the subscription was ready");
-        }
-        return;
-      }
-      Joined result = joined.result();
-      JsonObject reply = reply(id, "subscribed", room)
-          .put("epoch", result.position().epoch())
-          .put("seq", result.position().seq());
-      if (result.recovery() != Joined.Recovery.NOT_ASKED) {
-        boolean recovered = result.recovery() == Joined.Recovery.RECOVERED;
-        reply.put("recovered", recovered);
-        sessions.metrics().resumed(recovered);
-      }
-      ok(Command.SUBSCRIBE, reply);
-    });
+      return;
+    }
+    Joined result = joined.result();
+    JsonObject reply = reply(id, "subscribed", room)
+        .put("epoch", result.position().epoch())
+        .put("seq", result.position().seq());
+    if (result.recovery() != Joined.Recovery.NOT_ASKED) {
+      boolean recovered = result.recovery() == Joined.Recovery.RECOVERED;
+      reply.put("recovered", recovered);
+      sessions.metrics().resumed(recovered);
+    }
+    ok(Command.SUBSCRIBE, reply);
   }
 
   private void unsubscribe(Object id, String room) {
-    if (!session.leave(room)) {
+    Membership membership = rooms.remove(room);
+    if (membership == null) {
       error(id, Command.UNSUBSCRIBE, CommandOutcome.NOT_SUBSCRIBED, "not subscribed to " + room);
       return;
     }
+    membership.leave();
     ok(Command.UNSUBSCRIBE, reply(id, "unsubscribed", room));
   }
 

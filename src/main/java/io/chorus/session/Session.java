@@ -3,7 +3,7 @@ package io.chorus.session;
 import io.chorus.hub.CloseReason;
 import io.chorus.hub.Connection;
 import io.chorus.hub.Envelope;
-import io.chorus.hub.Joined;
+import io.chorus.hub.Hub;
 import io.chorus.hub.Membership;
 import io.chorus.hub.Message;
 import io.chorus.hub.Position;
@@ -11,12 +11,8 @@ import io.chorus.hub.RoomName;
 import io.chorus.metrics.Drop;
 import io.chorus.metrics.Where;
 import io.chorus.security.RateLimiter;
-import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * One client connection as the hub and the protocol see it, whatever transport carries it: the rooms it is in, its
@@ -39,7 +35,8 @@ public final class Session extends Connection {
   private final RateLimiter rateLimiter;
   /** Null in plain mode. */
   private final Commands commands;
-  private final Map<String, Membership> rooms = new HashMap<>(2);
+  /** Plain mode's one room; chorus.v1 keeps its rooms in {@link Commands}. */
+  private Membership plainRoom;
   /** This session's index in its registry; -1 once forgotten. */
   int slot = -1;
   private boolean serving = true;
@@ -68,7 +65,7 @@ public final class Session extends Connection {
     }
     if (protocol == Protocol.PLAIN) {
       String room = pathRoom == null ? RoomName.DEFAULT : pathRoom;
-      join(room, null, joined -> {
+      plainRoom = sessions.hub().join(room, this, null, joined -> {
         if (joined.failed()) {
           close(CloseReason.INTERNAL_ERROR);
         } else if (send(sessions.welcome())) {
@@ -131,10 +128,12 @@ public final class Session extends Connection {
   /** The transport is closing, whoever began it: the session leaves its rooms and ignores the client from now on. */
   public void stopServing() {
     serving = false;
-    for (Membership membership : rooms.values()) {
-      membership.leave();
+    if (plainRoom != null) {
+      plainRoom.leave();
     }
-    rooms.clear();
+    if (commands != null) {
+      commands.leaveAll();
+    }
   }
 
   /** The connection is gone. */
@@ -175,42 +174,8 @@ public final class Session extends Connection {
     return false;
   }
 
-  /**
-   * Joins the room, fresh or coming back to {@code since}; {@code then} runs on this session's event loop, before any
-   * message of the room reaches the client (possibly before this returns).
-   */
-  void join(String room, Position since, Handler<AsyncResult<Joined>> then) {
-    // The membership, for the callback: it may run before join returns, when nothing needs removing yet.
-    Membership[] joining = new Membership[1];
-    joining[0] = sessions.hub().join(room, this, since, joined -> {
-      if (joined.failed() && joining[0] != null) {
-        rooms.remove(room, joining[0]);
-      }
-      then.handle(joined);
-    });
-    if (joining[0].ready().failed()) {
-      rooms.remove(room, joining[0]);
-    } else {
-      rooms.put(room, joining[0]);
-    }
-  }
-
-  /** Leaves the room; false when the session was not in it. */
-  boolean leave(String room) {
-    Membership membership = rooms.remove(room);
-    if (membership == null) {
-      return false;
-    }
-    membership.leave();
-    return true;
-  }
-
-  boolean isIn(String room) {
-    return rooms.containsKey(room);
-  }
-
-  int roomCount() {
-    return rooms.size();
+  Hub hub() {
+    return sessions.hub();
   }
 
   /** Publishes; the future completes on this session's event loop. */
