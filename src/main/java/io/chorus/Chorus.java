@@ -194,7 +194,7 @@ public final class Chorus {
     Retention retention = config.retention();
     LocalStreams streams = new LocalStreams(retention.historySize(), retention.historyTtl().toNanos(),
         retention.maxHistoryRooms(), retention.maxHistoryMemory().orElse(Runtime.getRuntime().maxMemory() / 8));
-    metrics.history(streams::roomsWithHistory, streams::heldBytes);
+    metrics.history(streams::rooms, streams::heldBytes);
     return streams;
   }
 

@@ -11,15 +11,15 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /**
  * The streams of a standalone node, in memory. Every event loop numbers its clients' messages here, under one lock:
  * a publish holds it for a counter increment and an append, far shorter than the fan-out it starts. Bounded three
  * ways: messages per room ({@code history-size}), age ({@code history-ttl}), and for the whole node both the number
- * of rooms ({@code max-history-rooms}, the least recently used forgotten first: published to, joined or read) and the
+ * of rooms ({@code max-history-rooms}: past it the least recently used room that no hub holds is forgotten) and the
  * bytes of the messages ({@code max-history-memory}, oldest messages of the least recently used rooms dropped first).
+ * Only a publish or a hub's subscription makes a stream; reading an unknown room does not.
  */
 public final class LocalStreams implements Streams {
 
@@ -31,16 +31,7 @@ public final class LocalStreams implements Streams {
   private final int maxRooms;
   private final long maxBytes;
   /** Streams in the order they were last used, least recent first. Guarded by {@code this}. */
-  private final LinkedHashMap<String, Stream> streams = new LinkedHashMap<>(64, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Stream> eldest) {
-      if (size() <= maxRooms) {
-        return false;
-      }
-      heldBytes -= eldest.getValue().bytes;
-      return true;
-    }
-  };
+  private final LinkedHashMap<String, Stream> streams = new LinkedHashMap<>(64, 0.75f, true);
   private long heldBytes;
 
   /**
@@ -80,10 +71,25 @@ public final class LocalStreams implements Streams {
   }
 
   @Override
+  public synchronized void hold(String room) {
+    stream(room).holders++;
+  }
+
+  @Override
+  public synchronized void release(String room) {
+    Stream stream = streams.get(room);
+    if (stream != null && --stream.holders == 0 && stream.seq == 0) {
+      // Never published to: nothing to keep, and keeping it would let a client fill the node with empty rooms.
+      streams.remove(room);
+    }
+  }
+
+  @Override
   public synchronized Future<History> read(String room, long afterSeq, int limit) {
     Stream stream = streams.get(room);
     if (stream == null) {
-      stream = stream(room);
+      // Asking about a room makes no stream: nothing was published to it that this node still knows.
+      return Future.succeededFuture(new History(new Position(Epochs.next(), 0), List.of()));
     }
     stream.expire(EpochClock.nanos());
     List<Envelope> found = new ArrayList<>();
@@ -96,15 +102,9 @@ public final class LocalStreams implements Streams {
     return Future.succeededFuture(new History(new Position(stream.epoch, stream.seq), List.copyOf(newest)));
   }
 
-  /** Rooms holding at least one message in history. */
-  public synchronized int roomsWithHistory() {
-    int rooms = 0;
-    for (Stream stream : streams.values()) {
-      if (!stream.messages.isEmpty()) {
-        rooms++;
-      }
-    }
-    return rooms;
+  /** Rooms whose stream this node keeps: their position, and any messages in history. */
+  public synchronized int rooms() {
+    return streams.size();
   }
 
   /** Payload bytes (with their overhead) held in history. */
@@ -117,8 +117,28 @@ public final class LocalStreams implements Streams {
     if (stream == null) {
       stream = new Stream();
       streams.put(room, stream);
+      if (streams.size() > maxRooms) {
+        forgetLeastRecentlyUsed();
+      }
     }
     return stream;
+  }
+
+  /**
+   * Over max-history-rooms: forgets the least recently used stream that no hub holds. Held streams are never
+   * forgotten (their members would see a new epoch), so their number, bounded by connections times
+   * max-rooms-per-connection, may take the node past the bound.
+   */
+  private void forgetLeastRecentlyUsed() {
+    Iterator<Stream> leastRecentFirst = streams.values().iterator();
+    while (leastRecentFirst.hasNext()) {
+      Stream stream = leastRecentFirst.next();
+      if (stream.holders == 0) {
+        heldBytes -= stream.bytes;
+        leastRecentFirst.remove();
+        return;
+      }
+    }
   }
 
   /** Over the memory bound: drops messages, oldest first, from the rooms used least recently. */
@@ -136,6 +156,8 @@ public final class LocalStreams implements Streams {
   private final class Stream {
     final String epoch = Epochs.next();
     final ArrayDeque<Envelope> messages = new ArrayDeque<>();
+    /** Hubs of this node with members in the room. */
+    int holders;
     long seq;
     long bytes;
 

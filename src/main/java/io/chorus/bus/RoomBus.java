@@ -34,6 +34,7 @@ public final class RoomBus implements Broker {
 
   @Override
   public Subscription subscribe(String room, Handler<Envelope> sink) {
+    streams.hold(room);
     MessageConsumer<Envelope> consumer = eventBus.consumer(ADDRESS_PREFIX + room, message -> sink.handle(message.body()));
     return new Subscription() {
       @Override
@@ -44,6 +45,7 @@ public final class RoomBus implements Broker {
       @Override
       public void cancel() {
         consumer.unregister();
+        streams.release(room);
       }
     };
   }

@@ -23,6 +23,15 @@ public interface Streams {
   /** The room's position now; a room never published to starts a stream at 0 with a new epoch. */
   Future<Position> position(String room);
 
+  /**
+   * A hub of this node has members in the room: its stream must not be forgotten to make room for others, or the
+   * members would see it start a new epoch. Called before {@link #position}.
+   */
+  void hold(String room);
+
+  /** A hub of this node no longer has members in the room; a stream never published to is forgotten. */
+  void release(String room);
+
   /** See {@link io.chorus.hub.Broker#history}. */
   Future<History> read(String room, long afterSeq, int limit);
 }

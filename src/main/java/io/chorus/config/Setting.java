@@ -31,8 +31,8 @@ public enum Setting {
       "Messages each room keeps for resuming clients and the history command; 0 turns history off."),
   HISTORY_TTL("history-ttl", "5m", "How long a message stays in its room's history."),
   MAX_HISTORY_ROOMS("max-history-rooms", "10000",
-      "Rooms whose stream (sequence position and history) a node keeps; beyond it the room published to least "
-          + "recently is forgotten and starts a new epoch."),
+      "Rooms whose stream (sequence position and history) a node keeps; beyond it the least recently used room "
+          + "without members on the node is forgotten and starts a new epoch."),
   MAX_HISTORY_MEMORY("max-history-memory", null,
       "Message bytes a node keeps in history; beyond it the oldest messages of the rooms published to least "
           + "recently go first (default: an eighth of the maximum heap)."),

@@ -22,10 +22,20 @@ public abstract class Connection {
   public abstract boolean send(Message message);
 
   /**
-   * The room's stream moved to {@code position} without delivering every message up to it: history could not fill
-   * a hole, or the stream started a new epoch. The next message of the room follows {@code position}.
+   * Some messages of the room up to {@code position} will never reach this connection: history could not fill a
+   * hole, the stream started a new epoch, or the node ran out of direct memory for one. The next message of the room
+   * follows {@code position}. Called on the hot path of a node in trouble: it must not allocate much.
    */
   public abstract void skipped(String room, Position position);
+
+  /** Whether the connection can take more now without going over its output bound. */
+  public abstract boolean writable();
+
+  /**
+   * Runs {@code task} once, on the connection's event loop, when the connection can take more again; a later call
+   * replaces an earlier task. A closed connection never runs it.
+   */
+  public abstract void whenWritable(Runnable task);
 
   /** Writes out everything queued by {@link #send}. */
   public abstract void flush();

@@ -151,6 +151,7 @@ public final class Hub {
       delivered = room.send(message);
     } catch (OutOfMemoryError noDirectMemory) {
       outOfMemory(room.size());
+      room.tellSkipped(new Position(envelope.epoch(), envelope.seq()));
       return;
     } catch (RuntimeException bug) {
       metrics.failures().report(Where.HUB, bug);

@@ -79,10 +79,15 @@ public final class Membership {
     return true;
   }
 
-  List<Envelope> endCatchingUp() {
+  /** The live messages held so far; later ones are held anew until {@link #endCatchingUp()}. */
+  List<Envelope> takeBacklog() {
     List<Envelope> held = backlog;
-    backlog = null;
+    backlog = new ArrayList<>();
     return held;
+  }
+
+  void endCatchingUp() {
+    backlog = null;
   }
 
   void joined(Joined joined) {

@@ -3,29 +3,19 @@ package io.chorus.hub;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Handler;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.TreeMap;
 
 /**
- * The members of one room on one hub, in an array for fast fan-out, and the hub's place in the room's stream.
+ * The members of one room on one hub, in an array for fast fan-out, and the hub's {@link RoomStream} in that room.
  * Removal swaps the last member into the freed slot; a member that leaves while a broadcast iterates the array is
- * removed right after it.
- *
- * <p>The room delivers its stream in order and without holes: it learns its position once its subscription is
- * ready, then passes on each message numbered one above the last. A message that comes early (published on another
- * node, it overtook one published on a third) waits in {@code ahead}; if the hole is still there after
- * {@link Hub#GAP_WAIT_NANOS}, the room reads the missing numbers from history, and tells its members about what
- * history no longer holds. A cluster tells other nodes about a new subscription a little late, so a young room also
- * compares its position with the stream's a few times, to fetch the messages that went to the nodes it knew of.
+ * removed right after it. A member joins once the stream knows its position; one that comes back with a position
+ * of its own gets the messages it missed, read from history, before live ones, which wait meanwhile.
  */
 final class Room implements Handler<Envelope> {
 
-  /** Messages further ahead than this are not held but fetched from history at once. */
-  private static final int MAX_AHEAD = 4096;
-  /** When a young room compares its position with its stream's, in milliseconds after it learned it. */
-  private static final long[] CHECKS_MILLIS = {250, 1_000, 4_000};
 
   final String name;
   private final Hub hub;
@@ -37,17 +27,13 @@ final class Room implements Handler<Envelope> {
   private int leftCount;
   /** Joined before the room knew its position. */
   private final List<Membership> waiting = new ArrayList<>();
-  /** Null until the room knows its position. */
-  private String epoch;
-  private long seq;
-  private final TreeMap<Long, Envelope> ahead = new TreeMap<>();
-  private boolean gapTimerArmed;
-  private boolean filling;
+  private final RoomStream stream;
   private boolean closed;
 
   Room(Hub hub, String name) {
     this.hub = hub;
     this.name = name;
+    this.stream = new RoomStream(this, hub);
   }
 
   void subscribe(Broker broker) {
@@ -59,30 +45,7 @@ final class Room implements Handler<Envelope> {
 
   @Override
   public void handle(Envelope envelope) {
-    if (epoch == null) {
-      ahead.put(envelope.seq(), envelope);
-      return;
-    }
-    if (!epoch.equals(envelope.epoch())) {
-      restart(envelope.epoch());
-    }
-    long number = envelope.seq();
-    if (number <= seq) {
-      return;
-    }
-    if (number == seq + 1 && ahead.isEmpty()) {
-      deliver(envelope);
-      return;
-    }
-    ahead.put(number, envelope);
-    deliverInOrder();
-    if (!ahead.isEmpty()) {
-      if (ahead.size() > MAX_AHEAD) {
-        fill(ahead.firstKey() - 1);
-      } else {
-        armGapTimer();
-      }
-    }
+    stream.accept(envelope);
   }
 
   boolean isEmpty() {
@@ -94,7 +57,7 @@ final class Room implements Handler<Envelope> {
   }
 
   void admit(Membership membership) {
-    if (epoch == null) {
+    if (!stream.isPositioned()) {
       waiting.add(membership);
     } else {
       activate(membership);
@@ -161,32 +124,25 @@ final class Room implements Handler<Envelope> {
       failed.forEach(membership -> membership.fail(position.cause()));
       return;
     }
-    epoch = position.result().epoch();
-    seq = position.result().seq();
     List<Membership> joining = List.copyOf(waiting);
     waiting.clear();
+    stream.positioned(position.result());
     joining.forEach(this::activate);
-    List<Envelope> early = List.copyOf(ahead.values());
-    ahead.clear();
-    early.forEach(this::handle);
-    for (long delay : CHECKS_MILLIS) {
-      hub.schedule(this::checkPosition, delay);
-    }
   }
 
   private void activate(Membership membership) {
     if (membership.hasLeft()) {
       return;
     }
-    Position now = new Position(epoch, seq);
+    Position now = stream.position();
     Position since = membership.since();
     if (since == null) {
       add(membership);
       membership.joined(new Joined(now, Joined.Recovery.NOT_ASKED));
-    } else if (!hub.keepsHistory() || !since.epoch().equals(epoch) || since.seq() > seq || since.seq() < 0) {
+    } else if (!hub.keepsHistory() || !since.epoch().equals(now.epoch()) || since.seq() > now.seq()) {
       add(membership);
       membership.joined(new Joined(now, Joined.Recovery.NOT_RECOVERED));
-    } else if (since.seq() == seq) {
+    } else if (since.seq() == now.seq()) {
       add(membership);
       membership.joined(new Joined(now, Joined.Recovery.RECOVERED));
     } else {
@@ -202,12 +158,11 @@ final class Room implements Handler<Envelope> {
    * then the live ones that came meanwhile.
    */
   private void recover(Membership membership, Position joinedAt, AsyncResult<History> history) {
-    List<Envelope> live = membership.endCatchingUp();
     if (membership.hasLeft()) {
       return;
     }
     long from = membership.since().seq() + 1;
-    List<Envelope> missed = new ArrayList<>();
+    ArrayDeque<Envelope> missed = new ArrayDeque<>();
     if (history.succeeded() && history.result().position().epoch().equals(joinedAt.epoch())) {
       for (Envelope envelope : history.result().messages()) {
         if (envelope.seq() == from + missed.size() && envelope.seq() <= joinedAt.seq()) {
@@ -217,94 +172,43 @@ final class Room implements Handler<Envelope> {
     }
     boolean complete = missed.size() == joinedAt.seq() - membership.since().seq();
     membership.joined(new Joined(joinedAt, complete ? Joined.Recovery.RECOVERED : Joined.Recovery.NOT_RECOVERED));
-    Connection connection = membership.connection();
-    if (complete) {
-      missed.forEach(envelope -> hub.sendTo(connection, envelope));
+    if (!complete) {
+      missed.clear();
     }
-    live.forEach(envelope -> hub.sendTo(connection, envelope));
+    replay(membership, missed);
   }
 
-  private void deliver(Envelope envelope) {
-    seq = envelope.seq();
+  /**
+   * Sends a member that came back what it missed, then what came live meanwhile, as fast as it reads: a pause
+   * whenever its output is at its bound, so that catching up never makes an honest client a slow consumer. Live
+   * messages keep being held for it until it has caught up.
+   */
+  private void replay(Membership membership, ArrayDeque<Envelope> queue) {
+    Connection connection = membership.connection();
+    while (!membership.hasLeft()) {
+      if (queue.isEmpty()) {
+        List<Envelope> live = membership.takeBacklog();
+        if (live.isEmpty()) {
+          membership.endCatchingUp();
+          return;
+        }
+        queue.addAll(live);
+      }
+      if (!connection.writable()) {
+        connection.whenWritable(() -> replay(membership, queue));
+        return;
+      }
+      hub.sendTo(connection, queue.poll());
+    }
+  }
+
+  /** The next message of the room's stream, for every member. */
+  void deliver(Envelope envelope) {
     hub.broadcast(this, envelope);
   }
 
-  private void deliverInOrder() {
-    while (!ahead.isEmpty() && ahead.firstKey() <= seq + 1) {
-      Envelope next = ahead.pollFirstEntry().getValue();
-      if (next.seq() == seq + 1) {
-        deliver(next);
-      }
-    }
-  }
-
-  /** The stream started a new epoch (its history was lost): members learn the new position, numbering restarts. */
-  private void restart(String newEpoch) {
-    epoch = newEpoch;
-    seq = 0;
-    ahead.clear();
-    tellSkipped();
-  }
-
-  private void armGapTimer() {
-    if (gapTimerArmed || filling) {
-      return;
-    }
-    gapTimerArmed = true;
-    hub.scheduleNanos(() -> {
-      gapTimerArmed = false;
-      if (!ahead.isEmpty()) {
-        fill(ahead.firstKey() - 1);
-      }
-    }, Hub.GAP_WAIT_NANOS);
-  }
-
-  /** Reads the messages up to {@code target} from history; what it no longer holds is skipped, and members told. */
-  private void fill(long target) {
-    if (filling || closed) {
-      return;
-    }
-    filling = true;
-    String fillingEpoch = epoch;
-    hub.broker().history(name, seq, Integer.MAX_VALUE).onComplete(history -> hub.onLoop(() -> {
-      filling = false;
-      if (closed || !fillingEpoch.equals(epoch)) {
-        return;
-      }
-      if (history.succeeded() && history.result().position().epoch().equals(epoch)) {
-        for (Envelope envelope : history.result().messages()) {
-          if (envelope.seq() == seq + 1 && envelope.seq() <= target) {
-            deliver(envelope);
-          }
-        }
-      }
-      if (seq < target) {
-        seq = target;
-        tellSkipped();
-      }
-      deliverInOrder();
-      if (!ahead.isEmpty()) {
-        armGapTimer();
-      }
-    }));
-  }
-
-  /** A young room asks its stream where it is, and fetches what went by before the cluster knew of this node. */
-  private void checkPosition() {
-    if (closed) {
-      return;
-    }
-    String checkedEpoch = epoch;
-    hub.broker().position(name).onComplete(position -> hub.onLoop(() -> {
-      if (position.succeeded() && !closed && checkedEpoch.equals(epoch)
-          && position.result().epoch().equals(epoch) && position.result().seq() > seq && ahead.isEmpty()) {
-        fill(position.result().seq());
-      }
-    }));
-  }
-
-  private void tellSkipped() {
-    Position now = new Position(epoch, seq);
+  /** The room's stream moved to {@code now} past messages its members will never get. */
+  void tellSkipped(Position now) {
     for (int i = 0; i < size; i++) {
       members[i].connection().skipped(name, now);
     }
@@ -335,6 +239,7 @@ final class Room implements Handler<Envelope> {
   private void close() {
     if (!closed) {
       closed = true;
+      stream.close();
       subscription.cancel();
       hub.forget(this);
     }

@@ -127,12 +127,12 @@ public final class ChorusMetrics {
   /**
    * Gauges of the history this node keeps (standalone: all of it; clustered: the primary copies it owns).
    *
-   * @param rooms rooms with at least one message in history
+   * @param rooms rooms whose stream (position and history) the node keeps
    * @param bytes bytes of messages held
    */
   public void history(IntSupplier rooms, LongSupplier bytes) {
     Gauge.builder("chorus_history_rooms", rooms::getAsInt)
-        .description("Rooms with messages in history on this node")
+        .description("Rooms whose stream (position and history) this node keeps, against max-history-rooms")
         .register(registry);
     Gauge.builder("chorus_history_bytes", bytes::getAsLong)
         .description("Bytes of messages this node keeps in history")

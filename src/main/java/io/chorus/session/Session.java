@@ -91,7 +91,8 @@ public final class Session extends Connection {
       case PLAIN -> {
         if (admitted()) {
           String room = pathRoom == null ? RoomName.DEFAULT : pathRoom;
-          publish(Envelope.incoming(room, payload, binary ? Envelope.Kind.BINARY : Envelope.Kind.TEXT));
+          Envelope.Kind kind = binary ? Envelope.Kind.BINARY : Envelope.Kind.TEXT;
+          sessions.hub().publish(Envelope.incoming(room, payload, kind));
         }
       }
       case STRUCTURED -> commands.handle(payload, binary);
@@ -101,7 +102,15 @@ public final class Session extends Connection {
   @Override
   public boolean send(Message message) {
     try {
-      return taken(transport.write(message));
+      if (commands == null) {
+        return taken(transport.write(message));
+      }
+      Envelope envelope = message.envelope();
+      Transport.Write outcome = commands.tellGap(envelope.room()) ? transport.write(message) : Transport.Write.BACKED_UP;
+      if (outcome == Transport.Write.BACKED_UP) {
+        commands.skipped(envelope.room(), new Position(envelope.epoch(), envelope.seq()));
+      }
+      return taken(outcome);
     } catch (RuntimeException bug) {
       return failed(bug);
     }
@@ -112,6 +121,16 @@ public final class Session extends Connection {
     if (commands != null && serving) {
       commands.skipped(room, position);
     }
+  }
+
+  @Override
+  public boolean writable() {
+    return transport.writable();
+  }
+
+  @Override
+  public void whenWritable(Runnable task) {
+    transport.whenWritable(task);
   }
 
   @Override

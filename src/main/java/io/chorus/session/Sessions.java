@@ -165,8 +165,8 @@ public final class Sessions {
   }
 
   /**
-   * Bytes of messages one reply may carry (counted twice over, for JSON escaping or base64): half of
-   * max-pending-output, so that a reply alone never makes its client a slow consumer.
+   * Bytes of messages one reply may carry, as written: half of max-pending-output, so that a reply alone never makes
+   * its client a slow consumer.
    */
   long maxReplyBytes() {
     return maxReplyBytes;

@@ -29,6 +29,12 @@ public interface Transport {
    */
   Write writeText(Message message);
 
+  /** Whether it can take more now without going over its output bound. */
+  boolean writable();
+
+  /** Runs {@code task} once when it can take more again, replacing any earlier task; never once closed. */
+  void whenWritable(Runnable task);
+
   /** Writes out everything queued. */
   void flush();
 

@@ -54,6 +54,8 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   private ChannelHandlerContext frameOutput;
   private ClosingHandshake closing;
   private FragmentedMessage fragmented;
+  /** What waits for the output to drain below its bound; null when nothing does. */
+  private Runnable onWritable;
 
   WebSocketConnection(WebSocketEndpoint endpoint, Encoding roomMessages) {
     this.endpoint = endpoint;
@@ -106,6 +108,16 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
     }
     frameOutput.write(message.encodedAs(encoding).retainedDuplicate(), quietPromise);
     return Write.QUEUED;
+  }
+
+  @Override
+  public boolean writable() {
+    return closing.isOpen() && ctx.channel().isWritable();
+  }
+
+  @Override
+  public void whenWritable(Runnable task) {
+    onWritable = task;
   }
 
   @Override
@@ -171,6 +183,11 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     sendOwedPong();
+    if (onWritable != null && writable()) {
+      Runnable task = onWritable;
+      onWritable = null;
+      task.run();
+    }
     ctx.fireChannelWritabilityChanged();
   }
 
@@ -290,6 +307,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   /** Once closing, a connection neither publishes, nor pongs, nor receives broadcasts. */
   private void stopServing() {
     fragmented = null;
+    onWritable = null;
     controlFrames.forgive();
     session.stopServing();
   }

@@ -288,6 +288,8 @@ class HubTest {
     publish("room", "went to the nodes that knew");
 
     loop.advance(Duration.ofMillis(250));
+    assertThat(connection.texts()).as("it may still be on its way").isEmpty();
+    loop.advance(Duration.ofMillis(200));
 
     assertThat(connection.texts()).containsExactly("went to the nodes that knew");
   }
@@ -308,6 +310,25 @@ class HubTest {
     assertThat(membership.ready().result())
         .isEqualTo(new Joined(new Position("e1", 3), Joined.Recovery.RECOVERED));
     assertThat(connection.texts()).containsExactly("two", "three", "four");
+  }
+
+  @Test
+  void comingBackPausesWhileTheConnectionCannotTakeMoreAndLiveMessagesWaitBehind() {
+    for (int i = 1; i <= 4; i++) {
+      publish("room", "missed " + i);
+    }
+    RecordingConnection slow = new RecordingConnection(message -> { });
+    slow.writable = false;
+
+    hub.join("room", slow, new Position("e1", 0), joined -> { });
+    publish("room", "live");
+    assertThat(slow.texts()).isEmpty();
+    slow.writable = true;
+    slow.onWritable.run();
+
+    assertThat(slow.texts()).containsExactly("missed 1", "missed 2", "missed 3", "missed 4", "live");
+    publish("room", "after");
+    assertThat(slow.texts()).endsWith("after");
   }
 
   @Test
@@ -385,6 +406,8 @@ class HubTest {
     private final Consumer<Message> onSend;
     private final Encoding encoding;
     final List<Position> skips = new ArrayList<>();
+    boolean writable = true;
+    Runnable onWritable;
     int flushes;
 
     RecordingConnection() {
@@ -416,6 +439,16 @@ class HubTest {
     @Override
     public void skipped(String room, Position position) {
       skips.add(position);
+    }
+
+    @Override
+    public boolean writable() {
+      return writable;
+    }
+
+    @Override
+    public void whenWritable(Runnable task) {
+      onWritable = task;
     }
 
     @Override

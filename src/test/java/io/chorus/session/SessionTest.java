@@ -305,6 +305,15 @@ class SessionTest {
     }
 
     @Override
+    public boolean writable() {
+      return outcome == Write.QUEUED;
+    }
+
+    @Override
+    public void whenWritable(Runnable task) {
+    }
+
+    @Override
     public void flush() {
       flushes++;
     }

@@ -75,9 +75,17 @@ public final class RawWebSocket implements AutoCloseable {
    */
   public static RawWebSocket connectWithReceiveBuffer(int port, String path, int receiveBufferBytes)
       throws IOException {
+    return connectWithReceiveBuffer(port, path, receiveBufferBytes, Map.of());
+  }
+
+  /** Like {@link #connectWithReceiveBuffer(int, String, int)}, with {@code extraHeaders} in the upgrade request. */
+  public static RawWebSocket connectWithReceiveBuffer(int port, String path, int receiveBufferBytes,
+      Map<String, String> extraHeaders) throws IOException {
     Socket socket = new Socket();
     socket.setReceiveBufferSize(receiveBufferBytes);
-    return request(socket, port, "GET " + path + " HTTP/1.1", upgradeHeaders(port));
+    Map<String, String> request = upgradeHeaders(port);
+    request.putAll(extraHeaders);
+    return request(socket, port, "GET " + path + " HTTP/1.1", request);
   }
 
   /**
