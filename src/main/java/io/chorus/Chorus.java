@@ -1,6 +1,7 @@
 package io.chorus;
 
 import io.chorus.bus.HazelcastCluster;
+import io.chorus.bus.HazelcastStreams;
 import io.chorus.bus.LocalStreams;
 import io.chorus.bus.RoomBus;
 import io.chorus.bus.Streams;
@@ -81,7 +82,9 @@ public final class Chorus {
     Readiness readiness = new Readiness();
     Liveness liveness = new Liveness();
     HazelcastClusterManager clusterManager =
-        config.cluster().enabled() ? HazelcastCluster.manager(config.cluster()) : null;
+        config.cluster().enabled()
+            ? HazelcastCluster.manager(config.cluster(), config.retention(), maxHistoryBytes(config.retention()))
+            : null;
     ChorusMetrics metrics = new ChorusMetrics(registry,
         () -> readiness.state() == Readiness.State.READY,
         () -> clusterManager == null ? 1 : clusterManager.isActive() ? clusterManager.getNodes().size() : 0);
@@ -106,7 +109,7 @@ public final class Chorus {
       }
       Vertx vertx = created.result();
       RoomBus.registerCodec(vertx.eventBus());
-      Broker broker = new RoomBus(vertx.eventBus(), streams(config, metrics));
+      Broker broker = new RoomBus(vertx.eventBus(), streams(config.retention(), metrics, clusterManager));
       startManagement(vertx, config, management, metrics.failures())
           .compose(managementVerticle -> deployGateways(vertx, config, metrics, management, connectionLimit,
               readiness, refusals, inputBudget, liveness, broker)
@@ -189,13 +192,24 @@ public final class Chorus {
             new StartupException("listen on management port " + config.host() + ":" + port, failure)));
   }
 
-  /** The rooms' streams: in this JVM's memory standalone. */
-  private static Streams streams(ChorusConfig config, ChorusMetrics metrics) {
-    Retention retention = config.retention();
+  /**
+   * The rooms' streams: in this JVM's memory standalone; clustered, in the Hazelcast member the cluster manager
+   * embeds, so that every node numbers a room's messages from the same stream.
+   */
+  private static Streams streams(Retention retention, ChorusMetrics metrics, HazelcastClusterManager clusterManager) {
+    if (clusterManager != null) {
+      HazelcastStreams streams = new HazelcastStreams(clusterManager.getHazelcastInstance(), retention);
+      metrics.history(streams::ownedStreams, streams::ownedBytes);
+      return streams;
+    }
     LocalStreams streams = new LocalStreams(retention.historySize(), retention.historyTtl().toNanos(),
-        retention.maxHistoryRooms(), retention.maxHistoryMemory().orElse(Runtime.getRuntime().maxMemory() / 8));
+        retention.maxHistoryRooms(), maxHistoryBytes(retention));
     metrics.history(streams::rooms, streams::heldBytes);
     return streams;
+  }
+
+  private static long maxHistoryBytes(Retention retention) {
+    return retention.maxHistoryMemory().orElse(Runtime.getRuntime().maxMemory() / 8);
   }
 
   private static Future<List<GatewayVerticle>> deployGateways(Vertx vertx, ChorusConfig config,

@@ -4,6 +4,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import io.chorus.config.Cluster;
+import io.chorus.config.Retention;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.util.List;
@@ -17,7 +18,11 @@ public final class HazelcastCluster {
   private HazelcastCluster() {
   }
 
-  public static HazelcastClusterManager manager(Cluster cluster) {
+  /**
+   * @param retention       how much of the rooms' streams to keep, in the map {@link HazelcastStreams} declares
+   * @param maxHistoryBytes the heap the streams' map may take on one member
+   */
+  public static HazelcastClusterManager manager(Cluster cluster, Retention retention, long maxHistoryBytes) {
     HazelcastClusterManager manager = new HazelcastClusterManager();
     // Vert.x's default configuration declares the maps it keeps subscriptions and node information in.
     Config config = manager.loadConfig();
@@ -58,6 +63,7 @@ public final class HazelcastCluster {
       join.getKubernetesConfig().setEnabled(false);
       join.getTcpIpConfig().setEnabled(true).setMembers(members);
     }
+    HazelcastStreams.configure(config, retention, maxHistoryBytes);
     manager.setConfig(config);
     return manager;
   }

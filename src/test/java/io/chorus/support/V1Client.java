@@ -3,6 +3,8 @@ package io.chorus.support;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,6 +18,8 @@ public final class V1Client {
 
   private final TestSocket socket;
   private final AtomicLong ids = new AtomicLong();
+  /** What {@link #received()} parsed so far: tests that poll thousands of messages parse each once. */
+  private final List<JsonObject> parsed = new ArrayList<>();
 
   private V1Client(TestSocket socket) {
     this.socket = socket;
@@ -37,8 +41,12 @@ public final class V1Client {
   }
 
   /** Everything after the welcome, as JSON objects. */
-  public List<JsonObject> received() {
-    return socket.texts().stream().map(JsonObject::new).toList();
+  public synchronized List<JsonObject> received() {
+    List<String> texts = socket.texts();
+    for (int i = parsed.size(); i < texts.size(); i++) {
+      parsed.add(new JsonObject(texts.get(i)));
+    }
+    return List.copyOf(parsed);
   }
 
   /** Sends the command with a fresh numeric id and waits for the reply that echoes it. */
@@ -46,6 +54,18 @@ public final class V1Client {
     long id = ids.incrementAndGet();
     socket.send(command.copy().put("id", id).encode());
     return await().until(() -> reply(id), reply -> reply != null);
+  }
+
+  /** Sends the command with a fresh numeric id without waiting for anything; returns the id. */
+  public long sendAsync(JsonObject command) {
+    long id = ids.incrementAndGet();
+    socket.sendAsync(command.copy().put("id", id).encode());
+    return id;
+  }
+
+  /** The reply to the command {@code id}, once it came. */
+  public JsonObject replyTo(long id, Duration within) {
+    return await().atMost(within).until(() -> reply(id), reply -> reply != null);
   }
 
   /** Sends the text as it is. */

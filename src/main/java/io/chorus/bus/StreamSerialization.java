@@ -1,0 +1,29 @@
+package io.chorus.bus;
+
+import com.hazelcast.nio.serialization.DataSerializableFactory;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+
+/**
+ * Creates the streams' Hazelcast types by number when their bytes arrive: no class names on the wire and no Java
+ * serialization. Every member must know the same numbers; change a type's format under a new number.
+ */
+final class StreamSerialization implements DataSerializableFactory {
+
+  /** "Cho": unlikely to meet another factory in the same cluster. */
+  static final int FACTORY_ID = 0x43686F;
+  static final int STORED_STREAM = 1;
+  static final int APPEND = 2;
+  static final int READ = 3;
+  static final int MERGE = 4;
+
+  @Override
+  public IdentifiedDataSerializable create(int classId) {
+    return switch (classId) {
+      case STORED_STREAM -> new StoredStream();
+      case APPEND -> new StreamAppend();
+      case READ -> new StreamRead();
+      case MERGE -> new StreamMerge();
+      default -> null;
+    };
+  }
+}

@@ -1,0 +1,320 @@
+package io.chorus;
+
+import io.chorus.support.Scrape;
+import io.chorus.support.ServerProcess;
+import io.chorus.support.TestClients;
+import io.chorus.support.V1Client;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * chorus.v1 on a cluster of three real JVMs: every room has one stream, numbered once for the whole cluster, kept
+ * in Hazelcast with a backup. The tests share one cluster (forming it is the expensive part) and run in order; the
+ * last one kills the node that holds a room's primary copy.
+ */
+@Tag("cluster")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterStreamsIT {
+
+  private static final String CLUSTER_NAME = "chorus-streams-it-" + UUID.randomUUID();
+  private static final int NODES = 3;
+  /**
+   * Holds every message a test publishes: a room that waits for a message longer than its hold (a node starved of
+   * CPU on a shared machine) then reads it from history, and the client still sees every number.
+   */
+  private static final int HISTORY_SIZE = 2_000;
+
+  private static int[] clusterPorts;
+  private static final ServerProcess[] nodes = new ServerProcess[NODES];
+  private static final TestClients[] clients = new TestClients[NODES];
+  private static final List<V1Client> opened = Collections.synchronizedList(new ArrayList<>());
+
+  @BeforeAll
+  static void formCluster() throws Exception {
+    clusterPorts = freePorts(NODES);
+    List<CompletableFuture<ServerProcess>> starting = IntStream.range(0, NODES)
+        .mapToObj(node -> CompletableFuture.supplyAsync(() -> startNode(node)))
+        .toList();
+    for (int node = 0; node < NODES; node++) {
+      nodes[node] = starting.get(node).join();
+      clients[node] = new TestClients(nodes[node].port());
+    }
+    for (ServerProcess node : nodes) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> Scrape.of(node.managementPort()).value("chorus_cluster_members") == NODES);
+    }
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    for (V1Client socket : opened) {
+      socket.close();
+    }
+    for (int node = 0; node < NODES; node++) {
+      clients[node].close();
+      nodes[node].close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void twoNodesPublishingIntoOneRoomAtOnceGiveEverySubscriberOnEveryNodeTheSameNumberedStream() throws Exception {
+    String room = "both-ends";
+    List<V1Client> subscribers = new ArrayList<>();
+    for (int node = 0; node < NODES; node++) {
+      for (int i = 0; i < 2; i++) {
+        V1Client subscriber = connect(node);
+        subscriber.subscribe(room);
+        subscribers.add(subscriber);
+      }
+    }
+    V1Client first = connect(0);
+    V1Client second = connect(1);
+    long start = settle(room, List.of(first, second), subscribers);
+    int perPublisher = 300;
+    List<Long> firstIds = new ArrayList<>();
+    List<Long> secondIds = new ArrayList<>();
+    for (int i = 0; i < perPublisher; i++) {
+      firstIds.add(first.sendAsync(publish(room, "a" + i)));
+      secondIds.add(second.sendAsync(publish(room, "b" + i)));
+    }
+    List<Long> acked = new ArrayList<>();
+    firstIds.forEach(id -> acked.add(first.replyTo(id, Duration.ofSeconds(20)).getLong("seq")));
+    secondIds.forEach(id -> acked.add(second.replyTo(id, Duration.ofSeconds(20)).getLong("seq")));
+    long last = start + 2 * perPublisher;
+    assertThat(acked).containsExactlyInAnyOrderElementsOf(range(start + 1, last));
+
+    await().untilAsserted(() -> assertThat(subscribers).allSatisfy(subscriber ->
+        assertThat(lastSeq(subscriber, room)).as("last message of subscriber %d", subscribers.indexOf(subscriber))
+            .isEqualTo(last)));
+    Map<Long, String> reference = null;
+    for (int i = 0; i < subscribers.size(); i++) {
+      V1Client subscriber = subscribers.get(i);
+      List<JsonObject> messages = after(start, subscriber.pushes("message", room));
+      assertThat(after(start, subscriber.pushes("gap", room))).as("gaps of subscriber %d", i).isEmpty();
+      assertThat(seqs(messages)).as("subscriber %d", i).containsExactlyElementsOf(range(start + 1, last));
+      Map<Long, String> seen = messages.stream().collect(Collectors.toMap(m -> m.getLong("seq"), m -> m.getString("data")));
+      if (reference == null) {
+        reference = seen;
+      }
+      assertThat(seen).as("subscriber %d", i).isEqualTo(reference);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void clientsJoiningWhileAnotherNodePublishesFastMissNothingAfterTheirSubscribedNumber() throws Exception {
+    String room = "busy";
+    int messages = 1_500;
+    int joins = 24;
+    V1Client publisher = connect(1);
+    ScheduledExecutorService pacer = Executors.newScheduledThreadPool(4);
+    AtomicInteger published = new AtomicInteger();
+    List<Long> ids = Collections.synchronizedList(new ArrayList<>());
+    List<ScheduledFuture<Joiner>> joining = new ArrayList<>();
+    // 500 messages a second from node 1 for 3 s; a client joins every 100 ms, on each node in turn.
+    pacer.scheduleAtFixedRate(() -> {
+      int i = published.getAndIncrement();
+      if (i < messages) {
+        ids.add(publisher.sendAsync(publish(room, "m" + i)));
+      }
+    }, 0, 2, TimeUnit.MILLISECONDS);
+    List<Joiner> joiners = new ArrayList<>();
+    try {
+      for (int join = 0; join < joins; join++) {
+        int node = join % NODES;
+        joining.add(pacer.schedule(() -> {
+          V1Client joiner = connect(node);
+          return new Joiner(joiner, joiner.subscribe(room).getLong("seq"));
+        }, 100L * join, TimeUnit.MILLISECONDS));
+      }
+      for (ScheduledFuture<Joiner> joined : joining) {
+        joiners.add(joined.get(30, TimeUnit.SECONDS));
+      }
+      await().until(() -> published.get() >= messages);
+    } finally {
+      pacer.shutdownNow();
+    }
+    long last = publisher.replyTo(ids.get(messages - 1), Duration.ofSeconds(20)).getLong("seq");
+    await().untilAsserted(() -> assertThat(joiners).allSatisfy(joiner ->
+        assertThat(lastSeq(joiner.client(), room)).as("last message of the client that joined at %d", joiner.seq())
+            .isEqualTo(last)));
+    for (Joiner joiner : joiners) {
+      assertThat(joiner.client().pushes("gap", room)).as("joined at %d", joiner.seq()).isEmpty();
+      assertThat(seqs(joiner.client().pushes("message", room))).as("joined at %d", joiner.seq())
+          .containsExactlyElementsOf(range(joiner.seq() + 1, last));
+    }
+    assertThat(joiners).extracting(Joiner::seq).as("joined while messages were coming").anyMatch(seq -> seq > 0);
+    System.out.printf("cluster streams: %d clients joined while another node published %d messages at 500/s;"
+        + " each got every message after its subscribed number, in order%n", joins, messages);
+  }
+
+  @Test
+  @Order(3)
+  void resumeOnAnotherNodeRecoversWhatWasPublishedElsewhereAndSurvivesTheLossOfThePrimaryCopy() throws Exception {
+    String room = "resumable";
+    long[] ownedBefore = ownedStreams();
+    V1Client away = connect(0);
+    JsonObject subscribed = away.subscribe(room);
+    String epoch = subscribed.getString("epoch");
+    long seq = subscribed.getLong("seq");
+    away.close();
+    int owner = ownerOfNewStream(ownedBefore);
+
+    V1Client onB = connect(1);
+    V1Client onC = connect(2);
+    List<Long> acked = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      acked.add(onB.publish(room, "b" + i).getLong("seq"));
+      acked.add(onC.publish(room, "c" + i).getLong("seq"));
+    }
+    assertThat(acked).containsExactlyElementsOf(range(seq + 1, seq + 20));
+
+    V1Client back = connect(2);
+    JsonObject resumed = back.resume(room, epoch, seq);
+    assertThat(resumed.getBoolean("recovered")).isTrue();
+    assertThat(resumed.getString("epoch")).isEqualTo(epoch);
+    assertThat(resumed.getLong("seq")).isEqualTo(seq + 20);
+    long live = onB.publish(room, "live").getLong("seq");
+    await().until(() -> lastSeq(back, room) == live);
+    assertThat(seqs(back.pushes("message", room))).containsExactlyElementsOf(range(seq + 1, live));
+    assertThat(back.pushes("message", room).get(0).getString("data")).isEqualTo("b0");
+    back.close();
+
+    int[] survivors = IntStream.range(0, NODES).filter(node -> node != owner).toArray();
+    V1Client publisher = connect(survivors[0]);
+    for (int i = 0; i < 10; i++) {
+      publisher.publish(room, "before the kill " + i);
+    }
+    V1Client returning = connect(survivors[1]);
+    nodes[owner].kill();
+    long killed = System.nanoTime();
+    JsonObject recovered = returning.resume(room, epoch, live);
+    long resumeMillis = (System.nanoTime() - killed) / 1_000_000;
+    assertThat(recovered.getBoolean("recovered")).as("resume after the primary copy's node was killed: %s", recovered)
+        .isTrue();
+    await().until(() -> lastSeq(returning, room) == live + 10);
+    assertThat(seqs(returning.pushes("message", room))).containsExactlyElementsOf(range(live + 1, live + 10));
+    long after = publisher.publish(room, "after the kill").getLong("seq");
+    await().until(() -> lastSeq(returning, room) == after);
+    System.out.printf("cluster streams: SIGKILL of node %d (the room's primary copy): a resume on node %d recovered"
+        + " %d messages from the promoted backup, answered %d ms after the kill%n", owner, survivors[1],
+        returning.pushes("message", room).size() - 1, resumeMillis);
+  }
+
+  private static JsonObject publish(String room, String data) {
+    return new JsonObject().put("type", "publish").put("room", room).put("data", data);
+  }
+
+  private record Joiner(V1Client client, long seq) {
+  }
+
+  private static V1Client connect(int node) throws Exception {
+    V1Client socket = V1Client.connect(clients[node], "/ws");
+    opened.add(socket);
+    return socket;
+  }
+
+  /** Streams whose primary copy each node holds: the {@code chorus_history_rooms} gauge, clustered. */
+  private static long[] ownedStreams() throws Exception {
+    long[] owned = new long[NODES];
+    for (int node = 0; node < NODES; node++) {
+      owned[node] = (long) Scrape.of(nodes[node].managementPort()).value("chorus_history_rooms");
+    }
+    return owned;
+  }
+
+  /** The node whose count of primary copies went up by one since {@code before}. */
+  private static int ownerOfNewStream(long[] before) throws Exception {
+    return await().until(() -> {
+      long[] now = ownedStreams();
+      int[] grown = IntStream.range(0, NODES).filter(node -> now[node] == before[node] + 1).toArray();
+      return grown.length == 1 && Arrays.stream(now).sum() == Arrays.stream(before).sum() + 1 ? grown[0] : -1;
+    }, owner -> owner >= 0);
+  }
+
+  /**
+   * A subscription made on one node reaches the others' event buses a little after its reply, and the first message
+   * from one node to another opens their connection: until then a message may come late, and a room holds the
+   * ones after it. Each publisher probes until every subscriber has heard from all of them; returns the last probe's
+   * number.
+   */
+  private static long settle(String room, List<V1Client> publishers, List<V1Client> subscribers) {
+    long[] probed = new long[publishers.size()];
+    await().until(() -> {
+      for (int i = 0; i < publishers.size(); i++) {
+        probed[i] = publishers.get(i).publish(room, "probe " + i).getLong("seq");
+      }
+      return subscribers.stream().allMatch(subscriber -> Arrays.stream(probed).allMatch(probe ->
+          subscriber.pushes("message", room).stream().anyMatch(message -> message.getLong("seq") == probe)));
+    });
+    return Arrays.stream(probed).max().orElseThrow();
+  }
+
+  private static List<JsonObject> after(long seq, List<JsonObject> frames) {
+    return frames.stream().filter(frame -> frame.getLong("seq") > seq).toList();
+  }
+
+  private static long lastSeq(V1Client socket, String room) {
+    List<JsonObject> messages = socket.pushes("message", room);
+    return messages.isEmpty() ? -1 : messages.get(messages.size() - 1).getLong("seq");
+  }
+
+  private static List<Long> seqs(List<JsonObject> messages) {
+    return messages.stream().map(message -> message.getLong("seq")).toList();
+  }
+
+  private static List<Long> range(long from, long to) {
+    return LongStream.rangeClosed(from, to).boxed().toList();
+  }
+
+  private static ServerProcess startNode(int node) {
+    String members = Arrays.stream(clusterPorts).mapToObj(port -> "127.0.0.1:" + port).collect(Collectors.joining(","));
+    try {
+      return ServerProcess.start(List.of("-Xmx256m"), "--host", "127.0.0.1", "--port", "0", "--instances", "1",
+          "--cluster", "--cluster-name", CLUSTER_NAME, "--cluster-port", Integer.toString(clusterPorts[node]),
+          "--cluster-members", members, "--rate-limit", "0", "--history-size", Integer.toString(HISTORY_SIZE));
+    } catch (Exception e) {
+      throw new IllegalStateException("node " + node + " did not start", e);
+    }
+  }
+
+  private static int[] freePorts(int count) throws Exception {
+    ServerSocket[] sockets = new ServerSocket[count];
+    int[] ports = new int[count];
+    for (int i = 0; i < count; i++) {
+      sockets[i] = new ServerSocket(0);
+      ports[i] = sockets[i].getLocalPort();
+    }
+    for (ServerSocket socket : sockets) {
+      socket.close();
+    }
+    return ports;
+  }
+}
