@@ -270,7 +270,7 @@ report() {
   base_rss=$(num rss_per_conn_bytes "$OUT_DIR/$BASELINE-idle.txt")
   echo
   echo "Results ($FANOUT_SUBS subscribers + $FANOUT_PUBS publishers, ${PAYLOAD}-byte messages; server on CPU $SERVER_CPU, generator on CPU $GEN_CPU)"
-  printf '%-15s %12s %6s %7s %5s %10s %9s %11s %9s %12s %9s %6s %10s\n' \
+  printf '%-19s %12s %6s %7s %5s %10s %9s %11s %9s %12s %9s %6s %10s\n' \
     server "max deliv/s" "vs base" "gen CPU" "f/rd" "p99@$LAT_RATE" "loss" "$WIDE_SUBS subs" "p99" "idle open" \
     "RSS/conn" "vs base" "heap+dir"
   for name in "${RAN[@]}"; do
@@ -286,7 +286,7 @@ report() {
     open=$(num open "$f-idle.txt")
     rss=$(num rss_per_conn_bytes "$f-idle.txt")
     heap=$(num heap_direct_per_conn_bytes "$f-idle.txt")
-    printf '%-15s %12s %6s %6s%% %5s %7s ms %9s %9s/s %6s ms %12s %5s KiB %6s %6s KiB\n' \
+    printf '%-19s %12s %6s %6s%% %5s %7s ms %9s %9s/s %6s ms %12s %5s KiB %6s %6s KiB\n' \
       "$name" "$(int "$max")" "$(ratio "$max" "$base_max")" "${cpu:--}" "${fpr:--}" "${lat:--}" "${loss:--}" "$(int "$wide")" \
       "${widep99:--}" "${open:--}/$IDLE_CONNS" "$(kib "$rss")" "$(ratio "$rss" "$base_rss")" "$(kib "$heap")"
   done
