@@ -28,10 +28,8 @@ import java.util.function.Function;
  */
 public final class StructuredChains {
 
-  public static final String SUBPROTOCOL = "chorus.v1";
+  private static final String SUBPROTOCOL = "chorus.v1";
   public static final String ACK = StructuredLedger.ACK;
-  public static final String ROOM_SEQUENCE = StructuredLedger.ROOM_SEQUENCE;
-  public static final String REPLY_ORDER = StructuredLedger.REPLY_ORDER;
 
   private static final String SEND = "publish";
   private static final String SOCKET = "chorus";
