@@ -131,10 +131,8 @@ class ChatPageBrowserIT {
     Browser.Tab wordy = openConnected(strict.port(), "strict-room");
     wordy.eval("document.getElementById('messageInput').value = 'x'.repeat(2000);"
         + "document.getElementById('composer').requestSubmit()");
-    // The close frame says 1009 message too big, but the server resets the TCP connection right behind it (the rest
-    // of the oversize frame unread), and Chromium then reports 1006 about one time in four.
     await().until(() -> wordy.texts("#messages li.error").stream()
-        .anyMatch(text -> text.startsWith("Not sent (disconnected: connection closed before the reply (10")
+        .anyMatch(text -> text.startsWith("Not sent (disconnected: connection closed before the reply (1009")
             && text.endsWith("xxx")));
     await().until(() -> wordy.text("#status").equals("connected"));
   }
