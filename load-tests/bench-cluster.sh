@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Clustered fan-out against standalone: what crossing the Vert.x clustered event bus costs Chorus.
 #
-#   load-tests/bench-cluster.sh            about 6 minutes
+#   load-tests/bench-cluster.sh                    about 12 minutes (plain, then chorus.v1)
+#   PROTOCOLS=plain load-tests/bench-cluster.sh    about 6 minutes
 #
 # Standalone: one Chorus node; 1,000 subscribers and 10 publishers on it. Clustered: two Chorus nodes that form a
-# Hazelcast cluster; the publishers on node A, the 1,000 subscribers on node B, so that every message crosses the
-# event bus. Both setups get the same CPU: every server JVM pinned to CPU $SERVER_CPU, the generator to CPU $GEN_CPU.
+# Hazelcast cluster; plain: the publishers on node A, the 1,000 subscribers on node B; chorus.v1 (history on, the
+# default 100 per room): the publishers on node B, the subscribers on node A. Either way every message crosses the
+# event bus, and with chorus.v1 it is also sequenced and stored in the cluster's history first.
+# Both setups get the same CPU: every server JVM pinned to CPU $SERVER_CPU, the generator to CPU $GEN_CPU.
 # Each setup is ramped to its highest sustained deliveries/s, then held at $RATE deliveries/s for loss and latency.
 # Everything runs on 127.0.0.1 and stops by itself; only processes this script started are signalled.
 set -euo pipefail
@@ -25,6 +28,9 @@ CHORUS_JAR="$ROOT/target/chorus.jar"
 : "${BUILD:=1}"
 : "${RATE:=100k}"
 : "${RAMP_TO:=4M}"
+: "${PROTOCOLS:=plain chorus.v1}"
+: "${RAMP_WARMUP:=3s}" "${RAMP_STEP:=5s}" "${RAMP_DRAIN:=2s}"   # each ramp step
+: "${RATE_WARMUP:=5s}" "${RATE_DURATION:=20s}"                  # the fixed-rate run
 : "${OUT_DIR:=$LT_DIR/fanout/target/bench-cluster-$(date +%Y%m%d-%H%M%S)}"
 
 STARTED=()
@@ -72,24 +78,30 @@ gen() {
   shift
   taskset -c "$GEN_CPU" "$JAVA" -jar "$FANOUT_JAR" "$@" --subscribers 1000 --publishers 10 --payload 64 \
     --max-runtime 10m --summary "$OUT_DIR/$name.txt" > "$OUT_DIR/$name.log" 2>&1 || true
-  grep -E 'step|max sustained|deliveries |loss |latency ' "$OUT_DIR/$name.log" | sed 's/^/    /'
+  # Every line that says what happened, or the whole log when none does (no connection became ready, say).
+  grep -E 'step|max sustained|deliveries |loss |latency |acks |room seq ' "$OUT_DIR/$name.log" | sed 's/^/    /' \
+    || sed 's/^/    /' "$OUT_DIR/$name.log"
 }
 
 get() { sed -n "s/^$1=//p" "$2" 2>/dev/null | head -n 1; }
 
-# scenario NAME URL PUBLISHER_URL PID...: ramp, then the fixed rate; prints the servers' CPU during the latter.
+# val KEY FILE: the value, or - when the run did not produce it
+val() { local v; v=$(get "$1" "$2"); echo "${v:--}"; }
+
+# scenario NAME PROTOCOL URL PUBLISHER_URL PID...: ramp, then the fixed rate; prints the servers' CPU during the latter.
 scenario() {
-  local name=$1 url=$2 publisher_url=$3
-  shift 3
-  log "$name: ramp at 1,000 subscribers"
-  gen "$name-ramp" ramp --url "$url" --publisher-url "$publisher_url" --ramp-from 50k --ramp-to "$RAMP_TO" \
-    --ramp-factor 1.4 --warmup 3s --duration 5s --drain 2s --p99-max 100ms
-  log "$name: $RATE deliveries/s"
+  local name=$1 protocol=$2 url=$3 publisher_url=$4
+  shift 4
+  log "$name: ramp at 1,000 subscribers ($protocol)"
+  gen "$name-ramp" ramp --protocol "$protocol" --url "$url" --publisher-url "$publisher_url" --ramp-from 50k \
+    --ramp-to "$RAMP_TO" --ramp-factor 1.4 --warmup "$RAMP_WARMUP" --duration "$RAMP_STEP" --drain "$RAMP_DRAIN" \
+    --p99-max 100ms
+  log "$name: $RATE deliveries/s ($protocol)"
   local before=0 after=0 pid start
   for pid in "$@"; do before=$((before + $(cpu_ticks "$pid"))); done
   start=$(date +%s%N)
-  gen "$name-rate" fanout --url "$url" --publisher-url "$publisher_url" --delivery-rate "$RATE" --warmup 5s \
-    --duration 20s --drain 2s
+  gen "$name-rate" fanout --protocol "$protocol" --url "$url" --publisher-url "$publisher_url" --delivery-rate "$RATE" \
+    --warmup "$RATE_WARMUP" --duration "$RATE_DURATION" --drain 2s
   for pid in "$@"; do after=$((after + $(cpu_ticks "$pid"))); done
   awk -v t=$((after - before)) -v ns=$(( $(date +%s%N) - start )) -v hz="$(getconf CLK_TCK)" \
     'BEGIN { printf "    server CPU over the run: %.1f %% of one core\n", 100 * t / hz / (ns / 1e9) }' \
@@ -110,7 +122,13 @@ main() {
   standalone=$(node standalone "$PORT_A")
   STARTED+=("$standalone")
   await_members "$PORT_A" 1
-  scenario standalone "ws://127.0.0.1:$PORT_A/ws/bench" "ws://127.0.0.1:$PORT_A/ws/bench" "$standalone"
+  if wants plain; then
+    scenario standalone plain "ws://127.0.0.1:$PORT_A/ws/bench" "ws://127.0.0.1:$PORT_A/ws/bench" "$standalone"
+  fi
+  if wants chorus.v1; then
+    scenario standalone-v1 chorus.v1 "ws://127.0.0.1:$PORT_A/ws/bench-v1" "ws://127.0.0.1:$PORT_A/ws/bench-v1" \
+      "$standalone"
+  fi
   kill -KILL "$standalone"
 
   local members="127.0.0.1:$HAZELCAST_A,127.0.0.1:$HAZELCAST_B" name="bench-$$" a b
@@ -119,22 +137,44 @@ main() {
   STARTED+=("$a" "$b")
   await_members "$PORT_A" 2
   await_members "$PORT_B" 2
-  scenario clustered "ws://127.0.0.1:$PORT_B/ws/bench" "ws://127.0.0.1:$PORT_A/ws/bench" "$a" "$b"
+  if wants plain; then
+    scenario clustered plain "ws://127.0.0.1:$PORT_B/ws/bench" "ws://127.0.0.1:$PORT_A/ws/bench" "$a" "$b"
+  fi
+  if wants chorus.v1; then
+    scenario clustered-v1 chorus.v1 "ws://127.0.0.1:$PORT_A/ws/bench-v1" "ws://127.0.0.1:$PORT_B/ws/bench-v1" "$a" "$b"
+  fi
+  report
+}
 
-  local s c
-  s=$(get max_deliveries_per_s "$OUT_DIR/standalone-ramp.txt")
-  c=$(get max_deliveries_per_s "$OUT_DIR/clustered-ramp.txt")
+wants() { [[ " $PROTOCOLS " == *" $1 "* ]]; }
+
+report() {
   echo
-  echo "Results (1,000 subscribers + 10 publishers, 64-byte messages; servers on CPU $SERVER_CPU, generator on CPU $GEN_CPU)"
-  printf '%-11s %14s %12s %14s %12s %s\n' setup "max deliv/s" "loss@$RATE" "p99@$RATE" "server CPU" ""
+  echo "Results (1,000 subscribers + 10 publishers, 64 bytes of data per message; servers on CPU $SERVER_CPU, generator on CPU $GEN_CPU)"
+  printf '%-14s %14s %12s %14s %12s %14s\n' setup "max deliv/s" "loss@$RATE" "p99@$RATE" "server CPU" "ack p99@$RATE"
   local setup
-  for setup in standalone clustered; do
-    printf '%-11s %14s %12s %11s ms %12s\n' "$setup" "$(get max_deliveries_per_s "$OUT_DIR/$setup-ramp.txt")" \
-      "$(get loss_ratio "$OUT_DIR/$setup-rate.txt")" "$(get p99_ms "$OUT_DIR/$setup-rate.txt")" \
-      "$(sed -n 's/.*: \([0-9.]*\) %.*/\1 %/p' "$OUT_DIR/$setup-cpu.txt")"
+  for setup in standalone clustered standalone-v1 clustered-v1; do
+    [[ -f "$OUT_DIR/$setup-cpu.txt" ]] || continue
+    printf '%-14s %14s %12s %11s ms %12s %11s ms\n' "$setup" "$(val max_deliveries_per_s "$OUT_DIR/$setup-ramp.txt")" \
+      "$(val loss_ratio "$OUT_DIR/$setup-rate.txt")" "$(val p99_ms "$OUT_DIR/$setup-rate.txt")" \
+      "$(sed -n 's/.*: \([0-9.]*\) %.*/\1 %/p' "$OUT_DIR/$setup-cpu.txt")" \
+      "$(val ack_p99_ms "$OUT_DIR/$setup-rate.txt")"
   done
-  awk -v s="$s" -v c="$c" 'BEGIN { if (s > 0 && c > 0) printf "clustered / standalone max deliveries/s: %.2f\n", c / s }'
+  cost "plain" standalone clustered
+  cost "chorus.v1 (history on)" standalone-v1 clustered-v1
+  echo "server CPU: all server processes together during the fixed-rate run, in % of one core."
   echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# cost LABEL STANDALONE CLUSTERED: the clustered run against the standalone one, as ratios.
+cost() {
+  local label=$1 s=$OUT_DIR/$2 c=$OUT_DIR/$3
+  [[ -f "$s-cpu.txt" && -f "$c-cpu.txt" ]] || return 0
+  awk -v label="$label" -v sm="$(get max_deliveries_per_s "$s-ramp.txt")" -v cm="$(get max_deliveries_per_s "$c-ramp.txt")" \
+    -v sp="$(get p99_ms "$s-rate.txt")" -v cp="$(get p99_ms "$c-rate.txt")" \
+    -v sc="$(sed -n 's/.*: \([0-9.]*\) %.*/\1/p' "$s-cpu.txt")" -v cc="$(sed -n 's/.*: \([0-9.]*\) %.*/\1/p' "$c-cpu.txt")" '
+    function r(a, b) { return (a > 0 && b > 0) ? sprintf("%.2f", a / b) : "-" }
+    BEGIN { printf "%s, clustered / standalone: max deliveries/s %s, p99 %s, server CPU %s\n", label, r(cm, sm), r(cp, sp), r(cc, sc) }'
 }
 
 main "$@"

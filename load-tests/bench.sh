@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Broadcast benchmark: Chorus against the servers it is meant to beat, one at a time, same scenarios.
 #
-#   load-tests/bench.sh              full run, about 25 minutes
+#   load-tests/bench.sh              full run, about 30 minutes
 #   QUICK=1 load-tests/bench.sh      smaller and shorter, a few minutes
 #   SERVERS="ws chorus" load-tests/bench.sh
 #   SERVERS="chorus-base chorus" BASELINE=chorus-base CHORUS_BASE_JAR=/tmp/old/chorus.jar load-tests/bench.sh
 #                                    Chorus before and after a change, in one run (build the old jar from a
 #                                    checkout of the older commit first)
+#   SERVERS="chorus chorus-v1-nohistory chorus-v1" load-tests/bench.sh
+#                                    what the structured protocol chorus.v1 costs against plain, same jar
+#                                    (history off, then on with the default 100 messages per room)
 #
 # Each server runs alone on BENCH_PORT (Chorus's /metrics on BENCH_MANAGEMENT_PORT), pinned to CPU $SERVER_CPU (JVMs with
 # -XX:ActiveProcessorCount=1); the load generator (fanout/, Netty epoll) is pinned to CPU $GEN_CPU.
 # Scenarios: (1) ramp at 1,000 subscribers to the highest sustained deliveries/s, (2) p99 latency at
 # a fixed 100,000 deliveries/s, (3) 10,000 subscribers at a low rate, (4) ~19,000 idle connections
-# with the server's memory per connection. All traffic goes to 127.0.0.1; every run is bounded.
+# with the server's memory per connection (SCENARIOS picks some; the chorus.v1 servers run
+# V1_SCENARIOS, by default (1) and (2)). All traffic goes to 127.0.0.1; every run is bounded.
 # Results: one table at the end; raw logs and key=value summaries in $OUT_DIR.
 set -euo pipefail
 
@@ -26,12 +30,14 @@ CHORUS_JAR="$ROOT/target/chorus.jar"
 : "${JAVA:=java}"
 : "${BENCH_PORT:=8080}"
 : "${BENCH_MANAGEMENT_PORT:=9090}"
-: "${SERVERS:=ws socketio uws vertx-textbook chorus chorus-nodelay}"
+: "${SERVERS:=ws socketio uws vertx-textbook chorus chorus-nodelay chorus-v1-nohistory chorus-v1}"
 : "${BASELINE:=ws}"          # the server the ratio columns compare with
 : "${CHORUS_BASE_JAR:=}"     # the jar that server chorus-base runs
 : "${SERVER_CPU:=0}"
 : "${GEN_CPU:=1}"
 : "${BUILD:=1}"
+: "${SCENARIOS:=ramp latency wide idle}"
+: "${V1_SCENARIOS:=ramp latency}"  # chorus-v1*: what the structured protocol changes is the cost per message
 : "${OUT_DIR:=$LT_DIR/fanout/target/bench-$(date +%Y%m%d-%H%M%S)}"
 
 if [[ "${QUICK:-0}" == 1 ]]; then
@@ -159,7 +165,7 @@ start_server() {
         --rate-limit 0 --management-port "$BENCH_MANAGEMENT_PORT")
       JVM=1
       METRICS="http://127.0.0.1:$BENCH_MANAGEMENT_PORT/metrics" ;;
-    chorus | chorus-nodelay)
+    chorus | chorus-nodelay | chorus-v1 | chorus-v1-nohistory)
       if [[ -z "$CHORUS_SKIP" && ! -f "$CHORUS_JAR" ]]; then
         CHORUS_SKIP="chorus: skipped, the build did not produce $CHORUS_JAR"
       fi
@@ -172,6 +178,9 @@ start_server() {
         --management-port "$BENCH_MANAGEMENT_PORT")
       # chorus-nodelay: every broadcast written at the end of its event-loop turn, instead of within 1 ms.
       if [[ "$name" == chorus-nodelay ]]; then cmd+=(--write-delay 0ms); fi
+      # chorus-v1*: the clients speak chorus.v1 (acked publishes, sequenced deliveries); history off, or the default 100.
+      if [[ "$name" == chorus-v1* ]]; then PROTOCOL=chorus.v1; fi
+      if [[ "$name" == chorus-v1-nohistory ]]; then cmd+=(--history-size 0); fi
       JVM=1
       METRICS="http://127.0.0.1:$BENCH_MANAGEMENT_PORT/metrics" ;;
     *) NOTES+=("$name: unknown server, skipped"); return 1 ;;
@@ -214,26 +223,35 @@ gen() {
 }
 
 run_server() {
-  local name=$1
+  local name=$1 scenarios=" $SCENARIOS "
+  if [[ "$name" == chorus-v1* ]]; then scenarios=" $V1_SCENARIOS "; fi
   log "---- $name (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
   start_server "$name" || return 0
-  log "$name: ramp at $FANOUT_SUBS subscribers, $RAMP_FROM -> $RAMP_TO deliveries/s"
-  gen "$name" ramp ramp --subscribers "$FANOUT_SUBS" --publishers "$FANOUT_PUBS" --payload "$PAYLOAD" \
-    --ramp-from "$RAMP_FROM" --ramp-to "$RAMP_TO" --ramp-factor "$RAMP_FACTOR" --p99-max "$P99_MAX" \
-    --loss-max "$LOSS_MAX" --warmup "$RAMP_WARMUP" --duration "$RAMP_STEP" --drain "$RAMP_DRAIN"
-  log "$name: latency at $LAT_RATE deliveries/s"
-  gen "$name" latency fanout --subscribers "$FANOUT_SUBS" --publishers "$FANOUT_PUBS" --payload "$PAYLOAD" \
-    --delivery-rate "$LAT_RATE" --warmup "$LAT_WARMUP" --duration "$LAT_DURATION"
-  log "$name: $WIDE_SUBS subscribers at $WIDE_RATE deliveries/s"
-  gen "$name" wide fanout --subscribers "$WIDE_SUBS" --publishers "$WIDE_PUBS" --payload "$PAYLOAD" \
-    --delivery-rate "$WIDE_RATE" --warmup "$WIDE_WARMUP" --duration "$WIDE_DURATION"
-  # A fresh server for the memory scenario, so that the baseline is not what the others left behind.
+  if [[ "$scenarios" == *" ramp "* ]]; then
+    log "$name: ramp at $FANOUT_SUBS subscribers, $RAMP_FROM -> $RAMP_TO deliveries/s"
+    gen "$name" ramp ramp --subscribers "$FANOUT_SUBS" --publishers "$FANOUT_PUBS" --payload "$PAYLOAD" \
+      --ramp-from "$RAMP_FROM" --ramp-to "$RAMP_TO" --ramp-factor "$RAMP_FACTOR" --p99-max "$P99_MAX" \
+      --loss-max "$LOSS_MAX" --warmup "$RAMP_WARMUP" --duration "$RAMP_STEP" --drain "$RAMP_DRAIN"
+  fi
+  if [[ "$scenarios" == *" latency "* ]]; then
+    log "$name: latency at $LAT_RATE deliveries/s"
+    gen "$name" latency fanout --subscribers "$FANOUT_SUBS" --publishers "$FANOUT_PUBS" --payload "$PAYLOAD" \
+      --delivery-rate "$LAT_RATE" --warmup "$LAT_WARMUP" --duration "$LAT_DURATION"
+  fi
+  if [[ "$scenarios" == *" wide "* ]]; then
+    log "$name: $WIDE_SUBS subscribers at $WIDE_RATE deliveries/s"
+    gen "$name" wide fanout --subscribers "$WIDE_SUBS" --publishers "$WIDE_PUBS" --payload "$PAYLOAD" \
+      --delivery-rate "$WIDE_RATE" --warmup "$WIDE_WARMUP" --duration "$WIDE_DURATION"
+  fi
   stop_pid "$SERVER_PID"
-  start_server "$name" || return 0
-  log "$name: $IDLE_CONNS idle connections ($IDLE_PROCS generator processes)"
-  gen "$name" idle connections --connections "$IDLE_CONNS" --connect-rate "$IDLE_RATE" --hold "$IDLE_HOLD" \
-    --processes "$IDLE_PROCS"
-  stop_pid "$SERVER_PID"
+  if [[ "$scenarios" == *" idle "* ]]; then
+    # A fresh server for the memory scenario, so that the baseline is not what the others left behind.
+    start_server "$name" || return 0
+    log "$name: $IDLE_CONNS idle connections ($IDLE_PROCS generator processes)"
+    gen "$name" idle connections --connections "$IDLE_CONNS" --connect-rate "$IDLE_RATE" --hold "$IDLE_HOLD" \
+      --processes "$IDLE_PROCS"
+    stop_pid "$SERVER_PID"
+  fi
   RAN+=("$name")
 }
 
@@ -252,7 +270,7 @@ report() {
   base_rss=$(num rss_per_conn_bytes "$OUT_DIR/$BASELINE-idle.txt")
   echo
   echo "Results ($FANOUT_SUBS subscribers + $FANOUT_PUBS publishers, ${PAYLOAD}-byte messages; server on CPU $SERVER_CPU, generator on CPU $GEN_CPU)"
-  printf '%-15s %12s %6s %7s %5s %10s %9s %11s %9s %12s %9s %6s %10s\n' \
+  printf '%-19s %12s %6s %7s %5s %10s %9s %11s %9s %12s %9s %6s %10s\n' \
     server "max deliv/s" "vs base" "gen CPU" "f/rd" "p99@$LAT_RATE" "loss" "$WIDE_SUBS subs" "p99" "idle open" \
     "RSS/conn" "vs base" "heap+dir"
   for name in "${RAN[@]}"; do
@@ -268,7 +286,7 @@ report() {
     open=$(num open "$f-idle.txt")
     rss=$(num rss_per_conn_bytes "$f-idle.txt")
     heap=$(num heap_direct_per_conn_bytes "$f-idle.txt")
-    printf '%-15s %12s %6s %6s%% %5s %7s ms %9s %9s/s %6s ms %12s %5s KiB %6s %6s KiB\n' \
+    printf '%-19s %12s %6s %6s%% %5s %7s ms %9s %9s/s %6s ms %12s %5s KiB %6s %6s KiB\n' \
       "$name" "$(int "$max")" "$(ratio "$max" "$base_max")" "${cpu:--}" "${fpr:--}" "${lat:--}" "${loss:--}" "$(int "$wide")" \
       "${widep99:--}" "${open:--}/$IDLE_CONNS" "$(kib "$rss")" "$(ratio "$rss" "$base_rss")" "$(kib "$heap")"
   done
@@ -280,6 +298,7 @@ report() {
   echo "loss: fraction of expected deliveries missing at $LAT_RATE deliveries/s. RSS/conn and heap+dir/conn:"
   echo "  growth from a fresh server's baseline to $IDLE_CONNS idle connections, divided by the connections"
   echo "  still open (JVM servers get 'jcmd GC.run' before each sample; heap+direct needs a /metrics endpoint)."
+  report_structured
   echo
   echo "Notes"
   echo "  - uws uses @trufflesuite/uws-js-unofficial (uWebSockets.js v20.30.0 copied to the npm registry, addons"
@@ -290,6 +309,38 @@ report() {
   echo "  - load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (anything above ~0.2 before the run means"
   echo "    other processes competed for the 2 cores and the numbers are pessimistic)"
   echo "  raw logs and key=value summaries: $OUT_DIR"
+}
+
+# chorus.v1 against plain on the same jar: chorus, chorus-v1-nohistory, chorus-v1, whichever ran.
+report_structured() {
+  local ran=" ${RAN[*]} " plain="$OUT_DIR/chorus" name f
+  [[ "$ran" == *" chorus "* && "$ran" == *" chorus-v1"* ]] || return 0
+  local pmax pp99 pcpu
+  pmax=$(num max_deliveries_per_s "$plain-ramp.txt")
+  pp99=$(num p99_ms "$plain-latency.txt")
+  pcpu=$(num server_cpu_pct "$plain-latency.txt")
+  echo
+  echo "chorus.v1 against plain, same jar ($FANOUT_SUBS subscribers + $FANOUT_PUBS publishers, ${PAYLOAD} bytes of data per message)"
+  printf '%-20s %12s %8s %10s %8s %10s %8s %8s %9s %10s\n' \
+    server "max deliv/s" "vs plain" "p99@$LAT_RATE" "vs plain" "srv CPU" "vs plain" "gen CPU" "ack p99" "gaps/dups"
+  for name in chorus chorus-v1-nohistory chorus-v1; do
+    [[ "$ran" == *" $name "* ]] || continue
+    f="$OUT_DIR/$name"
+    local max p99 cpu gen ack gaps dups
+    max=$(num max_deliveries_per_s "$f-ramp.txt")
+    p99=$(num p99_ms "$f-latency.txt")
+    cpu=$(num server_cpu_pct "$f-latency.txt")
+    gen=$(num generator_cpu_pct "$f-latency.txt")
+    ack=$(num ack_p99_ms "$f-latency.txt")
+    gaps=$(num gaps "$f-latency.txt")
+    dups=$(num seq_duplicates "$f-latency.txt")
+    printf '%-20s %12s %8s %7s ms %8s %8s %% %8s %6s %% %6s ms %10s\n' \
+      "$name" "$(int "$max")" "$(ratio "$max" "$pmax")" "${p99:--}" "$(ratio "$p99" "$pp99")" "${cpu:--}" \
+      "$(ratio "$cpu" "$pcpu")" "${gen:--}" "${ack:--}" "${gaps:--}/${dups:--}"
+  done
+  echo "  max deliv/s from the ramp; p99, server and generator CPU at a fixed $LAT_RATE deliveries/s. vs plain above 1"
+  echo "  is more for max deliv/s (better) and for p99 and CPU (worse). ack p99: publish command to its ack."
+  echo "  gaps/dups: room sequence numbers skipped without a gap push / received twice, at $LAT_RATE deliveries/s."
 }
 
 main() {

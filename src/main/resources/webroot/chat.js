@@ -1,90 +1,104 @@
-"use strict";
+// Chorus chat page: joins its room over chorus.v1 through chorus.js, which reconnects with backoff and resumes the
+// room where it left off, so a reconnect loses and repeats nothing.
+import { connect } from "/chorus.js";
 
-// Chorus chat page: one WebSocket to /ws/{room}, reconnecting with capped exponential backoff and jitter.
-(() => {
-  const ROOM_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
-  const BACKOFF_FIRST_MS = 500;
-  const BACKOFF_MAX_MS = 10000;
+const ROOM_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
-  const messages = document.getElementById("messages");
-  const input = document.getElementById("messageInput");
-  const composer = document.getElementById("composer");
-  const status = document.getElementById("status");
+const messages = document.getElementById("messages");
+const input = document.getElementById("messageInput");
+const composer = document.getElementById("composer");
+const status = document.getElementById("status");
 
-  const requested = new URLSearchParams(location.search).get("room") || "lobby";
-  const room = ROOM_PATTERN.test(requested) ? requested : "lobby";
-  document.getElementById("room").textContent = room;
-  if (room !== requested) {
-    show("Invalid room name \"" + requested + "\": use 1-64 characters from A-Z a-z 0-9 . _ -; joined lobby.", "system");
+const requested = new URLSearchParams(location.search).get("room") || "lobby";
+const room = ROOM_PATTERN.test(requested) ? requested : "lobby";
+document.getElementById("room").textContent = room;
+if (room !== requested) {
+  show("Invalid room name \"" + requested + "\": use 1-64 characters from A-Z a-z 0-9 . _ -; joined lobby.", "system");
+}
+
+function show(text, kind) {
+  const item = document.createElement("li");
+  item.textContent = text;
+  if (kind) {
+    item.className = kind;
   }
-
-  const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/" + room;
-  let socket = null;
-  let failures = 0;
-
-  function show(text, kind) {
-    const item = document.createElement("li");
-    item.textContent = text;
-    if (kind) {
-      item.className = kind;
-    }
-    const main = messages.parentElement;
-    const atBottom = main.scrollHeight - main.scrollTop - main.clientHeight < 40;
-    messages.appendChild(item);
-    if (atBottom) {
-      main.scrollTop = main.scrollHeight;
-    }
+  const main = messages.parentElement;
+  const atBottom = main.scrollHeight - main.scrollTop - main.clientHeight < 40;
+  messages.appendChild(item);
+  if (atBottom) {
+    main.scrollTop = main.scrollHeight;
   }
+}
 
-  function setStatus(text, state) {
-    status.textContent = text;
-    status.className = "status " + state;
+function setStatus(text, state) {
+  status.textContent = text;
+  status.className = "status " + state;
+}
+
+// Text, whether a plain client's frame or this page's publish, shows as it is; any other JSON value as its JSON text,
+// which is what plain clients receive for it.
+function render(message) {
+  if (message.binary) {
+    show("[binary message, " + message.binary.byteLength + " bytes]", "system");
+  } else {
+    show(typeof message.data === "string" ? message.data : JSON.stringify(message.data), "");
   }
+}
 
-  function describe(data) {
-    if (typeof data !== "string") {
-      return { text: "[binary message, " + data.byteLength + " bytes]", kind: "system" };
-    }
-    try {
-      const parsed = JSON.parse(data);
-      if (parsed && parsed.type === "welcome" && typeof parsed.message === "string") {
-        return { text: parsed.message, kind: "system" };
-      }
-    } catch (notJson) {
-      // Plain text: shown as it is.
-    }
-    return { text: data, kind: "" };
-  }
+function describe(error) {
+  return error.code + ": " + error.message;
+}
 
-  function connect() {
+let welcomed = false;
+
+function onState(state, info) {
+  if (state === "connecting") {
     setStatus("connecting…", "connecting");
-    socket = new WebSocket(url);
-    socket.binaryType = "arraybuffer";
-    socket.addEventListener("open", () => {
-      failures = 0;
-      setStatus("connected", "open");
-    });
-    socket.addEventListener("message", (event) => {
-      const message = describe(event.data);
-      show(message.text, message.kind);
-    });
-    socket.addEventListener("close", (event) => {
-      const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** failures) * (0.5 + Math.random() / 2);
-      failures++;
-      const why = event.reason ? " (" + event.code + " " + event.reason + ")" : "";
-      setStatus("disconnected" + why + ", retrying in " + Math.round(delay / 1000) + " s", "closed");
-      setTimeout(connect, delay);
-    });
-  }
-
-  composer.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const text = input.value;
-    if (text && socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(text);
-      input.value = "";
+  } else if (state === "open") {
+    setStatus("connected", "open");
+    if (!welcomed) {
+      welcomed = true;
+      show(info.message, "system");
     }
-  });
+  } else {
+    const why = info.reason ? " (" + info.code + " " + info.reason + ")" : "";
+    setStatus("disconnected" + why + ", retrying in " + (info.retryIn / 1000).toFixed(1) + " s", "closed");
+  }
+}
 
-  connect();
-})();
+const chorus = connect((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws", { onState });
+
+// Live messages are those after the position the subscribe answers with; the history up to that position is shown
+// first, and live messages arriving meanwhile wait for it, so that nothing is lost, repeated or out of order.
+async function join() {
+  const waiting = [];
+  let showLive = (message) => waiting.push(message);
+  const joined = await chorus.subscribe(room, {
+    onMessage: (message) => showLive(message),
+    onGap: () => show("Some messages were missed and could not be recovered.", "system"),
+    onError: (error) => show("Left the room: " + describe(error), "system error"),
+  });
+  try {
+    const history = await chorus.history(room);
+    if (history.epoch === joined.epoch) {
+      history.messages.filter((message) => message.seq <= joined.seq).forEach(render);
+    }
+  } catch (error) {
+    if (error.code !== "history_unavailable") {
+      show("Earlier messages could not be loaded (" + describe(error) + ").", "system");
+    }
+  }
+  waiting.forEach(render);
+  showLive = render;
+}
+
+join().catch((error) => show("Could not join the room (" + describe(error) + ").", "system error"));
+
+composer.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = input.value;
+  if (text) {
+    input.value = "";
+    chorus.publish(room, text).catch((error) => show("Not sent (" + describe(error) + "): " + text, "system error"));
+  }
+});

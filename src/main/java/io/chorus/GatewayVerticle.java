@@ -88,6 +88,7 @@ final class GatewayVerticle extends VerticleBase {
         .get("/", chatPage::page)
         .get("/chat.js", chatPage::script)
         .get("/chat.css", chatPage::style)
+        .get("/chorus.js", chatPage::client)
         .any("/api/*", new ApiEndpoint(config, hub, readiness)::handle);
     if (config.managementPort().isEmpty()) {
       management.mount(routes);

@@ -3,6 +3,7 @@ package io.chorus;
 import com.sun.net.httpserver.HttpServer;
 import io.chorus.support.Browser;
 import io.chorus.support.ServerFixture;
+import io.chorus.support.TcpProxy;
 import io.chorus.support.TestSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,6 +14,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -22,6 +25,15 @@ class ChatPageBrowserIT {
 
   @RegisterExtension
   static final ServerFixture server = ServerFixture.with();
+  /**
+   * The page's join costs two commands (history, subscribe): six quick sends then go past a burst of 5, and fewer than
+   * another 5 are refused, which would close the connection.
+   */
+  @RegisterExtension
+  static final ServerFixture strict = ServerFixture.with(
+      "--max-message-size", "1KiB", "--rate-limit", "1", "--rate-limit-burst", "5");
+  private static final String WELCOME = "Welcome to the chat!";
+  private static final String NOT_RECOVERED = "Some messages were missed and could not be recovered.";
   private static Browser browser;
 
   @BeforeAll
@@ -73,12 +85,80 @@ class ChatPageBrowserIT {
   }
 
   @Test
+  void joiningShowsTheRoomsLastMessagesThenLiveOnes() throws Exception {
+    TestSocket sender = server.clients().connect("/ws/history-room");
+    sender.send("earlier one");
+    sender.send("earlier two");
+    await().until(() -> sender.messageCount() == 2);
+
+    Browser.Tab tab = openConnected(server.port(), "history-room");
+    await().until(() -> tab.texts("#messages li").size() == 3);
+    sender.send("live three");
+
+    await().until(() -> tab.texts("#messages li").size() == 4);
+    assertThat(tab.texts("#messages li")).containsExactly(WELCOME, "earlier one", "earlier two", "live three");
+  }
+
+  @Test
+  void aCutConnectionResumesWithoutGapOrDuplicate() throws Exception {
+    try (TcpProxy proxy = TcpProxy.to(server.port())) {
+      Browser.Tab tab = openConnected(proxy.port(), "cut-room");
+      TestSocket sender = server.clients().connect("/ws/cut-room");
+      List<String> sent = new ArrayList<>(List.of(WELCOME));
+
+      sendAll(sender, "before", sent);
+      await().until(() -> tab.texts("#messages li").contains("before 5"));
+      proxy.cut();
+      sendAll(sender, "while cut", sent);
+      await().until(() -> tab.texts("#messages li").contains("while cut 5"));
+      sendAll(sender, "after", sent);
+
+      await().until(() -> tab.texts("#messages li").contains("after 5"));
+      assertThat(tab.texts("#messages li")).containsExactlyElementsOf(sent).doesNotContain(NOT_RECOVERED);
+    }
+  }
+
+  @Test
+  void rateLimitedAndOversizeSendsShowWhyTheyWereNotSent() throws Exception {
+    Browser.Tab hasty = openConnected(strict.port(), "strict-room");
+    hasty.eval("for (let i = 1; i <= 6; i++) {"
+        + "  document.getElementById('messageInput').value = 'hasty ' + i;"
+        + "  document.getElementById('composer').requestSubmit();"
+        + "}");
+    await().until(() -> hasty.texts("#messages li.error").stream()
+        .anyMatch(text -> text.startsWith("Not sent (rate_limited: ")));
+
+    Browser.Tab wordy = openConnected(strict.port(), "strict-room");
+    wordy.eval("document.getElementById('messageInput').value = 'x'.repeat(2000);"
+        + "document.getElementById('composer').requestSubmit()");
+    await().until(() -> wordy.texts("#messages li.error").stream()
+        .anyMatch(text -> text.startsWith("Not sent (disconnected: connection closed before the reply (1009")
+            && text.endsWith("xxx")));
+    await().until(() -> wordy.text("#status").equals("connected"));
+  }
+
+  @Test
   void invalidRoomInTheAddressFallsBackToTheLobbyWithANotice() throws Exception {
     Browser.Tab tab = browser.open("http://127.0.0.1:" + server.port() + "/?room=no%20spaces", "");
 
     await().atMost(Duration.ofSeconds(20)).until(() -> tab.text("#status").equals("connected"));
     assertThat(tab.text("#room")).isEqualTo("lobby");
     assertThat(tab.text("#messages li")).startsWith("Invalid room name");
+  }
+
+  private static Browser.Tab openConnected(int port, String room) throws Exception {
+    Browser.Tab tab = browser.open("http://127.0.0.1:" + port + "/?room=" + room, "");
+    await().atMost(Duration.ofSeconds(20)).until(() -> tab.text("#status").equals("connected"));
+    await().until(() -> tab.texts("#messages li").contains(WELCOME));
+    return tab;
+  }
+
+  /** Sends "{prefix} 1" .. "{prefix} 5" as a plain client and records them as expected on the page. */
+  private static void sendAll(TestSocket sender, String prefix, List<String> sent) throws Exception {
+    for (int n = 1; n <= 5; n++) {
+      sender.send(prefix + " " + n);
+      sent.add(prefix + " " + n);
+    }
   }
 
   /**

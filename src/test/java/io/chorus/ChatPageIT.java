@@ -28,9 +28,11 @@ class ChatPageIT {
   }
 
   @Test
-  void scriptAndStyleAreServedWithTheirTypes() throws Exception {
+  void scriptsAndStyleAreServedWithTheirTypes() throws Exception {
     assertThat(get("/chat.js").headers().firstValue("content-type")).hasValue("text/javascript; charset=utf-8");
-    assertThat(get("/chat.js").body()).contains("new WebSocket(url)");
+    assertThat(get("/chat.js").body()).contains("import { connect } from \"/chorus.js\"");
+    assertThat(get("/chorus.js").headers().firstValue("content-type")).hasValue("text/javascript; charset=utf-8");
+    assertThat(get("/chorus.js").body()).contains("new WebSocket(this.#url, PROTOCOL)");
     assertThat(get("/chat.css").headers().firstValue("content-type")).hasValue("text/css; charset=utf-8");
   }
 

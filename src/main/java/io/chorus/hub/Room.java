@@ -136,6 +136,11 @@ final class Room implements Handler<Envelope> {
     }
     Position now = stream.position();
     Position since = membership.since();
+    if (since != null && since.seq() == 0) {
+      // Nothing received yet, from whatever epoch the client saw (a history read before the room's first message
+      // starts no stream and names an epoch of its own): everything the stream holds is what it missed.
+      since = new Position(now.epoch(), 0);
+    }
     if (since == null) {
       add(membership);
       membership.joined(new Joined(now, Joined.Recovery.NOT_ASKED));

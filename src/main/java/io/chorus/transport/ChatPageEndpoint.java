@@ -9,8 +9,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 
 /**
- * Serves the chat page and its script and style from the jar. Read once at start and kept in memory: three small
- * files, no file-system access, nothing extracted to disk.
+ * Serves the chat page, its script and style, and the chorus.v1 browser client {@code chorus.js} from the jar. Read
+ * once at start and kept in memory: four small files, no file-system access, nothing extracted to disk.
  */
 public final class ChatPageEndpoint {
 
@@ -20,6 +20,7 @@ public final class ChatPageEndpoint {
   private final Buffer page = read("webroot/index.html");
   private final Buffer script = read("webroot/chat.js");
   private final Buffer style = read("webroot/chat.css");
+  private final Buffer client = read("webroot/chorus.js");
 
   public void page(RoutingContext routing) {
     serve(routing, page, "text/html; charset=utf-8");
@@ -31,6 +32,10 @@ public final class ChatPageEndpoint {
 
   public void style(RoutingContext routing) {
     serve(routing, style, "text/css; charset=utf-8");
+  }
+
+  public void client(RoutingContext routing) {
+    serve(routing, client, "text/javascript; charset=utf-8");
   }
 
   private static void serve(RoutingContext routing, Buffer body, String contentType) {

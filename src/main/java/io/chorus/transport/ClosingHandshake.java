@@ -3,6 +3,7 @@ package io.chorus.transport;
 import io.chorus.hub.CloseReason;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -17,6 +18,20 @@ import java.util.concurrent.TimeUnit;
 final class ClosingHandshake {
 
   private enum State { OPEN, CLOSING, CLOSED }
+
+  /** What follows the server's close frame once it is written. */
+  enum Then {
+    /** Wait for the client's close frame (RFC 6455 7.1.1: the server closes TCP after the handshake). */
+    AWAIT_ANSWER,
+    /** Close TCP at once: the client broke the protocol or floods, nothing it sends matters. */
+    CLOSE,
+    /**
+     * Shut the output and read on, discarding, until the client closes too: a client that sent too much or bad
+     * text may still be sending, and closing with its bytes unread would reset the connection, which browsers
+     * report as 1006 instead of the close frame they were sent.
+     */
+    LINGER
+  }
 
   private final ChannelHandlerContext ctx;
   private final long closeTimeoutNanos;
@@ -45,10 +60,10 @@ final class ClosingHandshake {
   /**
    * Sends {@code frame} past the output bound (queued behind what is pending) and arms the close timer.
    *
-   * @param closeOnceWritten close the TCP connection as soon as the frame is written, not waiting for an answer
+   * @param then what happens once the frame is written
    * @return false when the connection was already closing: then nothing is sent
    */
-  boolean begin(CloseWebSocketFrame frame, boolean closeOnceWritten) {
+  boolean begin(CloseWebSocketFrame frame, Then then) {
     if (state != State.OPEN) {
       frame.release();
       return false;
@@ -58,8 +73,14 @@ final class ClosingHandshake {
     closeCode = code < 0 ? 1005 : code;
     closeTimer = ctx.executor().schedule(this::closeNow, closeTimeoutNanos, TimeUnit.NANOSECONDS);
     ctx.writeAndFlush(frame).addListener(written -> {
-      if (closeOnceWritten || !written.isSuccess()) {
+      if (!written.isSuccess() || then == Then.CLOSE) {
         closeNow();
+      } else if (then == Then.LINGER) {
+        if (ctx.channel() instanceof DuplexChannel duplex) {
+          duplex.shutdownOutput();
+        } else {
+          closeNow();
+        }
       }
     });
     return true;
@@ -78,12 +99,13 @@ final class ClosingHandshake {
     }
     int code = frame.statusCode();
     if (code < 0) {
-      return begin(new CloseWebSocketFrame(), true);
+      return begin(new CloseWebSocketFrame(), Then.CLOSE);
     }
     if (isSendableByClients(code)) {
-      return begin(new CloseWebSocketFrame(code, null), true);
+      return begin(new CloseWebSocketFrame(code, null), Then.CLOSE);
     }
-    return begin(new CloseWebSocketFrame(CloseReason.PROTOCOL_ERROR.code(), CloseReason.PROTOCOL_ERROR.text()), true);
+    return begin(new CloseWebSocketFrame(CloseReason.PROTOCOL_ERROR.code(), CloseReason.PROTOCOL_ERROR.text()),
+        Then.CLOSE);
   }
 
   /** The TCP connection is gone. */

@@ -138,7 +138,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   /** Starts the closing handshake; the TCP connection closes when the client answers, or after the close timeout. */
   @Override
   public void close(CloseReason reason) {
-    closeWith(new CloseWebSocketFrame(reason.code(), reason.text()), false);
+    closeWith(new CloseWebSocketFrame(reason.code(), reason.text()), ClosingHandshake.Then.AWAIT_ANSWER);
   }
 
   @Override
@@ -194,11 +194,11 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof CorruptedWebSocketFrameException corrupted) {
-      abort(switch (corrupted.closeStatus().code()) {
-        case 1009 -> CloseReason.MESSAGE_TOO_BIG;
-        case 1007 -> CloseReason.INVALID_PAYLOAD;
-        default -> CloseReason.PROTOCOL_ERROR;
-      });
+      switch (corrupted.closeStatus().code()) {
+        case 1009 -> refuse(CloseReason.MESSAGE_TOO_BIG);
+        case 1007 -> refuse(CloseReason.INVALID_PAYLOAD);
+        default -> abort(CloseReason.PROTOCOL_ERROR);
+      }
     } else if (cause instanceof OutOfMemoryError) {
       endpoint.outOfDirectMemory(cause);
       closing.closeNow();
@@ -245,14 +245,14 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
     if (fragmented.append(content)) {
       return true;
     }
-    abort(CloseReason.MESSAGE_TOO_BIG);
+    refuse(CloseReason.MESSAGE_TOO_BIG);
     return false;
   }
 
   private void deliver(byte[] payload, boolean binary) {
     input.messageCompleted();
     if (!binary && !Utf8.isValid(payload, payload.length)) {
-      abort(CloseReason.INVALID_PAYLOAD);
+      refuse(CloseReason.INVALID_PAYLOAD);
       return;
     }
     session.onMessage(payload, binary);
@@ -286,7 +286,15 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
 
   /** Ends a connection whose client broke the protocol: close frame, then TCP close without waiting for an answer. */
   private void abort(CloseReason reason) {
-    closeWith(new CloseWebSocketFrame(reason.code(), reason.text()), true);
+    closeWith(new CloseWebSocketFrame(reason.code(), reason.text()), ClosingHandshake.Then.CLOSE);
+  }
+
+  /**
+   * Ends a connection whose client sent a message it may not (too big, not UTF-8) but may well be honest: it may
+   * still be sending the rest, which is read and dropped until it closes too, or the close timeout.
+   */
+  private void refuse(CloseReason reason) {
+    closeWith(new CloseWebSocketFrame(reason.code(), reason.text()), ClosingHandshake.Then.LINGER);
   }
 
   /**
@@ -298,8 +306,8 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
     abort(reason);
   }
 
-  private void closeWith(CloseWebSocketFrame frame, boolean closeOnceWritten) {
-    if (closing.begin(frame, closeOnceWritten)) {
+  private void closeWith(CloseWebSocketFrame frame, ClosingHandshake.Then then) {
+    if (closing.begin(frame, then)) {
       stopServing();
     }
   }

@@ -332,6 +332,18 @@ class HubTest {
   }
 
   @Test
+  void comingBackHavingReceivedNothingRecoversWhateverEpochTheClientSaw() {
+    publish("room", "first");
+    RecordingConnection connection = new RecordingConnection();
+
+    Membership membership = hub.join("room", connection, new Position("seen-before-the-first-message", 0),
+        joined -> { });
+
+    assertThat(membership.ready().result().recovery()).isEqualTo(Joined.Recovery.RECOVERED);
+    assertThat(connection.texts()).containsExactly("first");
+  }
+
+  @Test
   void comingBackFromAnotherEpochOrBeyondHistoryIsNotRecovered() {
     publish("room", "one");
     publish("room", "two");

@@ -234,6 +234,18 @@ public final class RawWebSocket implements AutoCloseable {
     }
   }
 
+  /** True when the server ends the TCP connection cleanly (end of stream), false when it resets it. */
+  public boolean endsWithoutReset() throws IOException {
+    try {
+      while (in.read() >= 0) {
+        continue;
+      }
+      return true;
+    } catch (java.net.SocketException reset) {
+      return false;
+    }
+  }
+
   /** True once the server has closed the TCP connection (end of stream or reset). */
   public boolean awaitEndOfStream() throws IOException {
     try {

@@ -30,9 +30,13 @@ final class RunSetup {
     return parameters;
   }
 
-  /** Rooms of this run are {@code lt<start time in base 36>-<n>}: no two runs share a room. */
   static ChatChains chains(LoadParameters parameters) {
-    return new ChatChains(parameters, "lt" + Long.toString(System.currentTimeMillis(), 36));
+    return new ChatChains(parameters, roomPrefix());
+  }
+
+  /** Rooms of this run are {@code lt<start time in base 36>-<n>}: no two runs share a room. */
+  static String roomPrefix() {
+    return "lt" + Long.toString(System.currentTimeMillis(), 36);
   }
 
   /**

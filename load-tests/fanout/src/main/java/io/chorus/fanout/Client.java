@@ -31,6 +31,11 @@ import java.util.List;
  * One WebSocket connection: the HTTP upgrade (Netty's HTTP codec), then a frame reader that parses
  * frames in place, without a frame object per message, so that one core can take a million
  * deliveries per second. All state is touched only by the connection's event loop.
+ *
+ * <p>With chorus.v1 the connection offers the sub-protocol, is ready at the {@code subscribed} push
+ * that the server sends for the room of {@code /ws/<room>}, and checks every delivery twice: by the
+ * payload's publisher sequence, as in plain mode, and by the room's sequence number, where a jump
+ * that no {@code gap} push announced is a gap.
  */
 final class Client {
     /** Fixed key (base64 of 16 bytes, as RFC 6455 requires): the expected accept value is computed once. */
@@ -58,6 +63,12 @@ final class Client {
     private final Listener listener;
     private final int publisherSlots;
     private Channel channel;
+    /** chorus.v1 only: the room of the URL, what its deliveries start with, and the send it acks. */
+    private String room;
+    private byte[] messagePrefix;
+    private Publisher publisher;
+    private final RoomSequence roomSequence = new RoomSequence();
+    private final long[] parsedSeq = new long[1];
     private boolean ready;
     private boolean finished;
     /** Per publisher: highest sequence seen, and a bitmap of the 64 sequences below it. */
@@ -74,6 +85,10 @@ final class Client {
 
     void attach(Channel ch, URI url) {
         this.channel = ch;
+        if (protocol == Protocol.CHORUS_V1) {
+            room = ChorusV1.roomOf(url);
+            messagePrefix = ChorusV1.messagePrefix(room);
+        }
         ch.attr(KEY_ATTRIBUTE).set(this);
         ch.pipeline().addLast("http", new HttpClientCodec());
         ch.pipeline().addLast("handshake", new Handshake(url));
@@ -82,6 +97,15 @@ final class Client {
 
     Channel channel() {
         return channel;
+    }
+
+    String room() {
+        return room;
+    }
+
+    /** The publisher sending on this connection, whose acks arrive here. */
+    void publishAs(Publisher p) {
+        this.publisher = p;
     }
 
     private void onReady() {
@@ -158,6 +182,10 @@ final class Client {
     }
 
     private void onText(ByteBuf buf, int at, int length, long now) {
+        if (protocol == Protocol.CHORUS_V1) {
+            onStructured(buf, at, length, now);
+            return;
+        }
         if (protocol == Protocol.PLAIN) {
             // The first frame, normally the welcome, tells that the server has put us in the room.
             onReady();
@@ -169,6 +197,55 @@ final class Client {
             return;
         }
         onSocketIoPacket(buf, at, length, now);
+    }
+
+    private void onStructured(ByteBuf buf, int at, int length, long now) {
+        int payload = ChorusV1.messagePayload(buf, at, length, messagePrefix, parsedSeq);
+        if (payload >= 0) {
+            roomSequence.delivered(parsedSeq[0], loop.tally);
+            onStructuredPayload(buf, payload, at + length - payload, now);
+            return;
+        }
+        ChorusV1.Frame f = ChorusV1.Frame.parse(buf, at, length);
+        Tally t = loop.tally;
+        if (f.is("message")) {
+            roomSequence.delivered(f.seq(), t);
+            if (f.dataOffset() >= 0) {
+                onStructuredPayload(buf, at + f.dataOffset(), length - f.dataOffset(), now);
+            } else {
+                t.otherFrames++;
+            }
+        } else if (f.is("ack") && f.id() != null && publisher != null) {
+            publisher.acked(hexId(f.id()), now, t);
+        } else if (f.is("subscribed") && f.id() == null && f.seq() >= 0) {
+            roomSequence.subscribed(f.seq());
+            onReady();
+        } else if (f.is("gap") && f.seq() >= 0) {
+            t.gapPushes++;
+            roomSequence.gap(f.seq());
+        } else if (f.is("error")) {
+            t.errors++;
+            t.addFailure("chorus.v1 error " + f.code(), 1);
+        } else {
+            t.otherFrames++;
+        }
+    }
+
+    /** A delivery's payload, which is the benchmark message unless the frame was garbled. */
+    private void onStructuredPayload(ByteBuf buf, int at, int length, long now) {
+        if (Payload.isPayload(buf, at, length)) {
+            onBenchmarkMessage(buf, at, now);
+        } else {
+            loop.tally.otherFrames++;
+        }
+    }
+
+    private static int hexId(String id) {
+        try {
+            return id.length() == 8 ? Integer.parseUnsignedInt(id, 16) : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private void onSocketIoPacket(ByteBuf buf, int at, int length, long now) {
@@ -255,6 +332,9 @@ final class Client {
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)
                     .set(HttpHeaderNames.SEC_WEBSOCKET_KEY, KEY)
                     .set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
+            if (protocol == Protocol.CHORUS_V1) {
+                req.headers().set(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, ChorusV1.SUBPROTOCOL);
+            }
             ctx.writeAndFlush(req);
             ctx.fireChannelActive();
         }
@@ -269,6 +349,11 @@ final class Client {
                     }
                     if (!ACCEPT.equals(res.headers().get(HttpHeaderNames.SEC_WEBSOCKET_ACCEPT))) {
                         fail("handshake: wrong Sec-WebSocket-Accept");
+                        return;
+                    }
+                    if (protocol == Protocol.CHORUS_V1
+                            && !ChorusV1.SUBPROTOCOL.equals(res.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL))) {
+                        fail("handshake: sub-protocol chorus.v1 not accepted");
                         return;
                     }
                     upgraded = true;

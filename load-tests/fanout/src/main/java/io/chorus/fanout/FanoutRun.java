@@ -24,7 +24,7 @@ final class FanoutRun {
         System.out.printf("warm-up %s, measuring %s, drain %s at %.1f msg/s over %d publishers, payload %d bytes%n",
                 Main.human(options.warmup()), Main.human(options.duration()), Main.human(options.drain()), rate, options.publishers(), options.payloadBytes());
         Tally t = engine.step(rate / options.publishers(), options.warmup(), options.duration(), options.drain());
-        StepSummary s = StepSummary.of(t, rate);
+        StepSummary s = StepSummary.of(t, rate, options.protocol() == Protocol.CHORUS_V1);
         System.out.print(s.details());
         s.putInto(summary, "");
         return 0;

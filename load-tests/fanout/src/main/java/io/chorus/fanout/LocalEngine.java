@@ -143,7 +143,9 @@ final class LocalEngine implements Engine, Client.Listener {
     public void ready(Client client) {
         ready.incrementAndGet();
         if (client.publisherId >= 0) {
-            client.loop.add(new Publisher(client.publisherId, share.publisherTotal(), client, options.payloadBytes()));
+            Publisher p = new Publisher(client.publisherId, share.publisherTotal(), client, options.payloadBytes());
+            client.publishAs(p);
+            client.loop.add(p);
         }
     }
 

@@ -65,14 +65,16 @@ record Options(
             Target
               --url URL               ws://127.0.0.1:8080/ws/bench (loopback addresses only)
               --publisher-url URL     where the publishers connect, e.g. another node of a cluster [--url]
-              --protocol P            plain | socketio (Engine.IO v4 / Socket.IO v5)      [plain]
+              --protocol P            plain | socketio (Engine.IO v4 / Socket.IO v5) | chorus.v1
+                                      (structured: URLs must be /ws/<room>; acks timed)   [plain]
 
             Fan-out and ramp
               --subscribers S         receiving connections                               [1000]
               --publishers P          sending connections (they receive too), <= 1000     [10]
               --rate R                total publish rate, messages/s, split evenly        [100]
               --delivery-rate D       alternative to --rate: R = D / (S + P)
-              --payload B             bytes per message (Socket.IO wraps it), >= 34       [64]
+              --payload B             bytes of user data per message, >= 34               [64]
+                                      (Socket.IO and chorus.v1 wrap them, as a JSON string)
               --warmup T              traffic before measuring                            [3s]
               --duration T            measurement window                                  [10s]
               --drain T               traffic after the window, so late messages count    [2s]
@@ -167,6 +169,9 @@ record Options(
                 throw new UsageException("--url and --publisher-url must be ws:// on a loopback address (127.0.0.0/8), got "
                         + target);
             }
+        }
+        if (protocol == Protocol.CHORUS_V1 && (ChorusV1.roomOf(url) == null || ChorusV1.roomOf(publisherUrl) == null)) {
+            throw new UsageException("--protocol chorus.v1 needs --url and --publisher-url of the form ws://host:port/ws/<room>");
         }
         if (publishers < 1 && mode != Mode.CONNECTIONS || publishers > MAX_PUBLISHERS) {
             throw new UsageException("--publishers must be within 1.." + MAX_PUBLISHERS);

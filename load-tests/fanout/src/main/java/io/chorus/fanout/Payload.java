@@ -45,13 +45,18 @@ final class Payload {
 
     /** Patches sequence, time and flag into a payload that starts at {@code at} in {@code buf}. */
     static void stamp(ByteBuf buf, int at, int sequence, long nanoTime, boolean measured) {
-        for (int i = 0; i < 8; i++) {
-            buf.setByte(at + SEQUENCE_OFFSET + i, HEX[(sequence >>> (28 - 4 * i)) & 0xf]);
-        }
+        writeHex8(buf, at + SEQUENCE_OFFSET, sequence);
         for (int i = 0; i < 16; i++) {
             buf.setByte(at + TIME_OFFSET + i, HEX[(int) (nanoTime >>> (60 - 4 * i)) & 0xf]);
         }
         buf.setByte(at + FLAG_OFFSET, measured ? MEASURED : UNMEASURED);
+    }
+
+    /** Writes {@code value} as 8 lowercase hex digits at {@code at}. */
+    static void writeHex8(ByteBuf buf, int at, int value) {
+        for (int i = 0; i < 8; i++) {
+            buf.setByte(at + i, HEX[(value >>> (28 - 4 * i)) & 0xf]);
+        }
     }
 
     static boolean isPayload(ByteBuf buf, int at, int length) {

@@ -2,8 +2,9 @@ package io.chorus.fanout;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 
-/** What is spoken inside the WebSocket: raw text frames, or Socket.IO v5 over Engine.IO v4. */
+/** What is spoken inside the WebSocket: raw text frames, Socket.IO v5 over Engine.IO v4, or chorus.v1. */
 enum Protocol {
     /** The room protocol: every text frame is broadcast as is; the server greets with one frame. */
     PLAIN("", ""),
@@ -11,7 +12,12 @@ enum Protocol {
      * Socket.IO without the HTTP long-polling start: open packet {@code 0{...}}, connect {@code 40},
      * events {@code 42["msg","..."]}, pings {@code 2} answered with {@code 3}.
      */
-    SOCKETIO("42[\"msg\",\"", "\"]");
+    SOCKETIO("42[\"msg\",\"", "\"]"),
+    /**
+     * Chorus's structured protocol, negotiated with {@code Sec-WebSocket-Protocol}: JSON commands and
+     * pushes with a per-room sequence number (see {@link ChorusV1}). The publish prefix names the room.
+     */
+    CHORUS_V1("", ChorusV1.PUBLISH_SUFFIX);
 
     static final String SOCKETIO_PATH = "/socket.io/?EIO=4&transport=websocket";
 
@@ -27,7 +33,8 @@ enum Protocol {
         return switch (name) {
             case "plain" -> PLAIN;
             case "socketio" -> SOCKETIO;
-            default -> throw new Options.UsageException("--protocol must be plain or socketio, got '" + name + "'");
+            case ChorusV1.SUBPROTOCOL -> CHORUS_V1;
+            default -> throw new Options.UsageException("--protocol must be plain, socketio or chorus.v1, got '" + name + "'");
         };
     }
 
@@ -40,9 +47,19 @@ enum Protocol {
         return url.getRawQuery() == null ? path : path + "?" + url.getRawQuery();
     }
 
-    /** Bytes written before the benchmark payload inside one text frame. */
+    /** The protocol's name on the wire, as in {@code --protocol}. */
+    String wireName() {
+        return this == CHORUS_V1 ? ChorusV1.SUBPROTOCOL : name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Bytes written before the benchmark payload inside one text frame of Socket.IO. */
     byte[] eventPrefix() {
         return eventPrefix;
+    }
+
+    /** Bytes written before the benchmark payload in a published frame to {@code room}. */
+    byte[] publishPrefix(String room) {
+        return this == CHORUS_V1 ? ChorusV1.publishPrefix(room) : eventPrefix;
     }
 
     byte[] eventSuffix() {

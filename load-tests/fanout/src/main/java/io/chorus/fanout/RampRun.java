@@ -36,7 +36,8 @@ final class RampRun {
         for (double d = options.rampFrom(); d <= options.rampTo() * 1.0001; d *= options.rampFactor()) {
             double rate = options.publishRateFor(d);
             StepSummary s = StepSummary.of(
-                    engine.step(rate / options.publishers(), options.warmup(), options.duration(), options.drain()), rate);
+                    engine.step(rate / options.publishers(), options.warmup(), options.duration(), options.drain()), rate,
+                    options.protocol() == Protocol.CHORUS_V1);
             steps++;
             boolean pass = s.keepsUp(options.lossMax(), p99Max);
             System.out.printf("  step %2d %s  %s%n", steps, s.oneLine(), pass ? "ok" : retries > 0 ? "FAIL, retrying" : "FAIL");

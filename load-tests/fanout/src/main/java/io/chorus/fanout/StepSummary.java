@@ -28,12 +28,14 @@ record StepSummary(
         int generatorCores,
         double serverCpuPercent,
         double maxTickGapMs,
+        boolean structured,
         Tally tally) {
 
     /** Above this share of its cores the generator may be what limits the numbers. */
     static final double SATURATED = 0.85;
 
-    static StepSummary of(Tally t, double targetPublishRate) {
+    /** @param structured chorus.v1: acks and room sequence numbers are reported too */
+    static StepSummary of(Tally t, double targetPublishRate, boolean structured) {
         long receivers = t.connectionsOpen + t.closedDuringStep;
         double seconds = t.measureNanos / 1e9;
         long expected = t.sentMeasured * receivers;
@@ -47,7 +49,7 @@ record StepSummary(
                 ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()),
                 100.0 * t.generatorCpuNanos / t.measureNanos, t.generatorCores,
                 t.serverCpuNanos < 0 ? -1 : 100.0 * t.serverCpuNanos / t.measureNanos,
-                t.maxTickGapNanos / 1e6, t);
+                t.maxTickGapNanos / 1e6, structured, t);
     }
 
     private static double ms(long nanos) {
@@ -84,6 +86,15 @@ record StepSummary(
                 generatorSaturated() ? "  << GENERATOR SATURATED: numbers are a lower bound for the server" : ""));
         sb.append(serverCpuPercent < 0 ? "  server       CPU unknown (no --server-pid)\n"
                 : String.format(Locale.ROOT, "  server       CPU %.1f %%%n", serverCpuPercent));
+        if (structured) {
+            var a = tally.ackLatency;
+            sb.append(String.format(Locale.ROOT, "  acks         %,d of %,d measured sends (unmatched %,d), p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms%n",
+                    tally.acksMeasured, sent, tally.acksUnmatched, ms(a.getValueAtPercentile(50)),
+                    ms(a.getValueAtPercentile(90)), ms(a.getValueAtPercentile(99)), ms(a.getMaxValue())));
+            sb.append(String.format(Locale.ROOT, "  room seq     gaps %,d (%,d numbers skipped without a gap push), duplicates %,d, out-of-order %,d, gap pushes %,d, errors %,d%s%n",
+                    tally.seqGaps, tally.seqMissing, tally.seqDuplicates, tally.seqOutOfOrder, tally.gapPushes,
+                    tally.errors, tally.failures.isEmpty() ? "" : " " + tally.failures));
+        }
         if (tally.negativeLatency + tally.unknownPublisher + tally.fragmented > 0) {
             sb.append(String.format(Locale.ROOT, "  anomalies    negative latency %,d, unknown publisher %,d, fragmented %,d%n",
                     tally.negativeLatency, tally.unknownPublisher, tally.fragmented));
@@ -92,9 +103,16 @@ record StepSummary(
     }
 
     String oneLine() {
-        return String.format(Locale.ROOT, "%,12.0f/s of %,12.0f/s  loss %7.4f %%  p50 %8.3f  p99 %8.3f  max %9.3f ms  gen CPU %5.1f %% (%.1f frames/read)  server CPU %5.1f %%",
+        String line = String.format(Locale.ROOT, "%,12.0f/s of %,12.0f/s  loss %7.4f %%  p50 %8.3f  p99 %8.3f  max %9.3f ms  gen CPU %5.1f %% (%.1f frames/read)  server CPU %5.1f %%",
                 deliveriesPerSecond, targetDeliveriesPerSecond, 100 * lossRatio, p50Ms, p99Ms, maxMs,
                 generatorCpuPercent, framesPerRead(), serverCpuPercent);
+        return structured
+                ? line + String.format(Locale.ROOT, "  ack p99 %8.3f ms  gaps %,d", ackPercentileMs(99), tally.seqGaps)
+                : line;
+    }
+
+    private double ackPercentileMs(double percentile) {
+        return ms(tally.ackLatency.getValueAtPercentile(percentile));
     }
 
     void putInto(Map<String, String> out, String prefix) {
@@ -119,6 +137,20 @@ record StepSummary(
         out.put(prefix + "generator_saturated", Boolean.toString(generatorSaturated()));
         out.put(prefix + "frames_per_read", fmt3(framesPerRead()));
         out.put(prefix + "server_cpu_pct", fmt(serverCpuPercent));
+        if (structured) {
+            out.put(prefix + "acks", Long.toString(tally.acksMeasured));
+            out.put(prefix + "acks_missing", Long.toString(sent - tally.acksMeasured));
+            out.put(prefix + "acks_unmatched", Long.toString(tally.acksUnmatched));
+            out.put(prefix + "ack_p50_ms", fmt3(ackPercentileMs(50)));
+            out.put(prefix + "ack_p99_ms", fmt3(ackPercentileMs(99)));
+            out.put(prefix + "ack_max_ms", fmt3(ms(tally.ackLatency.getMaxValue())));
+            out.put(prefix + "gaps", Long.toString(tally.seqGaps));
+            out.put(prefix + "gap_missing", Long.toString(tally.seqMissing));
+            out.put(prefix + "seq_duplicates", Long.toString(tally.seqDuplicates));
+            out.put(prefix + "seq_out_of_order", Long.toString(tally.seqOutOfOrder));
+            out.put(prefix + "gap_pushes", Long.toString(tally.gapPushes));
+            out.put(prefix + "errors", Long.toString(tally.errors));
+        }
     }
 
     static String fmt(double v) {

@@ -35,6 +35,18 @@ final class Tally {
     long otherFrames;
     long reads;
     long frames;
+    /** chorus.v1: a sequence number that skipped ahead with no gap push announcing it. */
+    long seqGaps;
+    /** chorus.v1: sequence numbers skipped in those jumps. */
+    long seqMissing;
+    long seqDuplicates;
+    long seqOutOfOrder;
+    long gapPushes;
+    long acks;
+    long acksMeasured;
+    /** chorus.v1: an ack whose id names no send waiting for one (a second ack, or one too late). */
+    long acksUnmatched;
+    long errors;
     long negativeLatency;
     long maxTickGapNanos;
     long generatorCpuNanos;
@@ -43,6 +55,8 @@ final class Tally {
     int generatorCores;
     final Map<String, Long> failures = new TreeMap<>();
     final Histogram latency = new Histogram(HIGHEST_LATENCY_NANOS, 3);
+    /** chorus.v1: from a publish command's send to its ack. */
+    final Histogram ackLatency = new Histogram(HIGHEST_LATENCY_NANOS, 3);
 
     void recordLatency(long nanos) {
         if (nanos < 0) {
@@ -51,6 +65,10 @@ final class Tally {
         } else {
             latency.recordValue(Math.min(nanos, HIGHEST_LATENCY_NANOS));
         }
+    }
+
+    void recordAckLatency(long nanos) {
+        ackLatency.recordValue(Math.max(0, Math.min(nanos, HIGHEST_LATENCY_NANOS)));
     }
 
     void addFailure(String reason, long count) {
@@ -75,6 +93,15 @@ final class Tally {
         otherFrames += o.otherFrames;
         reads += o.reads;
         frames += o.frames;
+        seqGaps += o.seqGaps;
+        seqMissing += o.seqMissing;
+        seqDuplicates += o.seqDuplicates;
+        seqOutOfOrder += o.seqOutOfOrder;
+        gapPushes += o.gapPushes;
+        acks += o.acks;
+        acksMeasured += o.acksMeasured;
+        acksUnmatched += o.acksUnmatched;
+        errors += o.errors;
         negativeLatency += o.negativeLatency;
         maxTickGapNanos = Math.max(maxTickGapNanos, o.maxTickGapNanos);
         generatorCpuNanos += o.generatorCpuNanos;
@@ -83,6 +110,7 @@ final class Tally {
         generatorCores = Math.max(generatorCores, o.generatorCores);
         o.failures.forEach(this::addFailure);
         latency.add(o.latency);
+        ackLatency.add(o.ackLatency);
         return this;
     }
 
@@ -91,7 +119,11 @@ final class Tally {
         Tally copy = new Tally().add(this);
         sentMeasured = sentTotal = skippedMeasured = delivered = outOfOrder = duplicates = 0;
         unknownPublisher = fragmented = otherFrames = reads = frames = negativeLatency = maxTickGapNanos = 0;
+        seqGaps = seqMissing = seqDuplicates = seqOutOfOrder = gapPushes = 0;
+        acks = acksMeasured = acksUnmatched = errors = 0;
+        failures.clear();
         latency.reset();
+        ackLatency.reset();
         return copy;
     }
 
@@ -103,12 +135,25 @@ final class Tally {
         }
         failures.forEach((k, n) -> sb.append("fail.")
                 .append(URLEncoder.encode(k, StandardCharsets.UTF_8)).append('=').append(n).append(' '));
-        ByteBuffer buf = ByteBuffer.allocate(latency.getNeededByteBufferCapacity());
-        int length = latency.encodeIntoCompressedByteBuffer(buf);
+        sb.append("latency=").append(encode(latency)).append(' ');
+        return sb.append("ackLatency=").append(encode(ackLatency)).toString();
+    }
+
+    private static String encode(Histogram h) {
+        ByteBuffer buf = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
+        int length = h.encodeIntoCompressedByteBuffer(buf);
         byte[] bytes = new byte[length];
         buf.flip();
         buf.get(bytes);
-        return sb.append("latency=").append(Base64.getEncoder().encodeToString(bytes)).toString();
+        return Base64.getEncoder().encodeToString(bytes);
+    }
+
+    private static Histogram decodeHistogram(String base64) {
+        try {
+            return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(base64)), 0);
+        } catch (DataFormatException e) {
+            throw new IllegalStateException("child sent a corrupt histogram", e);
+        }
     }
 
     static Tally decode(String line) {
@@ -119,12 +164,9 @@ final class Tally {
             String key = field.substring(0, eq);
             String value = field.substring(eq + 1);
             if (key.equals("latency")) {
-                try {
-                    t.latency.add(Histogram.decodeFromCompressedByteBuffer(
-                            ByteBuffer.wrap(Base64.getDecoder().decode(value)), 0));
-                } catch (DataFormatException e) {
-                    throw new IllegalStateException("child sent a corrupt histogram", e);
-                }
+                t.latency.add(decodeHistogram(value));
+            } else if (key.equals("ackLatency")) {
+                t.ackLatency.add(decodeHistogram(value));
             } else if (key.startsWith("fail.")) {
                 t.addFailure(URLDecoder.decode(key.substring(5), StandardCharsets.UTF_8), Long.parseLong(value));
             } else {
@@ -157,6 +199,15 @@ final class Tally {
         t.generatorCores = (int) v[19];
         t.reads = v[20];
         t.frames = v[21];
+        t.seqGaps = v[22];
+        t.seqMissing = v[23];
+        t.seqDuplicates = v[24];
+        t.seqOutOfOrder = v[25];
+        t.gapPushes = v[26];
+        t.acks = v[27];
+        t.acksMeasured = v[28];
+        t.acksUnmatched = v[29];
+        t.errors = v[30];
         return t;
     }
 
@@ -164,7 +215,8 @@ final class Tally {
         "attempted", "ready", "failed", "open", "closedDuringStep", "sentMeasured", "sentTotal",
         "skippedMeasured", "delivered", "outOfOrder", "duplicates", "unknownPublisher", "fragmented",
         "otherFrames", "negativeLatency", "maxTickGapNanos", "generatorCpuNanos", "serverCpuNanos",
-        "measureNanos", "generatorCores", "reads", "frames",
+        "measureNanos", "generatorCores", "reads", "frames", "seqGaps", "seqMissing", "seqDuplicates",
+        "seqOutOfOrder", "gapPushes", "acks", "acksMeasured", "acksUnmatched", "errors",
     };
 
     private long[] values() {
@@ -172,7 +224,8 @@ final class Tally {
             connectionsAttempted, connectionsReady, connectionsFailed, connectionsOpen, closedDuringStep,
             sentMeasured, sentTotal, skippedMeasured, delivered, outOfOrder, duplicates, unknownPublisher,
             fragmented, otherFrames, negativeLatency, maxTickGapNanos, generatorCpuNanos, serverCpuNanos,
-            measureNanos, generatorCores, reads, frames,
+            measureNanos, generatorCores, reads, frames, seqGaps, seqMissing, seqDuplicates,
+            seqOutOfOrder, gapPushes, acks, acksMeasured, acksUnmatched, errors,
         };
     }
 }
