@@ -222,6 +222,37 @@ class SseIT {
   }
 
   @Test
+  void underTheDropPolicyAStreamThatFellBehindGetsAGapEventAndTheIdMovesPastIt() throws Exception {
+    try (TestServer dropping = TestServer.start("--rate-limit", "0", "--slow-consumer-policy", "drop",
+        "--max-pending-output", "64KiB");
+         SseStream stalled = SseStream.openPaused(dropping.port(), "/sse/dropped", 4096)) {
+      Api droppingApi = new Api(dropping.port());
+      String big = "\"" + "x".repeat(8 * 1024) + "\"";
+      String dropped = "chorus_messages_dropped_total{reason=\"slow_consumer\"}";
+      for (int sent = 0; Scrape.of(dropping.managementPort()).value(dropped) == 0 && sent < 2_000; sent++) {
+        droppingApi.publish("dropped", big);
+      }
+      assertThat(Scrape.of(dropping.managementPort()).value(dropped)).isPositive();
+
+      stalled.resume();
+      JsonObject last = droppingApi.publish("dropped", "\"after\"");
+
+      await().until(() -> {
+        List<JsonObject> received = stalled.messages("dropped");
+        return !received.isEmpty() && received.get(received.size() - 1).getLong("seq").equals(last.getLong("seq"));
+      });
+      List<SseStream.Event> events = stalled.events();
+      SseStream.Event gap = stalled.events("gap").get(0);
+      long gapSeq = gap.json().getLong("seq");
+      assertThat(gap.id()).isEqualTo(last.getString("epoch") + ":" + gapSeq);
+      SseStream.Event next = events.get(events.indexOf(gap) + 1);
+      assertThat(next.json().getLong("seq")).isEqualTo(gapSeq + 1);
+      List<Long> seqs = stalled.messages("dropped").stream().map(message -> message.getLong("seq")).toList();
+      assertThat(seqs).isSorted().doesNotHaveDuplicates().doesNotContain(gapSeq);
+    }
+  }
+
+  @Test
   void maxConnectionsCountsStreamsAndTheDrainEndsThem() throws Exception {
     TestServer small = TestServer.start("--max-connections", "2", "--drain-period", "0s");
     List<SseStream> streams = new ArrayList<>();

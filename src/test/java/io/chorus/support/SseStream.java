@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -63,6 +64,24 @@ public final class SseStream implements AutoCloseable {
 
   public static SseStream open(int port, String path) throws IOException {
     return open(port, path, Map.of());
+  }
+
+  /**
+   * Opens {@code path} with a small receive buffer and reads nothing past the response head until {@link #resume()}:
+   * a client that stops reading.
+   */
+  public static SseStream openPaused(int port, String path, int receiveBufferBytes) throws IOException {
+    Socket socket = new Socket();
+    socket.setReceiveBufferSize(receiveBufferBytes);
+    socket.connect(new InetSocketAddress("127.0.0.1", port));
+    return new SseStream(socket, Map.of(), path);
+  }
+
+  /** Starts reading the events of a stream opened paused. */
+  public void resume() {
+    Thread reader = new Thread(this::readEvents, "sse-reader");
+    reader.setDaemon(true);
+    reader.start();
   }
 
   public int status() {
