@@ -2,6 +2,7 @@ package io.chorus;
 
 import io.chorus.support.Scrape;
 import io.chorus.support.ServerProcess;
+import io.chorus.support.Sockets;
 import io.chorus.support.TestClients;
 import io.chorus.support.TestSocket;
 import org.junit.jupiter.api.AfterAll;
@@ -12,7 +13,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,7 +51,7 @@ class ClusterIT {
 
   @BeforeAll
   static void formCluster() throws Exception {
-    clusterPorts = freePorts(4);
+    clusterPorts = Sockets.freePorts(4);
     long start = System.nanoTime();
     List<CompletableFuture<ServerProcess>> starting = IntStream.range(0, 3)
         .mapToObj(node -> CompletableFuture.supplyAsync(() -> startNode(node)))
@@ -272,18 +272,5 @@ class ClusterIT {
   private static double percentile(List<Long> sortedMicros, double quantile) {
     return sortedMicros.get((int) Math.min(sortedMicros.size() - 1, Math.ceil(quantile * sortedMicros.size()) - 1))
         / 1000.0;
-  }
-
-  private static int[] freePorts(int count) throws Exception {
-    ServerSocket[] sockets = new ServerSocket[count];
-    int[] ports = new int[count];
-    for (int i = 0; i < count; i++) {
-      sockets[i] = new ServerSocket(0);
-      ports[i] = sockets[i].getLocalPort();
-    }
-    for (ServerSocket socket : sockets) {
-      socket.close();
-    }
-    return ports;
   }
 }

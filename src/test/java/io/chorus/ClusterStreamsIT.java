@@ -2,6 +2,7 @@ package io.chorus;
 
 import io.chorus.support.Scrape;
 import io.chorus.support.ServerProcess;
+import io.chorus.support.Sockets;
 import io.chorus.support.TestClients;
 import io.chorus.support.V1Client;
 import io.vertx.core.json.JsonObject;
@@ -13,7 +14,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -58,7 +58,7 @@ class ClusterStreamsIT {
 
   @BeforeAll
   static void formCluster() throws Exception {
-    clusterPorts = freePorts(NODES);
+    clusterPorts = Sockets.freePorts(NODES);
     List<CompletableFuture<ServerProcess>> starting = IntStream.range(0, NODES)
         .mapToObj(node -> CompletableFuture.supplyAsync(() -> startNode(node)))
         .toList();
@@ -329,18 +329,5 @@ class ClusterStreamsIT {
     } catch (Exception e) {
       throw new IllegalStateException("node " + node + " did not start", e);
     }
-  }
-
-  private static int[] freePorts(int count) throws Exception {
-    ServerSocket[] sockets = new ServerSocket[count];
-    int[] ports = new int[count];
-    for (int i = 0; i < count; i++) {
-      sockets[i] = new ServerSocket(0);
-      ports[i] = sockets[i].getLocalPort();
-    }
-    for (ServerSocket socket : sockets) {
-      socket.close();
-    }
-    return ports;
   }
 }

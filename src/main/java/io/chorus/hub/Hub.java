@@ -76,15 +76,19 @@ public final class Hub {
   public Membership join(String roomName, Connection connection, Position since,
       Handler<AsyncResult<Joined>> onJoined) {
     Room room = rooms.get(roomName);
-    if (room == null) {
+    boolean opened = room == null;
+    if (opened) {
       room = new Room(this, roomName);
       rooms.put(roomName, room);
       metrics.roomOpened(roomName);
-      room.subscribe(broker);
     }
     Membership membership = new Membership(room, connection, since);
     membership.ready().onComplete(onJoined);
     room.admit(membership);
+    // After the first member waits in the room: a broker that fails at once must find someone to tell.
+    if (opened) {
+      room.subscribe(broker);
+    }
     return membership;
   }
 

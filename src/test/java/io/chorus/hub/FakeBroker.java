@@ -24,6 +24,8 @@ public final class FakeBroker implements Broker {
   Promise<Void> readiness;
   /** Numbered and kept, but not delivered live. */
   Predicate<Envelope> lostInTransit = envelope -> false;
+  /** The streams cannot be reached: every publish, position and history read fails. */
+  public boolean unreachable;
 
   int subscriptions(String room) {
     return sinks.getOrDefault(room, List.of()).size();
@@ -49,6 +51,9 @@ public final class FakeBroker implements Broker {
 
   @Override
   public Future<Position> publish(Envelope envelope) {
+    if (unreachable) {
+      return Future.failedFuture("streams unreachable");
+    }
     long seq = seqs.merge(envelope.room(), 1L, Long::sum);
     Envelope numbered = envelope.sequenced(epoch, seq);
     published.add(numbered);
@@ -74,11 +79,17 @@ public final class FakeBroker implements Broker {
 
   @Override
   public Future<Position> position(String room) {
+    if (unreachable) {
+      return Future.failedFuture("streams unreachable");
+    }
     return Future.succeededFuture(new Position(epoch, seqs.getOrDefault(room, 0L)));
   }
 
   @Override
   public Future<History> history(String room, long afterSeq, int limit) {
+    if (unreachable) {
+      return Future.failedFuture("streams unreachable");
+    }
     List<Envelope> kept = published.stream()
         .filter(envelope -> envelope.room().equals(room) && envelope.seq() > afterSeq)
         .toList();

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -38,7 +39,8 @@ class SessionTest {
   private final Queue<Runnable> eventLoop = new ArrayDeque<>();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final ChorusMetrics metrics = new ChorusMetrics(registry, () -> true, () -> 1);
-  private final Hub hub = new Hub(new FakeBroker(), new ManualLoop(), eventLoop::add,
+  private final FakeBroker broker = new FakeBroker();
+  private final Hub hub = new Hub(broker, new ManualLoop(), eventLoop::add,
       new UnpooledByteBufAllocator(false), metrics, 100);
   private Sessions sessions;
 
@@ -178,6 +180,26 @@ class SessionTest {
     one.closed();
     two.closed();
     assertThat(drained.isComplete()).isTrue();
+  }
+
+  @Test
+  void chorusV1CommandsThatCannotReachTheStreamsAreAnsweredUnavailable() {
+    sessions();
+    RecordingTransport transport = new RecordingTransport();
+    Session session = sessions.open(transport, Protocol.STRUCTURED, null);
+    transport.session = session;
+    session.start();
+    broker.unreachable = true;
+
+    session.onMessage(bytes("{\"id\":1,\"type\":\"subscribe\",\"room\":\"r\"}"), false);
+    session.onMessage(bytes("{\"id\":2,\"type\":\"publish\",\"room\":\"r\",\"data\":1}"), false);
+    session.onMessage(bytes("{\"id\":3,\"type\":\"history\",\"room\":\"r\"}"), false);
+
+    assertThat(transport.texts).hasSize(4);
+    for (String reply : transport.texts.subList(1, 4)) {
+      assertThat(new JsonObject(reply).getString("code")).as(reply).isEqualTo("unavailable");
+    }
+    assertThat(transport.closes).isEmpty();
   }
 
   private void sessions(String... flags) {

@@ -1,6 +1,7 @@
 package io.chorus.support;
 
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 
@@ -8,6 +9,23 @@ import java.nio.channels.SocketChannel;
 public final class Sockets {
 
   private Sockets() {
+  }
+
+  /**
+   * {@code count} distinct loopback ports that were free a moment ago, for servers that must be told their ports
+   * before they start (a cluster's members list).
+   */
+  public static int[] freePorts(int count) throws IOException {
+    ServerSocket[] sockets = new ServerSocket[count];
+    int[] ports = new int[count];
+    for (int i = 0; i < count; i++) {
+      sockets[i] = new ServerSocket(0);
+      ports[i] = sockets[i].getLocalPort();
+    }
+    for (ServerSocket socket : sockets) {
+      socket.close();
+    }
+    return ports;
   }
 
   /**

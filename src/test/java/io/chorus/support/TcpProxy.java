@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class TcpProxy implements AutoCloseable {
 
   private final ServerSocket listener;
-  private final int target;
+  private volatile int target;
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
 
   private TcpProxy(ServerSocket listener, int target) {
@@ -33,6 +33,11 @@ public final class TcpProxy implements AutoCloseable {
 
   public int port() {
     return listener.getLocalPort();
+  }
+
+  /** Sends new connections to {@code 127.0.0.1:port} from now on, as a load balancer does when a node leaves. */
+  public void retarget(int port) {
+    target = port;
   }
 
   /** Closes every connection open through the proxy, both sides, without a WebSocket close frame. */
