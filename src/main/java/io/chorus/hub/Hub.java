@@ -69,9 +69,8 @@ public final class Hub {
 
   /**
    * Puts the connection in the room, fresh ({@code since} null) or coming back to the position it last had. It
-   * receives the room's messages once {@link Membership#ready()} has completed; {@code onJoined} runs then, before
-   * any message of the room reaches the connection (the missed ones included), and may already have run when this
-   * returns.
+   * receives the room's messages once it has joined; {@code onJoined} is told so (or that it failed), once, before
+   * any message of the room reaches the connection (the missed ones included), possibly before this returns.
    */
   public Membership join(String roomName, Connection connection, Position since,
       Handler<AsyncResult<Joined>> onJoined) {
@@ -82,8 +81,7 @@ public final class Hub {
       rooms.put(roomName, room);
       metrics.roomOpened(roomName);
     }
-    Membership membership = new Membership(room, connection, since);
-    membership.ready().onComplete(onJoined);
+    Membership membership = new Membership(room, connection, since, onJoined);
     room.admit(membership);
     // After the first member waits in the room: a broker that fails at once must find someone to tell.
     if (opened) {

@@ -1,7 +1,8 @@
 package io.chorus.hub;
 
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
+import io.vertx.core.Handler;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,23 +14,23 @@ public final class Membership {
   private final Room room;
   private final Connection connection;
   private final Position since;
-  private final Promise<Joined> ready = Promise.promise();
+  /** Told once whether the connection joined; null once told: a joined connection keeps no result around. */
+  private Handler<AsyncResult<Joined>> onJoined;
+  private boolean failed;
   /** Live messages that came while the missed ones were being read from history; null when not catching up. */
   private List<Envelope> backlog;
   private boolean left;
 
-  Membership(Room room, Connection connection, Position since) {
+  Membership(Room room, Connection connection, Position since, Handler<AsyncResult<Joined>> onJoined) {
     this.room = room;
     this.connection = connection;
     this.since = since;
+    this.onJoined = onJoined;
   }
 
-  /**
-   * Completes when the connection starts receiving the room's messages, with the room's position at that moment;
-   * fails if the room cannot be joined. Callbacks on it run before any message of the room reaches the connection.
-   */
-  public Future<Joined> ready() {
-    return ready.future();
+  /** Whether joining failed (the handler was told so), possibly before {@link Hub#join} returned. */
+  public boolean hasFailed() {
+    return failed;
   }
 
   /** The room this membership is in. */
@@ -38,14 +39,14 @@ public final class Membership {
   }
 
   /**
-   * Takes the connection out of the room; safe to call more than once, and at any time. Leaving before
-   * {@link #ready()} completed fails it.
+   * Takes the connection out of the room; safe to call more than once, and at any time. Leaving before it joined
+   * tells the handler that joining failed.
    */
   public void leave() {
     if (!left) {
       left = true;
       room.remove(this);
-      ready.tryFail("left the room before joining it");
+      fail(new IllegalStateException("left the room before joining it"));
     }
   }
 
@@ -91,10 +92,19 @@ public final class Membership {
   }
 
   void joined(Joined joined) {
-    ready.complete(joined);
+    tell(Future.succeededFuture(joined));
   }
 
   void fail(Throwable cause) {
-    ready.fail(cause);
+    failed = true;
+    tell(Future.failedFuture(cause));
+  }
+
+  private void tell(AsyncResult<Joined> result) {
+    Handler<AsyncResult<Joined>> handler = onJoined;
+    onJoined = null;
+    if (handler != null) {
+      handler.handle(result);
+    }
   }
 }

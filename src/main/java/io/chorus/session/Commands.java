@@ -138,7 +138,7 @@ final class Commands {
     // The membership, for the callback: it may run before join returns, with nothing to forget yet.
     Membership[] joining = new Membership[1];
     joining[0] = session.hub().join(room, session, since, joined -> subscribed(id, room, joining[0], joined));
-    if (!joining[0].ready().failed()) {
+    if (!joining[0].hasFailed()) {
       rooms.put(room, joining[0]);
     }
   }

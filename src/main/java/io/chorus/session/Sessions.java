@@ -87,7 +87,9 @@ public final class Sessions {
    * session, which starts once the transport calls start().
    */
   public Session open(Transport transport, Protocol protocol, String room) {
-    Map<String, Position> rooms = room == null ? Map.of() : Collections.singletonMap(room, null);
+    // Plain mode joins its one room by itself; only chorus.v1 starts from a map of rooms.
+    Map<String, Position> rooms = room == null || protocol == Protocol.PLAIN ? Map.of()
+        : Collections.singletonMap(room, null);
     return register(new Session(this, transport, protocol, room, rooms,
         rateLimit == null ? null : rateLimit.newLimiter()));
   }

@@ -4,6 +4,8 @@ import io.chorus.metrics.ChorusMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import org.junit.jupiter.api.Test;
 
@@ -49,16 +51,17 @@ class HubTest {
   void connectionReceivesOnlyOnceItsMembershipIsReady() {
     broker.readiness = Promise.promise();
     RecordingConnection connection = new RecordingConnection();
-    Membership membership = hub.join("room", connection, null, joined -> { });
+    Told told = new Told();
+    hub.join("room", connection, null, told);
 
     publish("room", "before");
     assertThat(connection.texts()).isEmpty();
-    assertThat(membership.ready().isComplete()).isFalse();
+    assertThat(told.result).isNull();
 
     broker.readiness.complete();
     publish("room", "after");
 
-    assertThat(membership.ready().succeeded()).isTrue();
+    assertThat(told.result.succeeded()).isTrue();
     assertThat(connection.texts()).containsExactly("after");
   }
 
@@ -210,11 +213,13 @@ class HubTest {
   @Test
   void failedSubscriptionFailsTheMembershipAndForgetsTheRoom() {
     broker.readiness = Promise.promise();
-    Membership membership = hub.join("room", new RecordingConnection(), null, joined -> { });
+    Told told = new Told();
+    Membership membership = hub.join("room", new RecordingConnection(), null, told);
 
     broker.readiness.fail("cluster unavailable");
 
-    assertThat(membership.ready().failed()).isTrue();
+    assertThat(told.result.failed()).isTrue();
+    assertThat(membership.hasFailed()).isTrue();
     assertThat(hub.roomCount()).isZero();
     assertThat(broker.cancelled).containsExactly("room");
   }
@@ -302,13 +307,15 @@ class HubTest {
     RecordingConnection connection = new RecordingConnection();
 
     List<Integer> receivedWhenJoined = new ArrayList<>();
-    Membership membership = hub.join("room", connection, new Position("e1", 1),
-        joined -> receivedWhenJoined.add(connection.texts().size()));
+    List<Joined> told = new ArrayList<>();
+    hub.join("room", connection, new Position("e1", 1), joined -> {
+      receivedWhenJoined.add(connection.texts().size());
+      told.add(joined.result());
+    });
     publish("room", "four");
 
     assertThat(receivedWhenJoined).as("told it joined before the missed messages came").containsExactly(0);
-    assertThat(membership.ready().result())
-        .isEqualTo(new Joined(new Position("e1", 3), Joined.Recovery.RECOVERED));
+    assertThat(told).containsExactly(new Joined(new Position("e1", 3), Joined.Recovery.RECOVERED));
     assertThat(connection.texts()).containsExactly("two", "three", "four");
   }
 
@@ -336,10 +343,10 @@ class HubTest {
     publish("room", "first");
     RecordingConnection connection = new RecordingConnection();
 
-    Membership membership = hub.join("room", connection, new Position("seen-before-the-first-message", 0),
-        joined -> { });
+    Told told = new Told();
+    hub.join("room", connection, new Position("seen-before-the-first-message", 0), told);
 
-    assertThat(membership.ready().result().recovery()).isEqualTo(Joined.Recovery.RECOVERED);
+    assertThat(told.result.result().recovery()).isEqualTo(Joined.Recovery.RECOVERED);
     assertThat(connection.texts()).containsExactly("first");
   }
 
@@ -349,12 +356,14 @@ class HubTest {
     publish("room", "two");
     broker.published.remove(0);
 
-    Membership otherEpoch = hub.join("room", new RecordingConnection(), new Position("e0", 1), joined -> { });
+    Told otherEpoch = new Told();
+    hub.join("room", new RecordingConnection(), new Position("e0", 1), otherEpoch);
     RecordingConnection late = new RecordingConnection();
-    Membership beyondHistory = hub.join("room", late, new Position("e1", 0), joined -> { });
+    Told beyondHistory = new Told();
+    hub.join("room", late, new Position("e1", 0), beyondHistory);
 
-    assertThat(otherEpoch.ready().result().recovery()).isEqualTo(Joined.Recovery.NOT_RECOVERED);
-    assertThat(beyondHistory.ready().result().recovery()).isEqualTo(Joined.Recovery.NOT_RECOVERED);
+    assertThat(otherEpoch.result.result().recovery()).isEqualTo(Joined.Recovery.NOT_RECOVERED);
+    assertThat(beyondHistory.result.result().recovery()).isEqualTo(Joined.Recovery.NOT_RECOVERED);
     assertThat(late.texts()).isEmpty();
   }
 
@@ -384,6 +393,17 @@ class HubTest {
 
   private static byte[] bytes(String text) {
     return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** What a join was told, once it was. */
+  static final class Told implements Handler<AsyncResult<Joined>> {
+    AsyncResult<Joined> result;
+
+    @Override
+    public void handle(AsyncResult<Joined> joined) {
+      assertThat(result).as("told once").isNull();
+      result = joined;
+    }
   }
 
   /** Writes the payload as it is, and counts how often it was asked to. */
