@@ -10,13 +10,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -164,8 +171,8 @@ class SlowRequestIT {
       OutputStream out = socket.getOutputStream();
       out.write("GET / HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
       // Most of the request's 2 s gone before the header that gets it refused.
-      Thread.sleep(1_500);
-      out.write("Host: a b\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      CompletableFuture.runAsync(() -> send(out, "Host: a b\r\n\r\n".getBytes(StandardCharsets.US_ASCII)),
+          CompletableFuture.delayedExecutor(1_500, TimeUnit.MILLISECONDS)).get(10, TimeUnit.SECONDS);
       assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
           .startsWith("HTTP/1.1 400 ");
 
@@ -195,10 +202,33 @@ class SlowRequestIT {
    * next one fails.
    */
   private static void assertStillReadFor(OutputStream out, Duration period) throws Exception {
-    for (long i = 0; i < period.toMillis() / 100; i++) {
-      Thread.sleep(100);
-      out.write('x');
+    long bytes = period.toMillis() / 100;
+    ScheduledExecutorService pace = Executors.newSingleThreadScheduledExecutor();
+    CompletableFuture<Void> sent = new CompletableFuture<>();
+    AtomicLong written = new AtomicLong();
+    pace.scheduleAtFixedRate(() -> {
+      try {
+        send(out, new byte[] {'x'});
+        if (written.incrementAndGet() == bytes) {
+          sent.complete(null);
+        }
+      } catch (UncheckedIOException reset) {
+        sent.completeExceptionally(reset);
+      }
+    }, 100, 100, TimeUnit.MILLISECONDS);
+    try {
+      sent.get(period.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+    } finally {
+      pace.shutdownNow();
+    }
+  }
+
+  private static void send(OutputStream out, byte[] bytes) {
+    try {
+      out.write(bytes);
       out.flush();
+    } catch (IOException reset) {
+      throw new UncheckedIOException(reset);
     }
   }
 
