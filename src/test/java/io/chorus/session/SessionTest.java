@@ -23,10 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import java.util.concurrent.AbstractExecutorService;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,7 +36,9 @@ class SessionTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final ChorusMetrics metrics = new ChorusMetrics(registry, () -> true, () -> 1);
   private final FakeBroker broker = new FakeBroker();
-  private final Hub hub = new Hub(broker, new ManualLoop(), eventLoop::add,
+  /** The sessions' event loop: tasks wait for runPending(), timers never run; the tests tick the heartbeat. */
+  private final ManualLoop loop = new ManualLoop();
+  private final Hub hub = new Hub(broker, loop, eventLoop::add,
       new UnpooledByteBufAllocator(false), metrics, 100);
   private Sessions sessions;
 
@@ -172,6 +170,7 @@ class SessionTest {
     Session two = start(second, "b");
 
     Future<Void> drained = sessions.drain(Duration.ZERO);
+    loop.runPending();
 
     assertThat(second.closes).containsExactly(CloseReason.GOING_AWAY);
     assertThat(first.closes).containsExactly(CloseReason.GOING_AWAY);
@@ -204,7 +203,7 @@ class SessionTest {
 
   private void sessions(String... flags) {
     try {
-      sessions = new Sessions(ConfigLoader.load(flags, Map.of()), hub, metrics, new ImmediateEventLoop());
+      sessions = new Sessions(ConfigLoader.load(flags, Map.of()), hub, metrics, loop);
     } catch (Exception e) {
       throw new AssertionError(e);
     }
@@ -230,58 +229,6 @@ class SessionTest {
 
   private static byte[] bytes(String text) {
     return text.getBytes(StandardCharsets.UTF_8);
-  }
-
-  /** Runs tasks at once and never runs timers: the tests tick the heartbeat themselves, with their own clock. */
-  private static final class ImmediateEventLoop extends AbstractExecutorService implements ScheduledExecutorService {
-    @Override
-    public void execute(Runnable task) {
-      task.run();
-    }
-
-    @Override
-    public ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
-      return null;
-    }
-
-    @Override
-    public <V> ScheduledFuture<V> schedule(Callable<V> task, long delay, TimeUnit unit) {
-      return null;
-    }
-
-    @Override
-    public ScheduledFuture<?> scheduleAtFixedRate(Runnable task, long delay, long period, TimeUnit unit) {
-      return null;
-    }
-
-    @Override
-    public ScheduledFuture<?> scheduleWithFixedDelay(Runnable task, long delay, long period, TimeUnit unit) {
-      return null;
-    }
-
-    @Override
-    public void shutdown() {
-    }
-
-    @Override
-    public List<Runnable> shutdownNow() {
-      return List.of();
-    }
-
-    @Override
-    public boolean isShutdown() {
-      return false;
-    }
-
-    @Override
-    public boolean isTerminated() {
-      return false;
-    }
-
-    @Override
-    public boolean awaitTermination(long timeout, TimeUnit unit) {
-      return true;
-    }
   }
 
   /** Writes the payload as it is. */
