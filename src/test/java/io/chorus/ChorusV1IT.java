@@ -1,5 +1,6 @@
 package io.chorus;
 
+import io.chorus.support.Bystander;
 import io.chorus.support.RawWebSocket;
 import io.chorus.support.Scrape;
 import io.chorus.support.ServerFixture;
@@ -245,6 +246,7 @@ class ChorusV1IT {
 
   @Test
   void everyMistakeGetsAnErrorReplyWithItsCode() throws Exception {
+    Bystander bystander = Bystander.join(server.clients(), "/ws/mistakes-bystander");
     V1Client client = V1Client.connect(server.clients(), "/ws");
     client.subscribe("mistakes");
 
@@ -280,10 +282,12 @@ class ChorusV1IT {
     assertThat(client.socket().isClosed()).isFalse();
     assertThat(Scrape.of(server.managementPort())
         .value("chorus_commands_total{outcome=\"too_many_rooms\",type=\"subscribe\"}")).isEqualTo(1);
+    bystander.assertUnharmed();
   }
 
   @Test
   void clientThatKeepsSendingGarbageIsClosedWith1008() throws Exception {
+    Bystander plain = Bystander.join(server.clients(), "/ws/garbage-plain");
     V1Client client = V1Client.connect(server.clients(), "/ws");
     V1Client bystander = V1Client.connect(server.clients(), "/ws/garbage");
 
@@ -295,10 +299,12 @@ class ChorusV1IT {
     assertThat(client.socket().closeStatus()).isEqualTo((short) 1008);
     assertThat(client.socket().closeReason()).isEqualTo("too many bad commands");
     assertThat(bystander.publish("garbage", "still fine").getString("type")).isEqualTo("ack");
+    plain.assertUnharmed();
   }
 
   @Test
   void commandOverTheMessageSizeLimitClosesWith1009() throws Exception {
+    Bystander bystander = Bystander.join(server.clients(), "/ws/big-bystander");
     V1Client client = V1Client.connect(server.clients(), "/ws");
 
     client.socket().sendAsync(new JsonObject().put("type", "publish").put("room", "big")
@@ -306,6 +312,7 @@ class ChorusV1IT {
 
     await().until(() -> client.socket().isClosed());
     assertThat(client.socket().closeStatus()).isEqualTo((short) 1009);
+    bystander.assertUnharmed();
   }
 
   @Test

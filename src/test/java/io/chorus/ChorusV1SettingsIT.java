@@ -1,5 +1,6 @@
 package io.chorus;
 
+import io.chorus.support.Bystander;
 import io.chorus.support.ServerFixture;
 import io.chorus.support.V1Client;
 import io.vertx.core.json.JsonObject;
@@ -13,7 +14,8 @@ import static org.awaitility.Awaitility.await;
 class ChorusV1SettingsIT {
 
   @RegisterExtension
-  static final ServerFixture server = ServerFixture.with("--history-size", "0", "--rate-limit", "1",
+  // The rate limit lets the bystander's 20 messages a second through, and not a burst of 60 commands.
+  static final ServerFixture server = ServerFixture.with("--history-size", "0", "--rate-limit", "25",
       "--rate-limit-burst", "20");
 
   @Test
@@ -36,6 +38,7 @@ class ChorusV1SettingsIT {
 
   @Test
   void commandsOverTheRateLimitGetRateLimitedThenTheConnectionIsClosed() throws Exception {
+    Bystander bystander = Bystander.join(server.clients(), "/ws/fast-bystander");
     V1Client client = V1Client.connect(server.clients(), "/ws");
 
     for (int i = 0; i < 60 && !client.socket().isClosed(); i++) {
@@ -48,5 +51,6 @@ class ChorusV1SettingsIT {
     assertThat(client.received()).anyMatch(reply -> "ack".equals(reply.getString("type")));
     assertThat(client.socket().closeStatus()).isEqualTo((short) 1008);
     assertThat(client.socket().closeReason()).isEqualTo("rate limit exceeded");
+    bystander.assertUnharmed();
   }
 }
