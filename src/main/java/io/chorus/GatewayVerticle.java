@@ -94,7 +94,7 @@ final class GatewayVerticle extends VerticleBase {
         .get("/chat.js", chatPage::script)
         .get("/chat.css", chatPage::style)
         .get("/chorus.js", chatPage::client)
-        .any("/api/*", new ApiEndpoint(config, hub, census, readiness)::handle);
+        .any("/api/*", new ApiEndpoint(config, hub, census, readiness, metrics)::handle);
     if (config.managementPort().isEmpty()) {
       management.mount(routes);
     }

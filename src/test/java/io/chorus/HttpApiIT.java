@@ -2,6 +2,7 @@ package io.chorus;
 
 import io.chorus.support.Api;
 import io.chorus.support.Bystander;
+import io.chorus.support.Scrape;
 import io.chorus.support.ServerFixture;
 import io.chorus.support.SseStream;
 import io.chorus.support.TestServer;
@@ -28,7 +29,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The HTTP API over real sockets: publishing in each content type, reading history, a room's subscribers, every
- * refusal as a problem.
+ * refusal as a problem and counted.
  */
 class HttpApiIT {
 
@@ -131,6 +132,7 @@ class HttpApiIT {
   void everyRefusalIsAProblemWithItsStatusAndLeavesOthersUnharmed() throws Exception {
     String messages = "/api/rooms/refused/messages";
     Bystander bystander = Bystander.join(server.clients(), "/ws/refusals-bystander");
+    Scrape before = Scrape.of(server.managementPort());
 
     assertProblem(api.post("refused", "application/json", "{\"a\":".getBytes()), 400, "bad-body");
     assertProblem(api.post("refused", "application/json", "{} {}".getBytes()), 400, "bad-body");
@@ -163,6 +165,14 @@ class HttpApiIT {
     assertProblem(api.send("OPTIONS", messages, Map.of("Origin", "https://evil.example",
         "Access-Control-Request-Method", "POST"), null), 403, "forbidden-origin");
 
+    Scrape after = Scrape.of(server.managementPort());
+    Map.of("bad-body\",status=\"400", 6, "unsupported-type\",status=\"415", 2, "too-large\",status=\"413", 1,
+        "invalid-room\",status=\"400", 2, "bad-since\",status=\"400", 2, "bad-limit\",status=\"400", 2,
+        "not-found\",status=\"404", 2, "method-not-allowed\",status=\"405", 2,
+        "forbidden-origin\",status=\"403", 2).forEach((problem, count) -> {
+          String series = "chorus_api_problems_total{problem=\"" + problem + "\"}";
+          assertThat(after.value(series) - before.value(series)).as(series).isEqualTo(count.doubleValue());
+        });
     bystander.assertUnharmed();
   }
 
@@ -220,6 +230,8 @@ class HttpApiIT {
       assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
       await().until(() -> limitedApi.post("rated", "text/plain", "x".getBytes()).statusCode() == 201);
       bystander.assertUnharmed();
+      assertThat(Scrape.of(limited.managementPort())
+          .value("chorus_api_problems_total{problem=\"rate-limited\",status=\"429\"}")).isPositive();
     }
   }
 
@@ -230,6 +242,8 @@ class HttpApiIT {
     try (TestClients clients = new TestClients(draining.port())) {
       Api drainingApi = new Api(draining.port());
       assertProblem(drainingApi.get("/api/rooms/off/messages"), 404, "history-unavailable");
+      assertThat(Scrape.of(draining.managementPort())
+          .value("chorus_api_problems_total{problem=\"history-unavailable\",status=\"404\"}")).isEqualTo(1);
       // Closed one after another over the drain period, they keep the node draining while the API is asked.
       clients.connect("/ws/keeps-the-drain-going", 50);
 
@@ -242,6 +256,8 @@ class HttpApiIT {
       });
       assertProblem(refused.get(), 503, "draining");
       assertProblem(drainingApi.get("/api/rooms/off"), 503, "draining");
+      assertThat(Scrape.of(draining.managementPort())
+          .value("chorus_api_problems_total{problem=\"draining\",status=\"503\"}")).isGreaterThanOrEqualTo(2);
       stopped.await(30, TimeUnit.SECONDS);
     }
   }

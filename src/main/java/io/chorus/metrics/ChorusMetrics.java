@@ -184,6 +184,22 @@ public final class ChorusMetrics {
     httpRejections.get(reason).increment();
   }
 
+  /**
+   * Registers one refusal of the HTTP API in {@code chorus_api_problems_total}: the API registers each problem of its
+   * closed vocabulary once, at start, and keeps what this returns, which counts one more each time it runs.
+   *
+   * @param problem the problem's name, as its type ends ({@code rate-limited})
+   * @param status  the HTTP status it is answered with
+   */
+  public Runnable apiProblem(String problem, int status) {
+    Counter counter = Counter.builder("chorus_api_problems")
+        .description("HTTP API requests refused with a problem (RFC 9457), by problem and status")
+        .tag("problem", problem)
+        .tag("status", Integer.toString(status))
+        .register(registry);
+    return counter::increment;
+  }
+
   /** A hub of this node now has connections in the room. */
   public void roomOpened(String room) {
     roomHubs.merge(room, 1, Integer::sum);

@@ -4,6 +4,7 @@ import io.chorus.config.ChorusConfig;
 import io.chorus.hub.Census;
 import io.chorus.hub.Hub;
 import io.chorus.hub.RoomName;
+import io.chorus.metrics.ChorusMetrics;
 import io.chorus.security.AddressRateLimits;
 import io.chorus.security.OriginPolicy;
 import io.chorus.security.RateLimit;
@@ -50,11 +51,11 @@ public final class ApiEndpoint {
   private final ApiMessages messages;
 
   /** @param census counts a room's subscribers, on this node or on every node */
-  public ApiEndpoint(ChorusConfig config, Hub hub, Census census, Readiness readiness) {
+  public ApiEndpoint(ChorusConfig config, Hub hub, Census census, Readiness readiness, ChorusMetrics metrics) {
     this.readiness = readiness;
     int rate = config.limits().rateLimit();
     this.rateLimits = rate == 0 ? null : new AddressRateLimits(new RateLimit(rate, config.limits().rateLimitBurst()));
-    this.responses = new ApiResponses(new OriginPolicy(config.allowedOrigins()));
+    this.responses = new ApiResponses(new OriginPolicy(config.allowedOrigins()), metrics);
     this.room = new ApiRoom(hub, census, responses);
     this.messages = new ApiMessages(config, hub, responses);
   }

@@ -1,12 +1,17 @@
 package io.chorus.transport;
 
+import io.chorus.metrics.ChorusMetrics;
 import io.chorus.security.OriginPolicy;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
+import java.util.EnumMap;
+import java.util.Map;
+
 /**
- * How the HTTP API answers: JSON that is never cached, RFC 9457 problems, preflights, and the CORS headers that let an allowed page of another origin
+ * How the HTTP API answers: JSON that is never cached, RFC 9457 problems (each counted in
+ * {@code chorus_api_problems_total}), preflights, and the CORS headers that let an allowed page of another origin
  * read any of them. One per gateway, touched by its event loop only.
  */
 final class ApiResponses {
@@ -15,9 +20,13 @@ final class ApiResponses {
   private static final String PREFLIGHT_MAX_AGE_SECONDS = "600";
 
   private final OriginPolicy originPolicy;
+  private final Map<Problem, Runnable> problems = new EnumMap<>(Problem.class);
 
-  ApiResponses(OriginPolicy originPolicy) {
+  ApiResponses(OriginPolicy originPolicy, ChorusMetrics metrics) {
     this.originPolicy = originPolicy;
+    for (Problem problem : Problem.values()) {
+      problems.put(problem, metrics.apiProblem(problem.slug, problem.status));
+    }
   }
 
   /** Whether the request's origin (if it names one) may use the API. */
@@ -43,12 +52,13 @@ final class ApiResponses {
         .end(body);
   }
 
-  /** Refuses the request; nothing is written when it was answered already or its connection is gone. */
+  /** Refuses the request; nothing is written (nor counted) when it was answered already or its connection is gone. */
   void problem(HttpServerRequest request, Problem problem, String detail) {
     HttpServerResponse response = request.response();
     if (response.ended() || response.closed()) {
       return;
     }
+    problems.get(problem).run();
     allowOrigin(request);
     response.setStatusCode(problem.status)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/problem+json")
