@@ -1,5 +1,6 @@
 package io.chorus;
 
+import io.chorus.bus.ClusterCensus;
 import io.chorus.bus.HazelcastCluster;
 import io.chorus.bus.HazelcastStreams;
 import io.chorus.bus.LocalStreams;
@@ -9,6 +10,8 @@ import io.chorus.config.ChorusConfig;
 import io.chorus.config.Cluster;
 import io.chorus.config.Retention;
 import io.chorus.hub.Broker;
+import io.chorus.hub.Census;
+import io.chorus.hub.LocalCensus;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.metrics.Failures;
 import io.chorus.metrics.Exposition;
@@ -110,9 +113,11 @@ public final class Chorus {
       Vertx vertx = created.result();
       RoomBus.registerCodec(vertx.eventBus());
       Broker broker = new RoomBus(vertx.eventBus(), streams(config.retention(), metrics, clusterManager));
+      Census census = clusterManager == null ? new LocalCensus()
+          : new ClusterCensus(clusterManager.getHazelcastInstance());
       startManagement(vertx, config, management, metrics.failures())
           .compose(managementVerticle -> deployGateways(vertx, config, metrics, management, connectionLimit,
-              readiness, refusals, inputBudget, liveness, broker)
+              readiness, refusals, inputBudget, liveness, broker, census)
               .map(gateways -> new Chorus(config, vertx, readiness, gateways, managementVerticle)))
           .onComplete(deployed -> {
             if (deployed.succeeded()) {
@@ -214,12 +219,12 @@ public final class Chorus {
 
   private static Future<List<GatewayVerticle>> deployGateways(Vertx vertx, ChorusConfig config,
       ChorusMetrics metrics, ManagementEndpoint management, ConnectionLimit connectionLimit, Readiness readiness,
-      HttpRefusals refusals, InputBudget inputBudget, Liveness liveness, Broker broker) {
+      HttpRefusals refusals, InputBudget inputBudget, Liveness liveness, Broker broker, Census census) {
     List<GatewayVerticle> gateways = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
           GatewayVerticle gateway =
               new GatewayVerticle(config, metrics, management, connectionLimit, readiness, refusals, inputBudget,
-                  liveness, broker);
+                  liveness, broker, census);
           gateways.add(gateway);
           return gateway;
         }, new DeploymentOptions().setInstances(config.instances()))

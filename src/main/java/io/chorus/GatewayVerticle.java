@@ -2,6 +2,7 @@ package io.chorus;
 
 import io.chorus.config.ChorusConfig;
 import io.chorus.hub.Broker;
+import io.chorus.hub.Census;
 import io.chorus.hub.Hub;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.security.ConnectionLimit;
@@ -49,6 +50,7 @@ final class GatewayVerticle extends VerticleBase {
   private final InputBudget inputBudget;
   private final Liveness liveness;
   private final Broker broker;
+  private final Census census;
   private HttpServer server;
   private EventLoop eventLoop;
   private Sessions sessions;
@@ -57,12 +59,14 @@ final class GatewayVerticle extends VerticleBase {
   /**
    * @param management mounted on this gateway's port only when the configuration asks for it there
    * @param broker     the node's streams and bus, shared by every gateway
+   * @param census     counts the rooms' subscribers over the node's hubs (and the cluster's), shared by every gateway
    */
   GatewayVerticle(ChorusConfig config, ChorusMetrics metrics, ManagementEndpoint management,
       ConnectionLimit connectionLimit, Readiness readiness, HttpRefusals refusals, InputBudget inputBudget,
-      Liveness liveness, Broker broker) {
+      Liveness liveness, Broker broker, Census census) {
     this.config = config;
     this.broker = broker;
+    this.census = census;
     this.metrics = metrics;
     this.management = management;
     this.connectionLimit = connectionLimit;
@@ -79,6 +83,7 @@ final class GatewayVerticle extends VerticleBase {
     Executor flushes = writeDelay == 0 ? eventLoop : task -> eventLoop.schedule(task, writeDelay, TimeUnit.NANOSECONDS);
     Hub hub = new Hub(broker, eventLoop, flushes, PooledByteBufAllocator.DEFAULT, metrics,
         config.retention().historySize());
+    census.add(hub);
     sessions = new Sessions(config, hub, metrics, eventLoop);
     webSockets = new WebSocketEndpoint(config, sessions, metrics, connectionLimit, readiness, refusals,
         inputBudget, liveness.register());
@@ -89,7 +94,7 @@ final class GatewayVerticle extends VerticleBase {
         .get("/chat.js", chatPage::script)
         .get("/chat.css", chatPage::style)
         .get("/chorus.js", chatPage::client)
-        .any("/api/*", new ApiEndpoint(config, hub, readiness)::handle);
+        .any("/api/*", new ApiEndpoint(config, hub, census, readiness, metrics)::handle);
     if (config.managementPort().isEmpty()) {
       management.mount(routes);
     }

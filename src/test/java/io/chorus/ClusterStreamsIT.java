@@ -1,9 +1,12 @@
 package io.chorus;
 
+import io.chorus.support.Api;
 import io.chorus.support.Scrape;
 import io.chorus.support.ServerProcess;
 import io.chorus.support.Sockets;
+import io.chorus.support.SseStream;
 import io.chorus.support.TestClients;
+import io.chorus.support.TestSocket;
 import io.chorus.support.V1Client;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -14,12 +17,14 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -36,8 +41,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * chorus.v1 on a cluster of three real JVMs: every room has one stream, numbered once for the whole cluster, kept
- * in Hazelcast with a backup. The tests share one cluster (forming it is the expensive part) and run in order; the
- * last one kills the node that holds a room's primary copy.
+ * in Hazelcast with a backup; SSE, plain WebSockets and the HTTP API on the same streams, and each room's subscribers
+ * counted over every node. The tests share one cluster (forming it is the expensive part) and run in order; one
+ * freezes a node for a moment, the last one kills the node that holds a room's primary copy.
  */
 @Tag("cluster")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -203,6 +209,85 @@ class ClusterStreamsIT {
 
   @Test
   @Order(4)
+  void sseWebSocketAndHttpClientsOnThreeNodesGetEveryMessageOnceInOrderAndEveryNodeCountsThemAll() throws Exception {
+    String room = "every-transport";
+    List<Api> apis = Arrays.stream(nodes).map(node -> new Api(node.port())).toList();
+    Api onC = apis.get(2);
+    try (SseStream sseOnA = SseStream.open(nodes[0].port(), "/sse/" + room)) {
+      V1Client v1OnB = connect(1);
+      String epoch = v1OnB.subscribe(room).getString("epoch");
+      TestSocket plainOnB = clients[1].connect("/ws/" + room);
+      await().until(() -> sseOnA.events("subscribed").size() == 1);
+      for (Api api : apis) {
+        await().until(() -> subscribers(api, room) == 3);
+      }
+      long start = settleEveryTransport(room, v1OnB, onC, sseOnA, plainOnB);
+
+      Map<Long, String> published = new TreeMap<>();
+      List<Long> ids = new ArrayList<>();
+      int rounds = 100;
+      for (int i = 0; i < rounds; i++) {
+        ids.add(v1OnB.sendAsync(publish(room, "v" + i)));
+        published.put(onC.publish(room, "\"h" + i + "\"").getLong("seq"), "h" + i);
+      }
+      for (int i = 0; i < rounds; i++) {
+        published.put(v1OnB.replyTo(ids.get(i), Duration.ofSeconds(20)).getLong("seq"), "v" + i);
+      }
+      long last = start + 2L * rounds;
+      assertThat(published.keySet()).containsExactlyElementsOf(range(start + 1, last));
+
+      await().until(() -> lastSeq(v1OnB, room) == last && !sseOnA.messages(room).isEmpty()
+          && sseOnA.messages(room).get(sseOnA.messages(room).size() - 1).getLong("seq") == last
+          && plainOnB.texts().stream().filter(published::containsValue).count() >= published.size());
+      List<JsonObject> overSse = after(start, sseOnA.messages(room));
+      List<JsonObject> overV1 = after(start, v1OnB.pushes("message", room));
+      assertThat(seqs(overSse)).containsExactlyElementsOf(range(start + 1, last));
+      assertThat(overSse).extracting(message -> message.getString("data")).containsExactlyElementsOf(published.values());
+      assertThat(seqs(overV1)).containsExactlyElementsOf(range(start + 1, last));
+      assertThat(overV1).extracting(message -> message.getString("data")).containsExactlyElementsOf(published.values());
+      assertThat(plainOnB.texts().stream().filter(published::containsValue).toList())
+          .containsExactlyElementsOf(published.values());
+      assertThat(sseOnA.events("gap")).isEmpty();
+      assertThat(v1OnB.pushes("gap", room)).isEmpty();
+
+      for (int node = 0; node < NODES; node++) {
+        JsonObject shown = new JsonObject(apis.get(node).get("/api/rooms/" + room).body());
+        assertThat(shown.getInteger("subscribers")).as("subscribers counted on node %d", node).isEqualTo(3);
+        assertThat(shown.getLong("seq")).as("position on node %d", node).isEqualTo(last);
+        assertThat(shown.getString("epoch")).as("epoch on node %d", node).isEqualTo(epoch);
+      }
+    }
+    for (Api api : apis) {
+      await().until(() -> subscribers(api, room) == 2);
+    }
+  }
+
+  @Test
+  @Order(5)
+  void aNodeThatDoesNotAnswerMakesTheCountUnavailableInsteadOfWrong() throws Exception {
+    Api onA = new Api(nodes[0].port());
+    String unavailable = "chorus_api_problems_total{problem=\"unavailable\",status=\"503\"}";
+    double before = Scrape.of(nodes[0].managementPort()).value(unavailable);
+    HttpResponse<String> answer;
+    signal(nodes[2], "STOP");
+    long asked = System.nanoTime();
+    try {
+      answer = onA.get("/api/rooms/anyone");
+    } finally {
+      signal(nodes[2], "CONT");
+    }
+    long answeredMillis = (System.nanoTime() - asked) / 1_000_000;
+
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+    assertThat(new JsonObject(answer.body()).getString("type")).isEqualTo("urn:chorus:problem:unavailable");
+    assertThat(Scrape.of(nodes[0].managementPort()).value(unavailable)).isEqualTo(before + 1);
+    await().until(() -> onA.get("/api/rooms/anyone").statusCode() == 200);
+    System.out.printf("cluster census: with node 2 stopped (SIGSTOP), node 0 answered 503 unavailable after %d ms%n",
+        answeredMillis);
+  }
+
+  @Test
+  @Order(6)
   void resumeOnAnotherNodeRecoversWhatWasPublishedElsewhereAndSurvivesTheLossOfThePrimaryCopy() throws Exception {
     String room = "resumable";
     long[] ownedBefore = ownedStreams();
@@ -252,6 +337,39 @@ class ClusterStreamsIT {
     System.out.printf("cluster streams: SIGKILL of node %d (the room's primary copy): a resume on node %d recovered"
         + " %d messages from the promoted backup, answered %d ms after the kill%n", owner, survivors[1],
         returning.pushes("message", room).size() - 1, resumeMillis);
+  }
+
+  /**
+   * As {@link #settle} for one publisher of each kind and one subscriber of each transport; each round checks the
+   * probes of the round before, which have had a poll interval to arrive. Returns the last probe's number.
+   */
+  private static long settleEveryTransport(String room, V1Client v1, Api http, SseStream sse, TestSocket plain) {
+    List<String> previous = new ArrayList<>();
+    long[] probed = new long[2];
+    AtomicInteger round = new AtomicInteger();
+    await().until(() -> {
+      List<String> heard = List.copyOf(previous);
+      previous.clear();
+      String fromV1 = "probe-v1-" + round.get();
+      String fromHttp = "probe-http-" + round.getAndIncrement();
+      probed[0] = v1.publish(room, fromV1).getLong("seq");
+      probed[1] = http.publish(room, "\"" + fromHttp + "\"").getLong("seq");
+      previous.addAll(List.of(fromV1, fromHttp));
+      return !heard.isEmpty() && sse.messages(room).stream().map(m -> m.getString("data")).toList().containsAll(heard)
+          && v1.pushes("message", room).stream().map(m -> m.getString("data")).toList().containsAll(heard)
+          && plain.texts().containsAll(heard);
+    });
+    return Math.max(probed[0], probed[1]);
+  }
+
+  private static int subscribers(Api api, String room) throws Exception {
+    return new JsonObject(api.get("/api/rooms/" + room).body()).getInteger("subscribers");
+  }
+
+  /** Sends a signal to the node's JVM: STOP freezes it as a starved or swapped-out machine would, CONT thaws it. */
+  private static void signal(ServerProcess node, String signal) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(node.pid())).inheritIO().start();
+    assertThat(kill.waitFor()).as("kill -%s", signal).isZero();
   }
 
   private static JsonObject publish(String room, String data) {

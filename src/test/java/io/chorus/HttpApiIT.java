@@ -2,9 +2,12 @@ package io.chorus;
 
 import io.chorus.support.Api;
 import io.chorus.support.Bystander;
+import io.chorus.support.Scrape;
 import io.chorus.support.ServerFixture;
+import io.chorus.support.SseStream;
 import io.chorus.support.TestServer;
 import io.chorus.support.TestClients;
+import io.chorus.support.TestSocket;
 import io.chorus.support.V1Client;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -24,7 +27,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The HTTP API over real sockets: publishing in each content type, reading history, every refusal as a problem. */
+/**
+ * The HTTP API over real sockets: publishing in each content type, reading history, a room's subscribers, every
+ * refusal as a problem and counted.
+ */
 class HttpApiIT {
 
   @RegisterExtension
@@ -94,9 +100,39 @@ class HttpApiIT {
   }
 
   @Test
+  void aRoomAnswersItsPositionAndItsSubscribersOverEveryTransport() throws Exception {
+    String room = "/api/rooms/counted";
+    JsonObject empty = new JsonObject(api.get(room).body());
+    assertThat(empty.getInteger("subscribers")).isZero();
+    assertThat(empty.getLong("seq")).isZero();
+    TestSocket plain = server.clients().connect("/ws/counted");
+    V1Client structured = V1Client.connect(server.clients(), "/ws/counted");
+    try (SseStream stream = SseStream.open(server.port(), "/sse/counted")) {
+      await().until(() -> new JsonObject(api.get(room).body()).getInteger("subscribers") == 3);
+      JsonObject published = api.publish("counted", "{}");
+
+      HttpResponse<String> shown = api.get(room);
+
+      assertThat(shown.statusCode()).isEqualTo(200);
+      assertThat(shown.headers().firstValue("Content-Type")).hasValue("application/json");
+      JsonObject body = new JsonObject(shown.body());
+      assertThat(body.fieldNames()).containsExactlyInAnyOrder("room", "epoch", "seq", "subscribers");
+      assertThat(body.getString("room")).isEqualTo("counted");
+      assertThat(body.getString("epoch")).isEqualTo(published.getString("epoch"));
+      assertThat(body.getLong("seq")).isEqualTo(published.getLong("seq"));
+      assertThat(body.getInteger("subscribers")).isEqualTo(3);
+    }
+    await().until(() -> new JsonObject(api.get(room).body()).getInteger("subscribers") == 2);
+    plain.close();
+    structured.close();
+    await().until(() -> new JsonObject(api.get(room).body()).getInteger("subscribers") == 0);
+  }
+
+  @Test
   void everyRefusalIsAProblemWithItsStatusAndLeavesOthersUnharmed() throws Exception {
     String messages = "/api/rooms/refused/messages";
     Bystander bystander = Bystander.join(server.clients(), "/ws/refusals-bystander");
+    Scrape before = Scrape.of(server.managementPort());
 
     assertProblem(api.post("refused", "application/json", "{\"a\":".getBytes()), 400, "bad-body");
     assertProblem(api.post("refused", "application/json", "{} {}".getBytes()), 400, "bad-body");
@@ -114,17 +150,29 @@ class HttpApiIT {
     assertProblem(api.get(messages + "?since=abc:-1"), 400, "bad-since");
     assertProblem(api.get(messages + "?limit=0"), 400, "bad-limit");
     assertProblem(api.get(messages + "?limit=21"), 400, "bad-limit");
-    assertProblem(api.get("/api/rooms/refused"), 404, "not-found");
+    assertProblem(api.get("/api/rooms/refused/elsewhere"), 404, "not-found");
     assertProblem(api.get("/api/elsewhere"), 404, "not-found");
+    assertProblem(api.get("/api/rooms/no%20room"), 400, "invalid-room");
     HttpResponse<String> put = api.send("PUT", messages, Map.of(), "x".getBytes());
     assertProblem(put, 405, "method-not-allowed");
     assertThat(put.headers().firstValue("Allow")).hasValue("GET, HEAD, POST, OPTIONS");
+    HttpResponse<String> postToRoom = api.send("POST", "/api/rooms/refused", Map.of(), "x".getBytes());
+    assertProblem(postToRoom, 405, "method-not-allowed");
+    assertThat(postToRoom.headers().firstValue("Allow")).hasValue("GET, HEAD, OPTIONS");
     HttpResponse<String> foreign = api.send("POST", messages,
         Map.of("Origin", "https://evil.example", "Content-Type", "application/json"), "1".getBytes());
     assertProblem(foreign, 403, "forbidden-origin");
     assertProblem(api.send("OPTIONS", messages, Map.of("Origin", "https://evil.example",
         "Access-Control-Request-Method", "POST"), null), 403, "forbidden-origin");
 
+    Scrape after = Scrape.of(server.managementPort());
+    Map.of("bad-body\",status=\"400", 6, "unsupported-type\",status=\"415", 2, "too-large\",status=\"413", 1,
+        "invalid-room\",status=\"400", 2, "bad-since\",status=\"400", 2, "bad-limit\",status=\"400", 2,
+        "not-found\",status=\"404", 2, "method-not-allowed\",status=\"405", 2,
+        "forbidden-origin\",status=\"403", 2).forEach((problem, count) -> {
+          String series = "chorus_api_problems_total{problem=\"" + problem + "\"}";
+          assertThat(after.value(series) - before.value(series)).as(series).isEqualTo(count.doubleValue());
+        });
     bystander.assertUnharmed();
   }
 
@@ -182,6 +230,8 @@ class HttpApiIT {
       assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
       await().until(() -> limitedApi.post("rated", "text/plain", "x".getBytes()).statusCode() == 201);
       bystander.assertUnharmed();
+      assertThat(Scrape.of(limited.managementPort())
+          .value("chorus_api_problems_total{problem=\"rate-limited\",status=\"429\"}")).isPositive();
     }
   }
 
@@ -192,6 +242,8 @@ class HttpApiIT {
     try (TestClients clients = new TestClients(draining.port())) {
       Api drainingApi = new Api(draining.port());
       assertProblem(drainingApi.get("/api/rooms/off/messages"), 404, "history-unavailable");
+      assertThat(Scrape.of(draining.managementPort())
+          .value("chorus_api_problems_total{problem=\"history-unavailable\",status=\"404\"}")).isEqualTo(1);
       // Closed one after another over the drain period, they keep the node draining while the API is asked.
       clients.connect("/ws/keeps-the-drain-going", 50);
 
@@ -203,6 +255,9 @@ class HttpApiIT {
         return refused.get().statusCode() == 503;
       });
       assertProblem(refused.get(), 503, "draining");
+      assertProblem(drainingApi.get("/api/rooms/off"), 503, "draining");
+      assertThat(Scrape.of(draining.managementPort())
+          .value("chorus_api_problems_total{problem=\"draining\",status=\"503\"}")).isGreaterThanOrEqualTo(2);
       stopped.await(30, TimeUnit.SECONDS);
     }
   }

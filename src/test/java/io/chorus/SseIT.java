@@ -29,6 +29,8 @@ import static org.awaitility.Awaitility.await;
 /** Server-Sent Events over real sockets: the stream, its ids, resume with Last-Event-ID, its limits and refusals. */
 class SseIT {
 
+  private static final String SSE_ACCEPTED = "chorus_sse_requests_total{outcome=\"accepted\"}";
+
   @RegisterExtension
   static final ServerFixture server = ServerFixture.with("--rate-limit", "0", "--history-size", "5",
       "--ping-interval", "200ms", "--max-pending-output", "64KiB", "--max-message-size", "16KiB",
@@ -156,9 +158,11 @@ class SseIT {
   @Test
   void streamsCountAsSseConnectionsBesideWebSockets() throws Exception {
     double before = Scrape.of(server.managementPort()).value("chorus_connections{transport=\"sse\"}");
+    double acceptedBefore = Scrape.of(server.managementPort()).value(SSE_ACCEPTED);
     try (SseStream stream = SseStream.open(server.port(), "/sse/counted")) {
       await().until(() -> Scrape.of(server.managementPort()).value("chorus_connections{transport=\"sse\"}")
           == before + 1);
+      assertThat(Scrape.of(server.managementPort()).value(SSE_ACCEPTED)).isEqualTo(acceptedBefore + 1);
       assertThat(Scrape.of(server.managementPort()).has("chorus_connections")).isTrue();
       assertThat(Scrape.of(server.managementPort()).text()).contains("chorus_connections{transport=\"websocket\"}");
     }
@@ -166,8 +170,9 @@ class SseIT {
   }
 
   @Test
-  void refusedStreamsGetTheirStatusAndLeaveOthersUnharmed() throws Exception {
+  void refusedStreamsGetTheirStatusAreCountedAndLeaveOthersUnharmed() throws Exception {
     Bystander bystander = Bystander.join(server.clients(), "/ws/sse-refusals");
+    Scrape before = Scrape.of(server.managementPort());
     assertRefused(SseStream.open(server.port(), "/sse"), 400, "Name at least one room");
     assertRefused(SseStream.open(server.port(), "/sse/bad%20room"), 400, "Invalid room name");
     assertRefused(SseStream.open(server.port(), "/sse?room=a&room=a"), 400, "distinct rooms");
@@ -177,6 +182,15 @@ class SseIT {
         "Invalid Last-Event-ID");
     assertRefused(SseStream.open(server.port(), "/sse/a", Map.of("Origin", "https://evil.example")), 403,
         "Origin not allowed");
+
+    Scrape after = Scrape.of(server.managementPort());
+    Map.of("bad_request", 4, "invalid_room", 1, "forbidden_origin", 1).forEach((outcome, count) -> {
+      String series = "chorus_sse_requests_total{outcome=\"" + outcome + "\"}";
+      assertThat(after.value(series) - before.value(series)).as(series).isEqualTo(count.doubleValue());
+    });
+    assertThat(after.value(SSE_ACCEPTED)).isEqualTo(before.value(SSE_ACCEPTED));
+    assertThat(after.sum("chorus_handshakes_total")).as("WebSocket upgrades only")
+        .isEqualTo(before.sum("chorus_handshakes_total"));
     bystander.assertUnharmed();
   }
 
@@ -263,6 +277,8 @@ class SseIT {
 
       SseStream refused = SseStream.open(small.port(), "/sse/full");
       assertRefused(refused, 503, "Server is full");
+      assertThat(Scrape.of(small.managementPort()).value("chorus_sse_requests_total{outcome=\"node_full\"}"))
+          .isEqualTo(1);
 
       Future<Void> stopped = small.chorus().stop();
       await().until(() -> streams.get(0).ended());
@@ -271,6 +287,23 @@ class SseIT {
       for (SseStream stream : streams) {
         stream.close();
       }
+    }
+  }
+
+  @Test
+  void aStreamAskedForWhileTheNodeDrainsIsRefusedAndCounted() throws Exception {
+    // Stopped by the test itself: not closed again.
+    TestServer draining = TestServer.start("--drain-period", "2s");
+    try (TestClients clients = new TestClients(draining.port())) {
+      // Closed one after another over the drain period, they keep the node draining while the stream is asked for.
+      clients.connect("/ws/keeps-the-drain-going", 20);
+
+      Future<Void> stopped = draining.chorus().stop();
+
+      assertRefused(SseStream.open(draining.port(), "/sse/late"), 503, "Server is shutting down");
+      assertThat(Scrape.of(draining.managementPort()).value("chorus_sse_requests_total{outcome=\"draining\"}"))
+          .isEqualTo(1);
+      stopped.await(30, TimeUnit.SECONDS);
     }
   }
 

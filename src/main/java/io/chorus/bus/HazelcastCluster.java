@@ -64,6 +64,7 @@ public final class HazelcastCluster {
       join.getTcpIpConfig().setEnabled(true).setMembers(members);
     }
     HazelcastStreams.configure(config, retention, maxHistoryBytes);
+    ClusterCensus.configure(config);
     manager.setConfig(config);
     return manager;
   }

@@ -4,7 +4,7 @@ import com.hazelcast.nio.serialization.DataSerializableFactory;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 
 /**
- * Creates the streams' Hazelcast types by number when their bytes arrive: no class names on the wire and no Java
+ * Creates Chorus's Hazelcast types (the streams' and the census's) by number when their bytes arrive: no class names on the wire and no Java
  * serialization. Every member must know the same numbers; change a type's format under a new number.
  */
 final class StreamSerialization implements DataSerializableFactory {
@@ -15,6 +15,7 @@ final class StreamSerialization implements DataSerializableFactory {
   static final int APPEND = 2;
   static final int READ = 3;
   static final int MERGE = 4;
+  static final int CENSUS = 5;
 
   @Override
   public IdentifiedDataSerializable create(int classId) {
@@ -23,6 +24,7 @@ final class StreamSerialization implements DataSerializableFactory {
       case APPEND -> new StreamAppend();
       case READ -> new StreamRead();
       case MERGE -> new StreamMerge();
+      case CENSUS -> new CensusTask();
       default -> null;
     };
   }

@@ -1,5 +1,6 @@
 /**
- * The bus: publish/subscribe of room envelopes over the Vert.x event bus, standalone or clustered, and the envelope
- * codec. Implements the hub's {@code Broker}; never imports the transports.
+ * The bus: publish/subscribe of room envelopes over the Vert.x event bus, standalone or clustered, the envelope
+ * codec, and the cluster-wide count of a room's subscribers. Implements the hub's {@code Broker} and {@code Census};
+ * never imports the transports.
  */
 package io.chorus.bus;

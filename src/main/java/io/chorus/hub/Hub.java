@@ -11,8 +11,8 @@ import io.vertx.core.Handler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -43,7 +43,11 @@ public final class Hub {
   private final ChorusMetrics metrics;
   private final boolean keepsHistory;
   private final int maxBacklog;
-  private final Map<String, Room> rooms = new HashMap<>();
+  /**
+   * Written by this hub's event loop only; concurrent so that {@link #subscribers} may read it from any thread (a
+   * count for the HTTP API, asked on another event loop or by another node) without a hop to this loop.
+   */
+  private final Map<String, Room> rooms = new ConcurrentHashMap<>();
   private long lastOutOfMemoryWarning;
 
   /**
@@ -116,6 +120,15 @@ public final class Hub {
     } else {
       eventLoop.execute(task);
     }
+  }
+
+  /**
+   * Connections of this hub that have joined the room (their join was answered), whatever carries them; callable
+   * from any thread, and a moment behind this loop when called from another.
+   */
+  public int subscribers(String room) {
+    Room found = rooms.get(room);
+    return found == null ? 0 : found.subscribers();
   }
 
   /** Rooms with at least one connection of this hub. */

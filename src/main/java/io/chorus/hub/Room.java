@@ -16,12 +16,13 @@ import java.util.List;
  */
 final class Room implements Handler<Envelope> {
 
-
   final String name;
   private final Hub hub;
   private Broker.Subscription subscription;
   private Membership[] members = new Membership[4];
   private int size;
+  /** {@link #size} as a census on another thread may read it; the broadcast loop reads the plain field. */
+  private volatile int subscribers;
   private boolean broadcasting;
   private Membership[] leftDuringBroadcast = new Membership[0];
   private int leftCount;
@@ -54,6 +55,11 @@ final class Room implements Handler<Envelope> {
 
   int size() {
     return size;
+  }
+
+  /** The members that joined, as last written by the room's event loop; any thread. */
+  int subscribers() {
+    return subscribers;
   }
 
   void admit(Membership membership) {
@@ -108,6 +114,7 @@ final class Room implements Handler<Envelope> {
     members[index] = last;
     last.index = index;
     members[size] = null;
+    subscribers = size;
     membership.index = -1;
     forgetIfEmpty();
   }
@@ -225,6 +232,7 @@ final class Room implements Handler<Envelope> {
     }
     membership.index = size;
     members[size++] = membership;
+    subscribers = size;
   }
 
   private void removeLeftDuringBroadcast() {

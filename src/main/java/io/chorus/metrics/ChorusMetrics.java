@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +37,7 @@ public final class ChorusMetrics {
   private final Counter bytesDelivered;
   private final Map<Drop, Counter> dropped = new EnumMap<>(Drop.class);
   private final Map<Handshake, Counter> handshakes = new EnumMap<>(Handshake.class);
+  private final Map<Handshake, Counter> sseRequests = new EnumMap<>(Handshake.class);
   private final Map<HttpRejection, Counter> httpRejections = new EnumMap<>(HttpRejection.class);
   private final Counter[] disconnectsByCode = new Counter[KNOWN_CLOSE_CODES.length];
   private final Counter otherDisconnects;
@@ -94,6 +96,13 @@ public final class ChorusMetrics {
       handshakes.put(handshake, Counter.builder("chorus_handshakes")
           .description("WebSocket upgrade requests, by outcome")
           .tag("outcome", handshake.label())
+          .register(registry));
+    }
+    // A request that never ended (timeout) cannot be told to be an SSE one, and every path under /sse is one.
+    for (Handshake outcome : EnumSet.complementOf(EnumSet.of(Handshake.TIMEOUT, Handshake.NOT_FOUND))) {
+      sseRequests.put(outcome, Counter.builder("chorus_sse_requests")
+          .description("SSE stream requests, by outcome (in the words of chorus_handshakes)")
+          .tag("outcome", outcome.label())
           .register(registry));
     }
     for (HttpRejection rejection : HttpRejection.values()) {
@@ -180,8 +189,29 @@ public final class ChorusMetrics {
     handshakes.get(outcome).increment();
   }
 
+  /** How an SSE request ended: accepted, or refused for one of the reasons an upgrade is refused for. */
+  public void sseRequest(Handshake outcome) {
+    sseRequests.get(outcome).increment();
+  }
+
   public void httpRejection(HttpRejection reason) {
     httpRejections.get(reason).increment();
+  }
+
+  /**
+   * Registers one refusal of the HTTP API in {@code chorus_api_problems_total}: the API registers each problem of its
+   * closed vocabulary once, at start, and keeps what this returns, which counts one more each time it runs.
+   *
+   * @param problem the problem's name, as its type ends ({@code rate-limited})
+   * @param status  the HTTP status it is answered with
+   */
+  public Runnable apiProblem(String problem, int status) {
+    Counter counter = Counter.builder("chorus_api_problems")
+        .description("HTTP API requests refused with a problem (RFC 9457), by problem and status")
+        .tag("problem", problem)
+        .tag("status", Integer.toString(status))
+        .register(registry);
+    return counter::increment;
   }
 
   /** A hub of this node now has connections in the room. */

@@ -1,6 +1,6 @@
 package io.chorus.metrics;
 
-/** How a WebSocket upgrade request ended. */
+/** How a WebSocket upgrade request ended; an SSE request too, for the outcomes it can have. */
 public enum Handshake {
   ACCEPTED("accepted"),
   /**

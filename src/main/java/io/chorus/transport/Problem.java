@@ -22,11 +22,14 @@ enum Problem {
   UNAVAILABLE(503, "unavailable", "Try again");
 
   final int status;
+  /** The end of the type: the problem's name in documentation and in {@code chorus_api_problems_total}. */
+  final String slug;
   private final String type;
   private final String title;
 
   Problem(int status, String slug, String title) {
     this.status = status;
+    this.slug = slug;
     this.type = "urn:chorus:problem:" + slug;
     this.title = title;
   }

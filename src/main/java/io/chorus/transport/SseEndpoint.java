@@ -4,6 +4,7 @@ import io.chorus.config.ChorusConfig;
 import io.chorus.hub.Position;
 import io.chorus.hub.RoomName;
 import io.chorus.metrics.ChorusMetrics;
+import io.chorus.metrics.Handshake;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.security.OriginPolicy;
 import io.chorus.session.Sessions;
@@ -45,11 +46,15 @@ final class SseEndpoint {
   record Accepted(Map<String, Position> rooms, boolean pathForm) implements Verdict {
   }
 
-  /** Answer {@code status} with a one-line reason (and one extra header when named), then close. */
-  record Refused(HttpResponseStatus status, String reason, CharSequence header, String value) implements Verdict {
+  /**
+   * Answer {@code status} with a one-line reason (and one extra header when named), then close; counted as
+   * {@code outcome}, in the words of a refused WebSocket upgrade.
+   */
+  record Refused(Handshake outcome, HttpResponseStatus status, String reason, CharSequence header, String value)
+      implements Verdict {
 
-    Refused(HttpResponseStatus status, String reason) {
-      this(status, reason, null, null);
+    Refused(Handshake outcome, HttpResponseStatus status, String reason) {
+      this(outcome, status, reason, null, null);
     }
   }
 
@@ -91,27 +96,33 @@ final class SseEndpoint {
     List<String> rooms = pathForm ? List.of(path.substring(PATH.length() + 1)) : uri.parameters().getOrDefault("room", List.of());
     HttpHeaders headers = request.headers();
     if (rooms.isEmpty()) {
-      return new Refused(HttpResponseStatus.BAD_REQUEST, "Name at least one room: /sse/{room} or /sse?room=a&room=b");
+      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
+          "Name at least one room: /sse/{room} or /sse?room=a&room=b");
     } else if (!rooms.stream().allMatch(RoomName::isValid)) {
-      return new Refused(HttpResponseStatus.BAD_REQUEST,
+      return new Refused(Handshake.INVALID_ROOM, HttpResponseStatus.BAD_REQUEST,
           "Invalid room name: use 1 to " + RoomName.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ -");
     } else if (rooms.size() > maxRooms || rooms.stream().distinct().count() != rooms.size()) {
-      return new Refused(HttpResponseStatus.BAD_REQUEST, "At most " + maxRooms + " distinct rooms per stream");
+      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
+          "At most " + maxRooms + " distinct rooms per stream");
     } else if (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) != 0) {
-      return new Refused(HttpResponseStatus.BAD_REQUEST, "An SSE request has no body");
+      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST, "An SSE request has no body");
     } else if (readiness.state() != Readiness.State.READY) {
-      return new Refused(HttpResponseStatus.SERVICE_UNAVAILABLE, "Server is shutting down: reconnect to another node");
+      return new Refused(Handshake.DRAINING, HttpResponseStatus.SERVICE_UNAVAILABLE,
+          "Server is shutting down: reconnect to another node");
     } else if (!originPolicy.allows(headers.get(HttpHeaderNames.ORIGIN), headers.get(HttpHeaderNames.HOST))) {
-      return new Refused(HttpResponseStatus.FORBIDDEN, "Origin not allowed: " + headers.get(HttpHeaderNames.ORIGIN));
+      return new Refused(Handshake.FORBIDDEN_ORIGIN, HttpResponseStatus.FORBIDDEN,
+          "Origin not allowed: " + headers.get(HttpHeaderNames.ORIGIN));
     }
     Map<String, Position> positions;
     try {
       positions = SseEventId.parse(headers.get("Last-Event-ID"), rooms, pathForm);
     } catch (IllegalArgumentException badId) {
-      return new Refused(HttpResponseStatus.BAD_REQUEST, "Invalid Last-Event-ID: " + badId.getMessage());
+      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
+          "Invalid Last-Event-ID: " + badId.getMessage());
     }
     if (!connectionLimit.tryOpenWebSocket()) {
-      return new Refused(HttpResponseStatus.SERVICE_UNAVAILABLE, "Server is full: try again later or another node",
+      return new Refused(Handshake.NODE_FULL, HttpResponseStatus.SERVICE_UNAVAILABLE,
+          "Server is full: try again later or another node",
           HttpHeaderNames.RETRY_AFTER, RETRY_FULL_AFTER_SECONDS);
     }
     return new Accepted(positions, pathForm);
@@ -129,6 +140,7 @@ final class SseEndpoint {
     SseConnection connection = new SseConnection(this, new LinkedHashMap<>(accepted.rooms()), accepted.pathForm());
     connection.serve(sessions.openStream(connection, accepted.rooms()));
     pipeline.replace(takenOver.handler(), "chorus-sse", connection);
+    metrics.sseRequest(Handshake.ACCEPTED);
     metrics.streamOpened();
     pipeline.context(connection).writeAndFlush(head(request)).addListener(written -> {
       if (written.isSuccess()) {

@@ -46,9 +46,7 @@ final class WebSocketUpgrade extends HttpRequests {
     boolean upgrade = isUpgrade(request);
     if (isAnswering()) {
       endpoint.refusals().refused(HttpRejection.BAD_REQUEST);
-      if (upgrade) {
-        metrics.handshake(Handshake.BAD_REQUEST);
-      }
+      countBadRequest(upgrade);
       refuse(HttpResponseStatus.BAD_REQUEST, (upgrade ? "A WebSocket upgrade" : "An SSE request")
           + " must wait for the answers to earlier requests", null, null);
       return;
@@ -59,6 +57,7 @@ final class WebSocketUpgrade extends HttpRequests {
         sse.open(ctx, request, accepted);
       } else {
         SseEndpoint.Refused refused = (SseEndpoint.Refused) verdict;
+        metrics.sseRequest(refused.outcome());
         refuse(refused.status(), refused.reason(), refused.header(), refused.value());
       }
       return;
@@ -76,7 +75,18 @@ final class WebSocketUpgrade extends HttpRequests {
   @Override
   void refusedRequest(HttpRequest request) {
     if (isUpgrade(request)) {
+      countBadRequest(true);
+    } else if (SseEndpoint.claims(request)) {
+      countBadRequest(false);
+    }
+  }
+
+  /** A malformed upgrade or SSE request, refused before its own checks: counted as they count their refusals. */
+  private void countBadRequest(boolean upgrade) {
+    if (upgrade) {
       metrics.handshake(Handshake.BAD_REQUEST);
+    } else {
+      metrics.sseRequest(Handshake.BAD_REQUEST);
     }
   }
 

@@ -48,6 +48,31 @@ class HubTest {
   }
 
   @Test
+  void subscribersCountsTheConnectionsThatJoinedUntilTheyLeaveOnEveryHubOfTheNode() {
+    Hub other = new Hub(broker, loop, eventLoop::add, new UnpooledByteBufAllocator(false),
+        new ChorusMetrics(new SimpleMeterRegistry(), () -> true, () -> 1), 100);
+    LocalCensus census = new LocalCensus();
+    census.add(hub);
+    census.add(other);
+    broker.readiness = Promise.promise();
+    Membership waiting = hub.join("room", new RecordingConnection(), null, joined -> { });
+    assertThat(hub.subscribers("room")).as("before the room knows its position").isZero();
+
+    broker.readiness.complete();
+    Membership second = hub.join("room", new RecordingConnection(), null, joined -> { });
+    Membership elsewhere = other.join("room", new RecordingConnection(), null, joined -> { });
+    assertThat(hub.subscribers("room")).isEqualTo(2);
+    assertThat(census.count("room")).isEqualTo(3);
+    assertThat(census.count("another-room")).isZero();
+
+    waiting.leave();
+    elsewhere.leave();
+    assertThat(census.count("room")).isEqualTo(1);
+    second.leave();
+    assertThat(census.count("room")).isZero();
+  }
+
+  @Test
   void connectionReceivesOnlyOnceItsMembershipIsReady() {
     broker.readiness = Promise.promise();
     RecordingConnection connection = new RecordingConnection();
