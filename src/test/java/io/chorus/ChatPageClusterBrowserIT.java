@@ -27,6 +27,7 @@ import static org.awaitility.Awaitility.await;
 class ChatPageClusterBrowserIT {
 
   private static final String WELCOME = "Welcome to the chat!";
+  private static final String VIA_WEBSOCKET = "connected (WebSocket)";
 
   @Test
   void pageOnANodeThatDrainsResumesOnAnotherWithoutGapOrDuplicate() throws Exception {
@@ -41,7 +42,7 @@ class ChatPageClusterBrowserIT {
       await().atMost(Duration.ofSeconds(60))
           .until(() -> Scrape.of(staying.managementPort()).value("chorus_cluster_members") == 2);
       Browser.Tab tab = browser.open("http://127.0.0.1:" + balancer.port() + "/?room=drain-room", "");
-      await().atMost(Duration.ofSeconds(20)).until(() -> tab.text("#status").equals("connected"));
+      await().atMost(Duration.ofSeconds(20)).until(() -> tab.text("#status").equals(VIA_WEBSOCKET));
       await().until(() -> tab.texts("#messages li").contains(WELCOME));
       TestSocket sender = clients.connect("/ws/drain-room");
       List<String> sent = new ArrayList<>(List.of(WELCOME));
