@@ -59,7 +59,7 @@ function onState(state, info) {
     setStatus(info.transport === "sse" ? "connecting (SSE fallback)…" : "connecting…", "connecting");
   } else if (state === "open") {
     setStatus("connected (" + TRANSPORTS[info.transport] + ")", "open");
-    if (!welcomed) {
+    if (!welcomed && info.message) {
       welcomed = true;
       show(info.message, "system");
     }
