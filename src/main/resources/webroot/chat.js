@@ -1,5 +1,7 @@
 // Chorus chat page: joins its room over chorus.v1 through chorus.js, which reconnects with backoff and resumes the
-// room where it left off, so a reconnect loses and repeats nothing.
+// room where it left off, so a reconnect loses and repeats nothing. Where WebSockets do not work (no WebSocket in
+// the browser, or a proxy that refuses or cuts them), chorus.js falls back to SSE and the HTTP API, and the status
+// says which transport the page uses.
 import { connect } from "/chorus.js";
 
 const ROOM_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -49,14 +51,15 @@ function describe(error) {
   return error.code + ": " + error.message;
 }
 
+const TRANSPORTS = { websocket: "WebSocket", sse: "SSE fallback" };
 let welcomed = false;
 
 function onState(state, info) {
   if (state === "connecting") {
-    setStatus("connecting…", "connecting");
+    setStatus(info.transport === "sse" ? "connecting (SSE fallback)…" : "connecting…", "connecting");
   } else if (state === "open") {
-    setStatus("connected", "open");
-    if (!welcomed) {
+    setStatus("connected (" + TRANSPORTS[info.transport] + ")", "open");
+    if (!welcomed && info.message) {
       welcomed = true;
       show(info.message, "system");
     }
@@ -66,7 +69,8 @@ function onState(state, info) {
   }
 }
 
-const chorus = connect((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws", { onState });
+const chorus = connect((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws",
+  { onState, fallback: true });
 
 // Live messages are those after the position the subscribe answers with; the history up to that position is shown
 // first, and live messages arriving meanwhile wait for it, so that nothing is lost, repeated or out of order.

@@ -1,11 +1,19 @@
 /*
  * chorus.js: the browser client of Chorus's structured protocol, chorus.v1. One ES module, no dependencies.
  *
- *   const chorus = connect("ws://host/ws", { onState(state, info) {} });
+ *   const chorus = connect("ws://host/ws", { onState(state, info) {}, fallback: true });
  *     Opens a WebSocket offering sub-protocol chorus.v1 (connect to /ws or /: no room at start) and keeps it open:
  *     after any close it reconnects after a random delay in 0 .. min(10 s, 0.5 s × 2^failures) (full jitter, so
- *     that a server's clients do not all return at once), failures counting from the last welcome.
- *     onState: "connecting"; "open" with the welcome {message, client}; "closed" with {code, reason, retryIn} (ms).
+ *     that a server's clients do not all return at once), failures counting from the last welcome. A socket not
+ *     welcomed within 10 s is closed and counts as a failure.
+ *     onState: "connecting"; "open" with the welcome {message, client}; "closed" with {code, reason, retryIn} (ms);
+ *     every info also names its transport: "websocket" or "sse".
+ *     fallback (off unless given): when there is no WebSocket in the browser, or 3 sockets in a row closed within
+ *     10 s of being opened (a proxy that refuses or cuts WebSockets), the client receives over Server-Sent Events
+ *     (an EventSource on /sse, next to the socket's path) and publishes and reads history over the HTTP API (fetch),
+ *     then tries a WebSocket again every 30 .. 60 s and moves back to it once one is welcomed. Each room continues
+ *     from its last message across every move. fallback: {retryWebSocketAfter: ms} changes the 30 s (the wait is
+ *     ms .. 2 × ms).
  *   chorus.subscribe(room, handlers, { since }) -> Promise of {room, epoch, seq, recovered}
  *     handlers.onMessage({room, seq, data}) or ({room, seq, binary: Uint8Array}): each message once, in order.
  *     handlers.onSubscribed({room, epoch, seq, recovered}): after the subscribe and after every resume.
@@ -24,13 +32,21 @@
  *
  * Commands issued while disconnected wait for the next connection. A command already sent when the connection drops
  * is rejected with code "disconnected" (the close code and reason in its message): it may or may not have taken
- * effect. Rejections are ChorusError with the server's code ("rate_limited", "invalid_room", ...) and message.
+ * effect. Rejections are ChorusError with the server's code ("rate_limited", "invalid_room", ...) and message. On
+ * the fallback, publishes go one at a time, so that they are numbered in the order they were made, as on a socket.
  */
 
 const PROTOCOL = "chorus.v1";
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 10000;
 const RETRIED = new Set(["unavailable", "rate_limited"]); // refusals that a later try may not meet
+const ROOM_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+// A socket that lives less than 10 s, or is not welcomed within them, failed. Three in a row take 1.5 s on average
+// (the backoff above) where a proxy refuses the upgrade, yet a drain or one cut connection is one, not three.
+const SHORT_LIVED_MS = 10000;
+const FAILURES_BEFORE_FALLBACK = 3;
+// Long enough for a fallen-back client to cost a blocked network little, short enough to return within a minute.
+const RETRY_WEBSOCKET_AFTER_MS = 30000;
 
 export class ChorusError extends Error {
   constructor(code, message) {
@@ -41,14 +57,14 @@ export class ChorusError extends Error {
 }
 
 export function connect(url, options = {}) {
-  return new Chorus(url, options.onState || (() => {}));
+  return new Chorus(url, options.onState || (() => {}), options.fallback);
 }
 
 class Chorus {
   #url;
   #onState;
   #socket = null;
-  #open = false;
+  #open = false; // welcomed on the socket, or on the stream while on the fallback
   #closed = false;
   #failures = 0;
   #timer = null;
@@ -58,21 +74,41 @@ class Chorus {
   // room -> {handlers, position: {epoch, seq} of the last message delivered, first: the subscribe's promise until
   // its first answer, retries: refusals since the last answer}
   #rooms = new Map();
+  // The fallback: the HTTP address next to the socket's (null: no fallback), the wait before trying a socket again,
+  // sockets that failed in a row, whether it is in use, its EventSource (null while it has no room or waits to be
+  // opened again) and the timer of that wait, whether the stream is to be opened again, and the last POST.
+  #http = null;
+  #retryWebSocketAfter = RETRY_WEBSOCKET_AFTER_MS;
+  #shortLived = 0;
+  #onFallback = false;
+  #stream = null;
+  #streamTimer = null;
+  #relistening = false;
+  #posted = Promise.resolve();
 
-  constructor(url, onState) {
+  constructor(url, onState, fallback) {
     this.#url = url;
     this.#onState = onState;
+    if (fallback) {
+      this.#http = httpAddress(url);
+      this.#retryWebSocketAfter = fallback.retryWebSocketAfter ?? RETRY_WEBSOCKET_AFTER_MS;
+    }
     this.#connect();
   }
 
   subscribe(room, handlers = {}, { since } = {}) {
+    if (!ROOM_PATTERN.test(room)) {
+      return Promise.reject(new ChorusError("invalid_room", "a room name is 1-64 characters from A-Z a-z 0-9 . _ -"));
+    }
     if (this.#rooms.has(room)) {
       return Promise.reject(new ChorusError("already_subscribed", "already subscribed to " + room));
     }
     return new Promise((resolve, reject) => {
       const subscription = { handlers, position: since ? { ...since } : null, first: { resolve, reject }, retries: 0 };
       this.#rooms.set(room, subscription);
-      if (this.#open) {
+      if (this.#onFallback) {
+        this.#relisten();
+      } else if (this.#open) {
         this.#join(room, subscription);
       }
     });
@@ -85,6 +121,10 @@ class Chorus {
     }
     this.#rooms.delete(room);
     subscription.first?.reject(new ChorusError("unsubscribed", "unsubscribed from " + room + " before joining"));
+    if (this.#onFallback) {
+      this.#relisten();
+      return Promise.resolve({ room });
+    }
     return this.#open ? this.#request({ type: "unsubscribe", room }).then(() => ({ room })) : Promise.resolve({ room });
   }
 
@@ -103,18 +143,43 @@ class Chorus {
   close() {
     this.#closed = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#streamTimer);
     const closed = new ChorusError("closed", "the client was closed");
     this.#queue.splice(0).forEach((command) => command.reject(closed));
     this.#rooms.forEach((subscription) => subscription.first?.reject(closed));
     this.#rooms.clear();
-    this.#socket?.close(1000);
+    this.#stream?.close();
+    this.#stream = null;
+    if (this.#socket) {
+      this.#socket.close(1000);
+    } else {
+      this.#onState("closed", { code: 1000, reason: "", retryIn: null, transport: this.#transport() });
+    }
   }
 
+  // On the fallback, a socket tried in the background: the stream goes on until it is welcomed.
   #connect() {
-    this.#onState("connecting");
+    if (this.#http && typeof WebSocket !== "function") {
+      this.#fallBack();
+      return;
+    }
+    if (!this.#onFallback) {
+      this.#onState("connecting", { transport: "websocket" });
+    }
     const socket = new WebSocket(this.#url, PROTOCOL);
-    socket.onmessage = (event) => this.#receive(JSON.parse(event.data));
-    socket.onclose = (event) => this.#lost(event);
+    const opened = Date.now();
+    const unwelcomed = setTimeout(() => socket.close(), SHORT_LIVED_MS);
+    socket.onmessage = (event) => {
+      const frame = JSON.parse(event.data);
+      if (frame.type === "welcome") {
+        clearTimeout(unwelcomed);
+      }
+      this.#receive(frame);
+    };
+    socket.onclose = (event) => {
+      clearTimeout(unwelcomed);
+      this.#lost(event, Date.now() - opened < SHORT_LIVED_MS);
+    };
     this.#socket = socket;
   }
 
@@ -128,12 +193,19 @@ class Chorus {
   }
 
   // Rooms are resumed before queued commands go out, so a queued publish to a subscribed room is seen by its sender.
+  // A socket welcomed while on the fallback takes over from the stream: each room resumes where the stream left it.
   #welcomed(welcome) {
+    if (this.#onFallback) {
+      this.#onFallback = false;
+      clearTimeout(this.#streamTimer);
+      this.#stream?.close();
+      this.#stream = null;
+    }
     this.#open = true;
     this.#failures = 0;
     this.#rooms.forEach((subscription, room) => this.#join(room, subscription));
     this.#queue.splice(0).forEach(({ command, resolve, reject }) => this.#send(command, resolve, reject));
-    this.#onState("open", { message: welcome.message, client: welcome.client });
+    this.#onState("open", { message: welcome.message, client: welcome.client, transport: "websocket" });
   }
 
   #join(room, subscription) {
@@ -144,7 +216,7 @@ class Chorus {
 
   // Called synchronously on the reply, before the messages that follow it are delivered.
   #joined(room, subscription, reply) {
-    if (this.#rooms.get(room) !== subscription) {
+    if (!subscription || this.#rooms.get(room) !== subscription) {
       return;
     }
     if (!reply.recovered) {
@@ -227,26 +299,163 @@ class Chorus {
   }
 
   #send(command, resolve, reject) {
+    if (this.#onFallback) {
+      this.#fetch(command).then(resolve, reject);
+      return;
+    }
     const id = this.#nextId++;
     this.#pending.set(id, { resolve, reject });
     this.#socket.send(JSON.stringify({ id, ...command }));
   }
 
-  #lost(event) {
-    this.#open = false;
+  #lost(event, shortLived) {
+    if (!this.#onFallback) {
+      this.#open = false; // a socket tried from the fallback never opened: the stream still serves
+    }
     this.#socket = null;
     const why = "connection closed before the reply (" + event.code + (event.reason ? " " + event.reason : "") + ")";
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     pending.forEach((waiting) => waiting.reject(new ChorusError("disconnected", why)));
     if (this.#closed) {
-      this.#onState("closed", { code: event.code, reason: event.reason, retryIn: null });
+      this.#onState("closed", { code: event.code, reason: event.reason, retryIn: null, transport: this.#transport() });
+      return;
+    }
+    if (this.#onFallback) {
+      this.#timer = setTimeout(() => this.#connect(), this.#retryWebSocketAfter * (1 + Math.random()));
+      return;
+    }
+    this.#shortLived = shortLived ? this.#shortLived + 1 : 0;
+    if (this.#http && this.#shortLived >= FAILURES_BEFORE_FALLBACK) {
+      this.#fallBack();
       return;
     }
     const retryIn = backoff(this.#failures++);
     this.#timer = setTimeout(() => this.#connect(), retryIn);
-    this.#onState("closed", { code: event.code, reason: event.reason, retryIn });
+    this.#onState("closed", { code: event.code, reason: event.reason, retryIn, transport: "websocket" });
   }
+
+  #transport() {
+    return this.#onFallback ? "sse" : "websocket";
+  }
+
+  // Commands waiting for the socket wait for the stream instead.
+  #fallBack() {
+    this.#onFallback = true;
+    this.#shortLived = 0;
+    this.#failures = 0;
+    this.#onState("connecting", { transport: "sse" });
+    this.#relisten();
+    if (typeof WebSocket === "function") {
+      this.#timer = setTimeout(() => this.#connect(), this.#retryWebSocketAfter * (1 + Math.random()));
+    }
+  }
+
+  // Once the current task is done, so that the rooms a page subscribes to at once share one stream.
+  #relisten() {
+    if (this.#relistening) {
+      return;
+    }
+    this.#relistening = true;
+    queueMicrotask(() => {
+      this.#relistening = false;
+      if (this.#onFallback && !this.#closed) {
+        this.#listen();
+      }
+    });
+  }
+
+  // One stream for every room, each from its position (the query's since: the stream's first request cannot send
+  // Last-Event-ID). The browser reconnects a dropped stream by itself, with the last event's id, which holds every
+  // room's position; a refused one (a full or draining node) is opened again here after a backoff delay.
+  #listen() {
+    clearTimeout(this.#streamTimer);
+    this.#stream?.close();
+    this.#stream = null;
+    const rooms = [...this.#rooms.keys()];
+    if (rooms.length === 0) {
+      this.#streamOpened({});
+      return;
+    }
+    const positions = rooms.filter((room) => this.#rooms.get(room).position)
+      .map((room) => room + "=" + this.#rooms.get(room).position.epoch + ":" + this.#rooms.get(room).position.seq);
+    const query = rooms.map((room) => "room=" + room).join("&")
+      + (positions.length ? "&since=" + encodeURIComponent(positions.join(",")) : "");
+    const stream = new EventSource(this.#http + "/sse?" + query);
+    const on = (type, handler) => stream.addEventListener(type, (event) => handler(JSON.parse(event.data)));
+    on("welcome", (welcome) => this.#streamOpened(welcome));
+    on("subscribed", (reply) => this.#joined(reply.room, this.#rooms.get(reply.room), reply));
+    on("message", (frame) => this.#deliver(frame));
+    on("gap", (frame) => this.#gap(frame));
+    stream.onerror = () => this.#streamLost(stream);
+    this.#stream = stream;
+  }
+
+  #streamOpened(welcome) {
+    this.#failures = 0;
+    if (this.#open) {
+      return; // the stream opened again for other rooms
+    }
+    this.#open = true;
+    this.#queue.splice(0).forEach(({ command, resolve, reject }) => this.#send(command, resolve, reject));
+    this.#onState("open", { message: welcome.message, client: welcome.client, transport: "sse" });
+  }
+
+  #streamLost(stream) {
+    if (stream !== this.#stream) {
+      return;
+    }
+    if (this.#open) {
+      this.#open = false;
+      this.#onState("connecting", { transport: "sse" });
+    }
+    if (stream.readyState === EventSource.CLOSED) {
+      this.#stream = null;
+      this.#streamTimer = setTimeout(() => this.#listen(), backoff(this.#failures++));
+    }
+  }
+
+  // publish and history over the HTTP API; publishes wait for the one before, to be numbered in order.
+  #fetch({ type, room, data, binary, since, limit }) {
+    const messages = this.#http + "/api/rooms/" + room + "/messages";
+    if (type === "history") {
+      const query = new URLSearchParams();
+      if (since) {
+        query.set("since", since.epoch + ":" + since.seq);
+      }
+      if (limit !== undefined) {
+        query.set("limit", limit);
+      }
+      return fetch(messages + "?" + query).then(answer, unreachable);
+    }
+    const body = binary === undefined
+      ? { headers: { "Content-Type": "application/json" }, body: JSON.stringify(data) }
+      : { headers: { "Content-Type": "application/octet-stream" }, body: fromBase64(binary) };
+    const created = this.#posted.then(() => fetch(messages, { method: "POST", ...body })).then(answer, unreachable);
+    this.#posted = created.catch(() => {});
+    return created;
+  }
+}
+
+// The HTTP address next to a socket's: ws://host/chat/ws -> http://host/chat.
+function httpAddress(url) {
+  const address = new URL(url.replace(/^ws/, "http"), location.href);
+  return address.origin + address.pathname.replace(/\/(ws)?$/, "");
+}
+
+// A 2xx answer's JSON, or its RFC 9457 problem as a ChorusError: "urn:chorus:problem:rate-limited" -> rate_limited.
+async function answer(response) {
+  const body = await response.json().catch(() => ({}));
+  if (response.ok) {
+    return body;
+  }
+  const code = String(body.type || "unavailable").replace("urn:chorus:problem:", "").replaceAll("-", "_");
+  throw new ChorusError(code, body.detail || "HTTP " + response.status);
+}
+
+// fetch rejects only when no answer came: like a command sent on a socket that dropped, it may have taken effect.
+function unreachable(error) {
+  throw new ChorusError("disconnected", "the request failed: " + error.message);
 }
 
 // Full jitter: a random delay up to the exponential bound, so that clients refused together do not return together.

@@ -33,6 +33,8 @@ class ChatPageBrowserIT {
   static final ServerFixture strict = ServerFixture.with(
       "--max-message-size", "1KiB", "--rate-limit", "1", "--rate-limit-burst", "5");
   private static final String WELCOME = "Welcome to the chat!";
+  private static final String VIA_WEBSOCKET = "connected (WebSocket)";
+  private static final String VIA_SSE = "connected (SSE fallback)";
   private static final String NOT_RECOVERED = "Some messages were missed and could not be recovered.";
   private static Browser browser;
 
@@ -52,7 +54,7 @@ class ChatPageBrowserIT {
     Browser.Tab alice = browser.open(page, "");
     Browser.Tab bob = browser.open(page, "");
     for (Browser.Tab tab : new Browser.Tab[] {alice, bob}) {
-      await().atMost(Duration.ofSeconds(20)).until(() -> tab.text("#status").equals("connected"));
+      await().atMost(Duration.ofSeconds(20)).until(() -> tab.text("#status").equals(VIA_WEBSOCKET));
       await().until(() -> tab.texts("#messages li").contains("Welcome to the chat!"));
     }
     assertThat(alice.text("#room")).isEqualTo("browser-room");
@@ -69,9 +71,35 @@ class ChatPageBrowserIT {
   }
 
   @Test
+  void aTabWithoutWebSocketChatsOverSseAndHttpWithAWebSocketTab() throws Exception {
+    TestSocket earlier = server.clients().connect("/ws/fallback-room");
+    earlier.send("said earlier");
+    await().until(() -> earlier.messageCount() == 1);
+    String page = "http://127.0.0.1:" + server.port() + "/?room=fallback-room";
+    Browser.Tab fallback = browser.open(page, "delete window.WebSocket;");
+    Browser.Tab socket = openConnected(server.port(), "fallback-room");
+    await().atMost(Duration.ofSeconds(20)).until(() -> fallback.text("#status").equals(VIA_SSE));
+    await().until(() -> fallback.texts("#messages li").size() == 2);
+
+    fallback.eval("document.getElementById('messageInput').value = 'sent over HTTP';"
+        + "document.getElementById('composer').requestSubmit()");
+    await().until(() -> socket.texts("#messages li").contains("sent over HTTP"));
+    socket.eval("document.getElementById('messageInput').value = 'sent over a WebSocket';"
+        + "document.getElementById('composer').requestSubmit()");
+
+    await().until(() -> fallback.texts("#messages li").contains("sent over a WebSocket"));
+    assertThat(fallback.texts("#messages li"))
+        .containsExactly(WELCOME, "said earlier", "sent over HTTP", "sent over a WebSocket");
+    assertThat(socket.texts("#messages li"))
+        .containsExactly(WELCOME, "said earlier", "sent over HTTP", "sent over a WebSocket");
+    assertThat(fallback.eval("typeof WebSocket")).isEqualTo("undefined");
+    assertThat(fallback.text("#status")).isEqualTo(VIA_SSE);
+  }
+
+  @Test
   void incomingTextIsShownAsTextAndBinaryAsANoteWithItsSize() throws Exception {
     Browser.Tab tab = browser.open("http://127.0.0.1:" + server.port() + "/?room=rendering", "");
-    await().atMost(Duration.ofSeconds(20)).until(() -> tab.text("#status").equals("connected"));
+    await().atMost(Duration.ofSeconds(20)).until(() -> tab.text("#status").equals(VIA_WEBSOCKET));
     TestSocket sender = server.clients().connect("/ws/rendering");
     String markup = "<img src=x onerror=\"document.title='owned'\"><b>bold?</b>";
 
@@ -134,21 +162,21 @@ class ChatPageBrowserIT {
     await().until(() -> wordy.texts("#messages li.error").stream()
         .anyMatch(text -> text.startsWith("Not sent (disconnected: connection closed before the reply (1009")
             && text.endsWith("xxx")));
-    await().until(() -> wordy.text("#status").equals("connected"));
+    await().until(() -> wordy.text("#status").equals(VIA_WEBSOCKET));
   }
 
   @Test
   void invalidRoomInTheAddressFallsBackToTheLobbyWithANotice() throws Exception {
     Browser.Tab tab = browser.open("http://127.0.0.1:" + server.port() + "/?room=no%20spaces", "");
 
-    await().atMost(Duration.ofSeconds(20)).until(() -> tab.text("#status").equals("connected"));
+    await().atMost(Duration.ofSeconds(20)).until(() -> tab.text("#status").equals(VIA_WEBSOCKET));
     assertThat(tab.text("#room")).isEqualTo("lobby");
     assertThat(tab.text("#messages li")).startsWith("Invalid room name");
   }
 
   private static Browser.Tab openConnected(int port, String room) throws Exception {
     Browser.Tab tab = browser.open("http://127.0.0.1:" + port + "/?room=" + room, "");
-    await().atMost(Duration.ofSeconds(20)).until(() -> tab.text("#status").equals("connected"));
+    await().atMost(Duration.ofSeconds(20)).until(() -> tab.text("#status").equals(VIA_WEBSOCKET));
     await().until(() -> tab.texts("#messages li").contains(WELCOME));
     return tab;
   }

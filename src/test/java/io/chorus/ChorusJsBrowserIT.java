@@ -27,6 +27,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -197,14 +199,55 @@ class ChorusJsBrowserIT {
     assertThat(tab.eval("JSON.stringify(log.states)")).isEqualTo("[\"connecting\",\"open\"]");
   }
 
+  @Test
+  void whileWebSocketsAreRefusedTheClientUsesSseAndHttpThenReturnsToAWebSocketLosingNothing() throws Exception {
+    String refusing = "const Original = window.WebSocket; window.refuseWebSockets = true;"
+        + "window.WebSocket = function (url, protocols) {"
+        + "  return new Original(window.refuseWebSockets ? url.replace('/ws', '/refused') : url, protocols);"
+        + "};";
+    Browser.Tab tab = client(server.port(), refusing, "fallback: { retryWebSocketAfter: 500 },");
+    JsonObject joined = json(tab, "chorus.subscribe('switching', handlers)");
+    JsonObject ack = json(tab, "chorus.publish('switching', 'over HTTP')");
+    JsonObject history = json(tab, "chorus.history('switching')");
+    TestSocket publisher = server.clients().connect("/ws/switching");
+
+    CompletableFuture<Void> flow = publishSteadily(publisher, 150);
+    await().until(() -> messages(tab).size() >= 40);
+    tab.eval("window.refuseWebSockets = false");
+    flow.get(20, TimeUnit.SECONDS);
+
+    await().until(() -> lastData(tab).equals("m150"));
+    assertThat(tab.eval("JSON.stringify(log.transports.filter(t => t.startsWith('open')))"))
+        .isEqualTo("[\"open sse\",\"open websocket\"]");
+    assertThat(joined.getLong("seq")).isZero();
+    assertThat(ack).isEqualTo(new JsonObject().put("room", "switching").put("seq", 1));
+    assertThat(history.getJsonArray("messages")).hasSize(1);
+    List<JsonObject> received = messages(tab);
+    assertThat(received.stream().map(message -> message.getString("data"))).containsExactlyElementsOf(
+        Stream.concat(Stream.of("over HTTP"), IntStream.rangeClosed(1, 150).mapToObj(n -> "m" + n)).toList());
+    assertThat(received.stream().map(message -> message.getLong("seq")))
+        .containsExactlyElementsOf(LongStream.rangeClosed(1, 151).boxed().toList());
+    assertThat(tab.eval("log.gaps.length")).isEqualTo(0);
+  }
+
   /** A tab of the test page with chorus.js connected to {@code ws://127.0.0.1:port/ws}, logging what it reports. */
   private static Browser.Tab client(int port) throws Exception {
-    Browser.Tab tab = browser.open("http://127.0.0.1:" + pages.getAddress().getPort() + "/", "");
+    return client(port, "", "");
+  }
+
+  /**
+   * As {@link #client(int)}, with a script run before the page's ({@code beforeLoad}) and more options for
+   * {@code connect} ({@code options}, e.g. {@code fallback: true,}); {@code log.transports} has "{state} {transport}".
+   */
+  private static Browser.Tab client(int port, String beforeLoad, String options) throws Exception {
+    Browser.Tab tab = browser.open("http://127.0.0.1:" + pages.getAddress().getPort() + "/", beforeLoad);
     await().atMost(Duration.ofSeconds(20)).until(() -> tab.eval("document.title").equals(TITLE));
     tab.eval("(async () => {"
         + "  const { connect } = await import('/chorus.js');"
-        + "  window.log = { states: [], messages: [], subscribed: [], gaps: [] };"
-        + "  window.chorus = connect('ws://127.0.0.1:" + port + "/ws', { onState: (state) => log.states.push(state) });"
+        + "  window.log = { states: [], transports: [], messages: [], subscribed: [], gaps: [] };"
+        + "  window.chorus = connect('ws://127.0.0.1:" + port + "/ws', { " + options
+        + "    onState: (state, info) => { log.states.push(state); log.transports.push(state + ' ' + info.transport); },"
+        + "  });"
         + "  window.handlers = {"
         + "    onMessage: (m) => log.messages.push(m.binary ? { ...m, binary: [...m.binary] } : m),"
         + "    onSubscribed: (s) => log.subscribed.push(s),"

@@ -88,6 +88,33 @@ class SseIT {
   }
 
   @Test
+  void aFirstRequestResumesFromTheSinceInItsQueryAndLastEventIdWinsOverIt() throws Exception {
+    JsonObject first = api.publish("since", "1");
+    api.publish("since", "2");
+    api.publish("since", "3");
+    String epoch = first.getString("epoch");
+    long seq = first.getLong("seq");
+
+    try (SseStream fromQuery = SseStream.open(server.port(), "/sse/since?since=" + epoch + ":" + seq);
+         SseStream fromHeader = SseStream.open(server.port(), "/sse/since?since=" + epoch + ":" + seq,
+             Map.of("Last-Event-ID", epoch + ":" + (seq + 1)));
+         SseStream severalRooms = SseStream.open(server.port(),
+             "/sse?room=since&room=since-other&since=since%3D" + epoch + "%3A" + (seq + 2))) {
+      await().until(() -> fromQuery.messages("since").size() == 2 && fromHeader.messages("since").size() == 1
+          && severalRooms.events("subscribed").size() == 2);
+      api.publish("since", "4");
+      await().until(() -> severalRooms.messages("since").size() == 1);
+
+      assertThat(fromQuery.events("subscribed").get(0).json().getBoolean("recovered")).isTrue();
+      assertThat(fromQuery.messages("since")).extracting(message -> message.getInteger("data")).startsWith(2, 3);
+      assertThat(fromHeader.messages("since")).extracting(message -> message.getInteger("data")).startsWith(3);
+      assertThat(severalRooms.messages("since")).extracting(message -> message.getInteger("data")).containsExactly(4);
+      assertThat(severalRooms.events("subscribed")).extracting(event -> event.json().getString("room"))
+          .containsExactly("since", "since-other");
+    }
+  }
+
+  @Test
   void aPositionHistoryNoLongerCoversIsAnnouncedAsNotRecoveredFirst() throws Exception {
     try (SseStream other = SseStream.open(server.port(), "/sse/forgotten",
         Map.of("Last-Event-ID", "0123456789abcdef:3"))) {
@@ -180,6 +207,7 @@ class SseIT {
         "Invalid Last-Event-ID");
     assertRefused(SseStream.open(server.port(), "/sse?room=a", Map.of("Last-Event-ID", "a=e:x")), 400,
         "Invalid Last-Event-ID");
+    assertRefused(SseStream.open(server.port(), "/sse/a?since=no-position"), 400, "Invalid since");
     assertRefused(SseStream.open(server.port(), "/sse/a", Map.of("Origin", "https://evil.example")), 403,
         "Origin not allowed");
 

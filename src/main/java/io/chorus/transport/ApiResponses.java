@@ -66,12 +66,17 @@ final class ApiResponses {
         .end(problem.render(detail));
   }
 
-  /** Lets a page of another origin read the answer, when the origin policy allows that page (checked before). */
+  /**
+   * Lets a page of another origin read the answer, when the origin policy allows that page (checked before), also
+   * with its cookies (fetch's {@code credentials: "include"}), as its SSE streams and WebSockets may: without
+   * {@code Allow-Credentials} the browser hides the answer, and the page sees only "Failed to fetch".
+   */
   private void allowOrigin(HttpServerRequest request) {
     String origin = request.getHeader(HttpHeaders.ORIGIN);
     if (origin != null && originPolicy.allows(origin, request.getHeader(HttpHeaders.HOST))) {
       request.response()
           .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, origin)
+          .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true")
           .putHeader(HttpHeaders.ACCESS_CONTROL_EXPOSE_HEADERS, "Retry-After")
           .putHeader(HttpHeaders.VARY, "Origin");
     }

@@ -27,10 +27,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The SSE transport of one gateway: {@code GET /sse/{room}} and {@code GET /sse?room=a&room=b}. Like WebSocket
- * upgrades, these requests are taken over below Vert.x's HTTP layer (no Vert.x response object and write queue per
- * stream), checked ({@link #check}) and answered with a {@code text/event-stream} that an {@link SseConnection}
- * writes. One per gateway, touched by its event loop only.
+ * The SSE transport of one gateway: {@code GET /sse/{room}} and {@code GET /sse?room=a&room=b}, either with
+ * {@code since=} the position to resume from (see {@link SseEventId}). Like WebSocket upgrades, these requests are
+ * taken over below Vert.x's HTTP layer (no Vert.x response object and write queue per stream), checked
+ * ({@link #check}) and answered with a {@code text/event-stream} that an {@link SseConnection} writes. One per
+ * gateway, touched by its event loop only.
  */
 final class SseEndpoint {
 
@@ -113,12 +114,18 @@ final class SseEndpoint {
       return new Refused(Handshake.FORBIDDEN_ORIGIN, HttpResponseStatus.FORBIDDEN,
           "Origin not allowed: " + headers.get(HttpHeaderNames.ORIGIN));
     }
+    // An EventSource sends Last-Event-ID on its own reconnects only, so a page resuming a stream it did not open
+    // (after a page load, or coming from a WebSocket) names the position in the query, written the same way. The
+    // header wins: on a reconnect it is newer than the address the stream was opened with.
+    String lastEventId = headers.get("Last-Event-ID");
+    boolean fromHeader = lastEventId != null && !lastEventId.isEmpty();
+    String resumeFrom = fromHeader ? lastEventId : uri.parameters().getOrDefault("since", List.of("")).get(0);
     Map<String, Position> positions;
     try {
-      positions = SseEventId.parse(headers.get("Last-Event-ID"), rooms, pathForm);
+      positions = SseEventId.parse(resumeFrom, rooms, pathForm);
     } catch (IllegalArgumentException badId) {
       return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
-          "Invalid Last-Event-ID: " + badId.getMessage());
+          "Invalid " + (fromHeader ? "Last-Event-ID" : "since") + ": " + badId.getMessage());
     }
     if (!connectionLimit.tryOpenWebSocket()) {
       return new Refused(Handshake.NODE_FULL, HttpResponseStatus.SERVICE_UNAVAILABLE,

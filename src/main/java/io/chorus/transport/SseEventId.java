@@ -8,10 +8,11 @@ import java.util.Map;
 
 /**
  * The {@code id:} of an SSE stream's events, which the browser sends back as {@code Last-Event-ID} when it
- * reconnects: the position of every room of the stream, so that each resumes where it was. A stream of one room
- * named by its path ({@code /sse/news}) writes {@code <epoch>:<seq>}; a stream named by its query
- * ({@code /sse?room=a&room=b}) writes {@code a=<epoch>:<seq>,b=<epoch>:<seq>}, its rooms in the query's order. Room
- * names hold none of {@code = , :} (RoomName), and epochs are hex.
+ * reconnects (and a page may give as {@code since=} when it opens a stream): the position of every room of the
+ * stream, so that each resumes where it was. A stream of one room named by its path ({@code /sse/news}) writes
+ * {@code <epoch>:<seq>}; a stream named by its query ({@code /sse?room=a&room=b}) writes
+ * {@code a=<epoch>:<seq>,b=<epoch>:<seq>}, its rooms in the query's order. Room names hold none of {@code = , :}
+ * (RoomName), and epochs are hex.
  */
 final class SseEventId {
 
@@ -19,8 +20,8 @@ final class SseEventId {
   }
 
   /**
-   * The positions in a {@code Last-Event-ID} for each of {@code rooms} (null: fresh; a room the id does not name
-   * starts fresh too); every room fresh when there is no id.
+   * The positions in a {@code Last-Event-ID} (or {@code since}) for each of {@code rooms} (null: fresh; a room the
+   * id does not name starts fresh too); every room fresh when there is no id.
    *
    * @throws IllegalArgumentException when the id is not one this server writes for such a stream
    */
@@ -37,7 +38,7 @@ final class SseEventId {
     for (String pair : lastEventId.split(",", -1)) {
       int equals = pair.indexOf('=');
       if (equals < 1) {
-        throw new IllegalArgumentException("Last-Event-ID is not room=epoch:seq pairs joined by commas");
+        throw new IllegalArgumentException("not room=epoch:seq pairs joined by commas");
       }
       String room = pair.substring(0, equals);
       if (positions.containsKey(room)) {

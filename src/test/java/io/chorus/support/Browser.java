@@ -27,7 +27,8 @@ import java.util.stream.Stream;
 
 /**
  * Debian's headless Chromium, driven over the Chrome DevTools Protocol: open tabs, run JavaScript in them, read
- * the page back. No WebDriver, no browser download.
+ * the page back. No WebDriver, no browser download. Every {@code *.example} host name resolves to 127.0.0.1, so
+ * that a test can serve pages of other origins from loopback.
  */
 public final class Browser implements AutoCloseable {
 
@@ -55,6 +56,7 @@ public final class Browser implements AutoCloseable {
     Process process = new ProcessBuilder(List.of(executable.toString(),
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--host-resolver-rules=MAP *.example 127.0.0.1",
         "--user-data-dir=" + profile, "--remote-debugging-port=0", "about:blank"))
         .redirectErrorStream(true)
         .start();

@@ -47,15 +47,21 @@ public final class TcpProxy implements AutoCloseable {
 
   private void accept() {
     while (!listener.isClosed()) {
+      Socket client;
       try {
-        Socket client = listener.accept();
+        client = listener.accept();
+      } catch (IOException closed) {
+        return;
+      }
+      try {
         Socket server = new Socket(InetAddress.getLoopbackAddress(), target);
         sockets.add(client);
         sockets.add(server);
         start("tcp-proxy-up", () -> pipe(client, server));
         start("tcp-proxy-down", () -> pipe(server, client));
-      } catch (IOException closed) {
-        return;
+      } catch (IOException targetDown) {
+        // A load balancer whose node died refuses the connection too; the client tries again.
+        closeQuietly(client);
       }
     }
   }
