@@ -8,6 +8,7 @@ import io.chorus.security.ConnectionLimit;
 import io.chorus.security.InputBudget;
 import io.chorus.session.Sessions;
 import io.chorus.transport.ApiEndpoint;
+import io.chorus.transport.ApiGate;
 import io.chorus.transport.ChatPageEndpoint;
 import io.chorus.transport.HttpRefusals;
 import io.chorus.transport.HttpRoutes;
@@ -89,7 +90,7 @@ final class GatewayVerticle extends VerticleBase {
         .get("/chat.js", chatPage::script)
         .get("/chat.css", chatPage::style)
         .get("/chorus.js", chatPage::client)
-        .any("/api/*", new ApiEndpoint(config, hub, readiness)::handle);
+        .any("/api/*", new ApiEndpoint(config, hub, new ApiGate(config, readiness))::handle);
     if (config.managementPort().isEmpty()) {
       management.mount(routes);
     }
