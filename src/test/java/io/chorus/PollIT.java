@@ -111,7 +111,8 @@ class PollIT {
 
   @Test
   void aPollNothingArrivesForIsAnsweredEmptyAtThePollTimeoutWithItsPositionUnchanged() throws Exception {
-    try (TestServer quick = TestServer.start("--poll-timeout", "300ms")) {
+    // Longer than handshake-timeout: a request's clock stops while its answer is owed, so a held poll is not cut.
+    try (TestServer quick = TestServer.start("--poll-timeout", "300ms", "--handshake-timeout", "100ms")) {
       JsonObject start = new Api(quick.port()).publish("quiet", "{\"n\":0}");
 
       HttpResponse<String> timedOut = poll(quick.port(), "/poll/quiet?since=" + position(start));
