@@ -9,12 +9,14 @@ import io.chorus.security.ConnectionLimit;
 import io.chorus.security.InputBudget;
 import io.chorus.session.Sessions;
 import io.chorus.transport.ApiEndpoint;
+import io.chorus.transport.ApiGate;
 import io.chorus.transport.ChatPageEndpoint;
 import io.chorus.transport.HttpRefusals;
 import io.chorus.transport.HttpRoutes;
 import io.chorus.transport.Internals;
 import io.chorus.transport.Liveness;
 import io.chorus.transport.ManagementEndpoint;
+import io.chorus.transport.PollEndpoint;
 import io.chorus.transport.Readiness;
 import io.chorus.transport.WebSocketEndpoint;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -55,6 +57,7 @@ final class GatewayVerticle extends VerticleBase {
   private EventLoop eventLoop;
   private Sessions sessions;
   private WebSocketEndpoint webSockets;
+  private PollEndpoint polls;
 
   /**
    * @param management mounted on this gateway's port only when the configuration asks for it there
@@ -88,13 +91,16 @@ final class GatewayVerticle extends VerticleBase {
     webSockets = new WebSocketEndpoint(config, sessions, metrics, connectionLimit, readiness, refusals,
         inputBudget, liveness.register());
     ChatPageEndpoint chatPage = new ChatPageEndpoint();
+    ApiGate apiGate = new ApiGate(config, readiness, metrics);
+    polls = new PollEndpoint(config, hub, apiGate, connectionLimit, metrics, eventLoop);
 
     HttpRoutes routes = new HttpRoutes(vertx, metrics.failures())
         .get("/", chatPage::page)
         .get("/chat.js", chatPage::script)
         .get("/chat.css", chatPage::style)
         .get("/chorus.js", chatPage::client)
-        .any("/api/*", new ApiEndpoint(config, hub, census, readiness, metrics)::handle);
+        .any("/api/*", new ApiEndpoint(config, hub, census, apiGate)::handle)
+        .any("/poll/*", polls::handle);
     if (config.managementPort().isEmpty()) {
       management.mount(routes);
     }
@@ -115,10 +121,11 @@ final class GatewayVerticle extends VerticleBase {
   }
 
   /**
-   * Closes every connection of this gateway with 1001, spread over the drain period so that clients reconnect
-   * elsewhere without a thundering herd; completes when the last one is gone.
+   * Answers every held poll at once, and closes every connection of this gateway with 1001, spread over the drain
+   * period so that clients reconnect elsewhere without a thundering herd; completes when the last one is gone.
    */
   Future<Void> drain() {
+    eventLoop.execute(polls::drain);
     return sessions.drain(config.timeouts().drainPeriod());
   }
 

@@ -119,10 +119,20 @@ public record ChorusConfig(
       throw settings.invalid(Setting.IDLE_TIMEOUT,
           "must be longer than ping-interval (" + pingInterval.toMillis() + "ms), or live clients would be closed");
     }
+    // A proxy that lets a connection be quiet for ping-interval lets a held poll be quiet as long.
+    Duration pollTimeout = settings.isSet(Setting.POLL_TIMEOUT)
+        ? settings.duration(Setting.POLL_TIMEOUT, Duration.ofMillis(1), Duration.ofHours(2))
+        : pingInterval;
+    if (pollTimeout.compareTo(idleTimeout) >= 0) {
+      // A held poll's connection is silent both ways, and Vert.x closes an HTTP connection silent for idle-timeout.
+      throw settings.invalid(Setting.POLL_TIMEOUT, "must be shorter than idle-timeout (" + idleTimeout.toMillis()
+          + "ms), which closes a connection silent that long, a held poll's included");
+    }
     return new Timeouts(
         settings.duration(Setting.WRITE_DELAY, Duration.ZERO, Duration.ofSeconds(1)),
         pingInterval,
         idleTimeout,
+        pollTimeout,
         settings.duration(Setting.HANDSHAKE_TIMEOUT, Duration.ofMillis(10), Duration.ofMinutes(10)),
         settings.duration(Setting.CLOSE_TIMEOUT, Duration.ofMillis(10), Duration.ofMinutes(10)),
         settings.duration(Setting.DRAIN_PERIOD, Duration.ZERO, Duration.ofHours(1)));

@@ -46,6 +46,9 @@ public enum Setting {
       "How long a broadcast may wait to be written together with later ones; 0ms: at the end of each event-loop turn."),
   PING_INTERVAL("ping-interval", "25s", "How often the server pings each connection."),
   IDLE_TIMEOUT("idle-timeout", "60s", "A connection that sends nothing, not even a pong, for this long is closed."),
+  POLL_TIMEOUT("poll-timeout", null,
+      "How long GET /poll/{room} waits for a message before answering with none; shorter than idle-timeout "
+          + "(default: ping-interval, 25s by default)."),
   HANDSHAKE_TIMEOUT("handshake-timeout", "10s",
       "Time a connection that is not a WebSocket has for each complete request, head and body, from its opening or "
           + "the end of its previous request; an idle keep-alive connection closes after it."),

@@ -8,6 +8,7 @@ import java.time.Duration;
  * @param writeDelay       how long broadcasts may wait to be written to a connection together with later ones
  * @param pingInterval     between two pings of a connection
  * @param idleTimeout      silence after which a connection is closed
+ * @param pollTimeout      how long a long poll waits for a message before it is answered without one
  * @param handshakeTimeout for a connection that is not a WebSocket to send each complete request, head and body,
  *                         from its opening or the end of its previous request; also its keep-alive idle time
  * @param closeTimeout     for a client to answer the server's close frame
@@ -17,6 +18,7 @@ public record Timeouts(
     Duration writeDelay,
     Duration pingInterval,
     Duration idleTimeout,
+    Duration pollTimeout,
     Duration handshakeTimeout,
     Duration closeTimeout,
     Duration drainPeriod) {

@@ -30,6 +30,7 @@ public final class ChorusMetrics {
 
   private final AtomicInteger webSocketConnections = new AtomicInteger();
   private final AtomicInteger sseConnections = new AtomicInteger();
+  private final AtomicInteger pollConnections = new AtomicInteger();
   private final Map<String, Integer> roomHubs = new ConcurrentHashMap<>();
   private final Counter received;
   private final Counter bytesReceived;
@@ -70,6 +71,10 @@ public final class ChorusMetrics {
     Gauge.builder("chorus_connections", sseConnections, AtomicInteger::get)
         .description("Open client connections")
         .tag("transport", "sse")
+        .register(registry);
+    Gauge.builder("chorus_connections", pollConnections, AtomicInteger::get)
+        .description("Open client connections")
+        .tag("transport", "poll")
         .register(registry);
     Gauge.builder("chorus_rooms", roomHubs, Map::size)
         .description("Rooms with at least one connection on this node")
@@ -183,6 +188,16 @@ public final class ChorusMetrics {
   /** An SSE stream ended. */
   public void streamClosed() {
     sseConnections.decrementAndGet();
+  }
+
+  /** A long poll is held, waiting for messages. */
+  public void pollHeld() {
+    pollConnections.incrementAndGet();
+  }
+
+  /** A held long poll was answered, or its client left. */
+  public void pollReleased() {
+    pollConnections.decrementAndGet();
   }
 
   public void handshake(Handshake outcome) {

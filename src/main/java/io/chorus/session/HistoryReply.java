@@ -74,7 +74,7 @@ final class HistoryReply {
   }
 
   /** What the text weighs once written as UTF-8. */
-  private static long utf8Length(String text) {
+  static long utf8Length(String text) {
     long bytes = 0;
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
@@ -92,7 +92,7 @@ final class HistoryReply {
     return bytes;
   }
 
-  private static String json(Object value) {
+  static String json(Object value) {
     if (value instanceof String text) {
       return '"' + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + '"';
     }

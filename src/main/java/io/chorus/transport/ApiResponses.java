@@ -44,9 +44,14 @@ final class ApiResponses {
         .end();
   }
 
+  /** Answers with JSON; nothing is written when the request was answered already or its connection is gone. */
   void json(HttpServerRequest request, int status, String body) {
+    HttpServerResponse response = request.response();
+    if (response.ended() || response.closed()) {
+      return;
+    }
     allowOrigin(request);
-    request.response().setStatusCode(status)
+    response.setStatusCode(status)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
         .end(body);

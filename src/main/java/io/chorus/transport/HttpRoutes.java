@@ -10,8 +10,8 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * The plain HTTP resources of one port, read-only but for the HTTP API: each answers GET and HEAD (RFC 9110 9.1: a
- * server supports both). Any other method gets here only for the HTTP API, which answers every method itself;
- * elsewhere {@link RequestPolicy} answers it with 405 and {@code Allow} on both ports.
+ * server supports both). Any other method gets here only for the HTTP API and long polling, which answer every
+ * method themselves; elsewhere {@link RequestPolicy} answers it with 405 and {@code Allow} on both ports.
  * A route that fails unexpectedly answers 500, and its exception is counted and logged once a minute at most.
  */
 public final class HttpRoutes {

@@ -19,6 +19,7 @@ enum Problem {
   RATE_LIMITED(429, "rate-limited", "Too many requests"),
   HISTORY_UNAVAILABLE(404, "history-unavailable", "History is off"),
   DRAINING(503, "draining", "Server is shutting down"),
+  NODE_FULL(503, "node-full", "Server is full"),
   UNAVAILABLE(503, "unavailable", "Try again");
 
   final int status;

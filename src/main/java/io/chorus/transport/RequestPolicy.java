@@ -25,7 +25,8 @@ final class RequestPolicy {
 
   /**
    * What the client port serves: the chat page, metrics and health answer GET and HEAD; upgrades are GETs. The HTTP
-   * API, under {@link #API}, takes any method to Vert.x and answers each itself.
+   * API, under {@link #API}, and long polling, under {@link PollEndpoint#PREFIX}, take any method to Vert.x and answer
+   * each themselves.
    */
   static final String ALLOWED_METHODS = "GET, HEAD";
   static final String API = "/api/";
@@ -66,7 +67,7 @@ final class RequestPolicy {
       // Vert.x's own parser: whatever passes here, Vert.x's router takes as a valid authority.
       return new Refused(HttpRejection.BAD_HOST, HttpResponseStatus.BAD_REQUEST, "Host is not a host and port");
     } else if (!HttpMethod.GET.equals(request.method()) && !HttpMethod.HEAD.equals(request.method())
-        && !request.uri().startsWith(API)) {
+        && !request.uri().startsWith(API) && !request.uri().startsWith(PollEndpoint.PREFIX)) {
       String allowed = request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
           ? "GET" : ALLOWED_METHODS;
       return new Refused(HttpRejection.METHOD_NOT_ALLOWED, HttpResponseStatus.METHOD_NOT_ALLOWED,

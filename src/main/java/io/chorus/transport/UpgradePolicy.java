@@ -29,7 +29,7 @@ final class UpgradePolicy {
    * Seconds a client refused for a full node should wait: long enough for connections to leave or for the load
    * balancer to send it elsewhere, short enough for a chat user who presses reload.
    */
-  private static final String RETRY_FULL_AFTER_SECONDS = "10";
+  static final String RETRY_FULL_AFTER_SECONDS = "10";
 
   /** What to do with one upgrade request. */
   sealed interface Verdict permits Accepted, Refused {

@@ -195,6 +195,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void pollTimeoutDefaultsToThePingIntervalAndMustBeShorterThanTheIdleTimeout() throws Exception {
+    assertThat(ConfigLoader.load(new String[0], Map.of()).timeouts().pollTimeout()).isEqualTo(Duration.ofSeconds(25));
+    assertThat(ConfigLoader.load(new String[] {"--ping-interval", "100ms", "--idle-timeout", "400ms"}, Map.of())
+        .timeouts().pollTimeout()).isEqualTo(Duration.ofMillis(100));
+    assertThat(ConfigLoader.load(new String[] {"--poll-timeout", "50s"}, Map.of()).timeouts().pollTimeout())
+        .isEqualTo(Duration.ofSeconds(50));
+
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--poll-timeout", "60s"}, Map.of()))
+        .hasMessageStartingWith("invalid poll-timeout: '60s' must be shorter than idle-timeout (60000ms)");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--poll-timeout", "0ms"}, Map.of()))
+        .hasMessageStartingWith("invalid poll-timeout: '0ms' must be between 1ms");
+  }
+
+  @Test
   void missingConfigFileIsAnError() {
     assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--config", "/nonexistent/chorus.properties"}, Map.of()))
         .hasMessageStartingWith("config: cannot read '/nonexistent/chorus.properties' (from option --config)");
