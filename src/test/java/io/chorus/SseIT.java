@@ -212,7 +212,7 @@ class SseIT {
         "Origin not allowed");
 
     Scrape after = Scrape.of(server.managementPort());
-    Map.of("bad_request", 4, "invalid_room", 1, "forbidden_origin", 1).forEach((outcome, count) -> {
+    Map.of("bad_request", 5, "invalid_room", 1, "forbidden_origin", 1).forEach((outcome, count) -> {
       String series = "chorus_sse_requests_total{outcome=\"" + outcome + "\"}";
       assertThat(after.value(series) - before.value(series)).as(series).isEqualTo(count.doubleValue());
     });
