@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -209,7 +210,7 @@ class ClusterStreamsIT {
 
   @Test
   @Order(4)
-  void sseWebSocketAndHttpClientsOnThreeNodesGetEveryMessageOnceInOrderAndEveryNodeCountsThemAll() throws Exception {
+  void sseWebSocketPollAndHttpClientsOnThreeNodesGetEveryMessageOnceInOrderAndEveryNodeCountsThemAll() throws Exception {
     String room = "every-transport";
     List<Api> apis = Arrays.stream(nodes).map(node -> new Api(node.port())).toList();
     Api onC = apis.get(2);
@@ -250,10 +251,31 @@ class ClusterStreamsIT {
       assertThat(sseOnA.events("gap")).isEmpty();
       assertThat(v1OnB.pushes("gap", room)).isEmpty();
 
+      JsonObject polledOnC = new JsonObject(onC.get("/poll/" + room + "?since=" + epoch + ":" + start).body());
+      assertThat(polledOnC.getBoolean("recovered")).isTrue();
+      List<JsonObject> overPoll = polledOnC.getJsonArray("messages").stream().map(JsonObject.class::cast).toList();
+      assertThat(seqs(overPoll)).containsExactlyElementsOf(range(start + 1, last));
+      assertThat(overPoll).extracting(message -> message.getString("data")).containsExactlyElementsOf(published.values());
+      CompletableFuture<JsonObject> heldOnA = CompletableFuture.supplyAsync(() -> {
+        try {
+          return new JsonObject(apis.get(0).get("/poll/" + room + "?since=" + epoch + ":" + last).body());
+        } catch (Exception failed) {
+          throw new CompletionException(failed);
+        }
+      });
+      await().until(() -> Scrape.of(nodes[0].managementPort()).value("chorus_connections{transport=\"poll\"}") == 1);
+      long next = v1OnB.replyTo(v1OnB.sendAsync(publish(room, "after-poll")), Duration.ofSeconds(20)).getLong("seq");
+      JsonObject answeredOnA = heldOnA.get(20, TimeUnit.SECONDS);
+      assertThat(answeredOnA.getLong("seq")).isEqualTo(next).isEqualTo(last + 1);
+      assertThat(answeredOnA.getJsonArray("messages").getJsonObject(0).getString("data")).isEqualTo("after-poll");
+
+      for (Api api : apis) {
+        await().until(() -> subscribers(api, room) == 3);
+      }
       for (int node = 0; node < NODES; node++) {
         JsonObject shown = new JsonObject(apis.get(node).get("/api/rooms/" + room).body());
         assertThat(shown.getInteger("subscribers")).as("subscribers counted on node %d", node).isEqualTo(3);
-        assertThat(shown.getLong("seq")).as("position on node %d", node).isEqualTo(last);
+        assertThat(shown.getLong("seq")).as("position on node %d", node).isEqualTo(last + 1);
         assertThat(shown.getString("epoch")).as("epoch on node %d", node).isEqualTo(epoch);
       }
     }
