@@ -33,6 +33,7 @@ public final class Main {
         Map<String, String> summary = new LinkedHashMap<>();
         summary.put("mode", options.mode().name().toLowerCase(Locale.ROOT));
         summary.put("protocol", options.protocol().wireName());
+        summary.put("transport", options.transport().name().toLowerCase(Locale.ROOT));
         summary.put("url", options.url().toString());
         summary.put("publisher_url", options.publisherUrl().toString());
         int code;
@@ -86,8 +87,9 @@ public final class Main {
 
     static String header(Options o, Tally connected) {
         return String.format(Locale.ROOT,
-                "%s %s %s%s | connections ready %,d of %,d (failed %,d)%s | %d process%s x %d thread%s, %d source addresses",
+                "%s %s%s %s%s | connections ready %,d of %,d (failed %,d)%s | %d process%s x %d thread%s, %d source addresses",
                 o.mode().name().toLowerCase(Locale.ROOT), o.protocol().wireName(),
+                o.transport() == Options.Transport.SSE ? " (subscribers read GET /sse/<room>)" : "",
                 o.url(), o.publisherUrl().equals(o.url()) ? "" : " (publishers at " + o.publisherUrl() + ")",
                 connected.connectionsReady, o.totalConnections(), connected.connectionsFailed,
                 connected.failures.isEmpty() ? "" : " " + connected.failures,

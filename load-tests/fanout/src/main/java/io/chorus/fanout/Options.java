@@ -18,6 +18,7 @@ record Options(
         URI url,
         URI publisherUrl,
         Protocol protocol,
+        Transport transport,
         int subscribers,
         int publishers,
         double publishRate,
@@ -48,6 +49,9 @@ record Options(
 
     enum Mode { FANOUT, RAMP, CONNECTIONS }
 
+    /** How subscribers receive: a WebSocket, or an SSE stream ({@code GET /sse/<room>}, chorus.v1 events). */
+    enum Transport { WS, SSE }
+
     /** Every receiver keeps order state per publisher, so their number is bounded. */
     static final int MAX_PUBLISHERS = 1000;
 
@@ -67,6 +71,9 @@ record Options(
               --publisher-url URL     where the publishers connect, e.g. another node of a cluster [--url]
               --protocol P            plain | socketio (Engine.IO v4 / Socket.IO v5) | chorus.v1
                                       (structured: URLs must be /ws/<room>; acks timed)   [plain]
+              --transport T           ws | sse: subscribers read GET /sse/<room> of --url's
+                                      host and room (needs chorus.v1; publishers stay
+                                      WebSocket chorus.v1)                                [ws]
 
             Fan-out and ramp
               --subscribers S         receiving connections                               [1000]
@@ -133,11 +140,16 @@ record Options(
         URI url = URI.create(r.text("--url", "ws://127.0.0.1:8080/ws/bench"));
         URI publisherUrl = URI.create(r.text("--publisher-url", url.toString()));
         Protocol protocol = Protocol.of(r.text("--protocol", "plain"));
+        Transport transport = switch (r.text("--transport", "ws")) {
+            case "ws" -> Transport.WS;
+            case "sse" -> Transport.SSE;
+            default -> throw new UsageException("--transport must be ws or sse");
+        };
         int subscribers = (int) r.count("--subscribers", 1000);
         int publishers = (int) r.count("--publishers", 10);
         Duration duration = r.duration("--duration", r.text("--hold", "10s"));
         Options o = new Options(
-                mode, url, publisherUrl, protocol, subscribers, publishers,
+                mode, url, publisherUrl, protocol, transport, subscribers, publishers,
                 r.count("--rate", 100), r.count("--delivery-rate", 0),
                 (int) r.count("--payload", 64),
                 r.duration("--warmup", "3s"), duration, r.duration("--drain", "2s"),
@@ -172,6 +184,9 @@ record Options(
         }
         if (protocol == Protocol.CHORUS_V1 && (ChorusV1.roomOf(url) == null || ChorusV1.roomOf(publisherUrl) == null)) {
             throw new UsageException("--protocol chorus.v1 needs --url and --publisher-url of the form ws://host:port/ws/<room>");
+        }
+        if (transport == Transport.SSE && protocol != Protocol.CHORUS_V1) {
+            throw new UsageException("--transport sse needs --protocol chorus.v1: SSE events carry chorus.v1 messages");
         }
         if (publishers < 1 && mode != Mode.CONNECTIONS || publishers > MAX_PUBLISHERS) {
             throw new UsageException("--publishers must be within 1.." + MAX_PUBLISHERS);
