@@ -37,12 +37,17 @@ public final class Main {
         summary.put("url", options.url().toString());
         summary.put("publisher_url", options.publisherUrl().toString());
         int code;
-        try (Engine engine = engine(options)) {
-            code = switch (options.mode()) {
-                case FANOUT -> new FanoutRun(options, engine).run(summary);
-                case RAMP -> new RampRun(options, engine).run(summary);
-                case CONNECTIONS -> new ConnectionsRun(options, engine).run(summary);
-            };
+        if (options.mode() == Options.Mode.HTTP_PUBLISH) {
+            code = new HttpPublishRun(options).run(summary);
+        } else {
+            try (Engine engine = engine(options)) {
+                code = switch (options.mode()) {
+                    case FANOUT -> new FanoutRun(options, engine).run(summary);
+                    case RAMP -> new RampRun(options, engine).run(summary);
+                    case CONNECTIONS -> new ConnectionsRun(options, engine).run(summary);
+                    case HTTP_PUBLISH -> throw new IllegalStateException("http-publish has no fan-out engine");
+                };
+            }
         }
         if (options.summary() != null) {
             StringBuilder sb = new StringBuilder();
