@@ -377,7 +377,7 @@ report_fallbacks() {
     echo
     echo "SSE and WebSocket subscribers ($FANOUT_SUBS subscribers + $FANOUT_PUBS chorus.v1 WebSocket publishers, ${PAYLOAD} bytes of data per message)"
     printf '%-20s %5s %12s %7s %10s %8s %10s %7s %8s %6s %10s\n' \
-      server subs "max deliv/s" "vs base" "p99@$LAT_RATE" "srv CPU" "µs/deliv" "vs base" "gen CPU" "ev/rd" "gaps/dups"
+      server subs "max deliv/s" "vs base" "p99@$LAT_RATE" "srv CPU" "us/deliv" "vs base" "gen CPU" "ev/rd" "gaps/dups"
     for name in "${RAN[@]}"; do
       f="$OUT_DIR/$name"
       [[ "$(run_field "$name" protocol)" == chorus.v1 ]] || continue
@@ -394,8 +394,8 @@ report_fallbacks() {
         "$name" "$(run_field "$name" transport)" "$(int "$max")" "$(ratio "$max" "$bmax")" "${p99:--}" "${cpu:--}" \
         "${us:--}" "$(ratio "$us" "$bus")" "${gen:--}" "${fpr:--}" "${gaps:--}/${dups:--}"
     done
-    echo "  max deliv/s from the ramp; p99, server CPU, µs of server CPU per delivery, generator CPU and events (or"
-    echo "  frames) per socket read at a fixed $LAT_RATE deliveries/s. vs base: the ratio to $BASELINE."
+    echo "  max deliv/s from the ramp; at a fixed $LAT_RATE deliveries/s: p99, server CPU, us/deliv (µs of server CPU"
+    echo "  per delivery), generator CPU, ev/rd (events, or frames, per socket read). vs base: the ratio to $BASELINE."
   fi
   if [[ "$any_pub" == 1 ]]; then
     local bpub bureq
@@ -404,7 +404,7 @@ report_fallbacks() {
     echo
     echo "HTTP publish (POST /api/rooms/bench/messages, $PUB_CONNS keep-alive connections, one request in flight each, a JSON string of ${PAYLOAD} characters)"
     printf '%-20s %11s %7s %9s %9s %8s %8s %7s %8s %s\n' \
-      server "created/s" "vs base" "p50" "p99" "srv CPU" "µs/req" "vs base" "gen CPU" statuses
+      server "created/s" "vs base" "p50" "p99" "srv CPU" "us/req" "vs base" "gen CPU" statuses
     for name in "${RAN[@]}"; do
       f="$OUT_DIR/$name-publish.txt"
       [[ -f "$f" ]] || continue
@@ -421,7 +421,7 @@ report_fallbacks() {
         "$(ratio "$us" "$bureq")" "${gen:--}" "${statuses:--}"
     done
     echo "  created/s: 201 answers per second of the window (each connection sends its next POST once answered);"
-    echo "  µs/req: server CPU per answered request. vs base: the ratio to $BASELINE."
+    echo "  us/req: µs of server CPU per answered request. vs base: the ratio to $BASELINE."
   fi
 }
 
