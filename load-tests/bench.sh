@@ -10,13 +10,18 @@
 #   SERVERS="chorus chorus-v1-nohistory chorus-v1" load-tests/bench.sh
 #                                    what the structured protocol chorus.v1 costs against plain, same jar
 #                                    (history off, then on with the default 100 messages per room)
+#   SERVERS="chorus-v1 chorus-sse" BASELINE=chorus-v1 load-tests/bench.sh
+#                                    SSE subscribers against WebSocket ones (chorus.v1, history on, same jar),
+#                                    and HTTP publish requests/s on each
 #
 # Each server runs alone on BENCH_PORT (Chorus's /metrics on BENCH_MANAGEMENT_PORT), pinned to CPU $SERVER_CPU (JVMs with
 # -XX:ActiveProcessorCount=1); the load generator (fanout/, Netty epoll) is pinned to CPU $GEN_CPU.
 # Scenarios: (1) ramp at 1,000 subscribers to the highest sustained deliveries/s, (2) p99 latency at
 # a fixed 100,000 deliveries/s, (3) 10,000 subscribers at a low rate, (4) ~19,000 idle connections
-# with the server's memory per connection (SCENARIOS picks some; the chorus.v1 servers run
-# V1_SCENARIOS, by default (1) and (2)). All traffic goes to 127.0.0.1; every run is bounded.
+# with the server's memory per connection, (5) HTTP publish: PUB_CONNS keep-alive connections POSTing to
+# /api/rooms/bench/messages, each its next request once answered (Chorus only). SCENARIOS picks some; the
+# chorus.v1 servers and chorus-sse (chorus.v1 publishers, SSE subscribers) run V1_SCENARIOS, by default (1), (2)
+# and (5). All traffic goes to 127.0.0.1; every run is bounded.
 # Results: one table at the end; raw logs and key=value summaries in $OUT_DIR.
 set -euo pipefail
 
@@ -37,7 +42,7 @@ CHORUS_JAR="$ROOT/target/chorus.jar"
 : "${GEN_CPU:=1}"
 : "${BUILD:=1}"
 : "${SCENARIOS:=ramp latency wide idle}"
-: "${V1_SCENARIOS:=ramp latency}"  # chorus-v1*: what the structured protocol changes is the cost per message
+: "${V1_SCENARIOS:=ramp latency publish}"  # chorus-v1*, chorus-sse: what they change is the cost per message
 : "${OUT_DIR:=$LT_DIR/fanout/target/bench-$(date +%Y%m%d-%H%M%S)}"
 
 if [[ "${QUICK:-0}" == 1 ]]; then
@@ -45,6 +50,7 @@ if [[ "${QUICK:-0}" == 1 ]]; then
   : "${LAT_WARMUP:=2s}" "${LAT_DURATION:=5s}"
   : "${WIDE_WARMUP:=2s}" "${WIDE_DURATION:=5s}"
   : "${IDLE_CONNS:=10000}" "${IDLE_RATE:=4000}" "${IDLE_HOLD:=5s}"
+  : "${PUB_DURATION:=5s}"
 fi
 : "${FANOUT_SUBS:=1000}"      # subscribers in the ramp and latency scenarios
 : "${FANOUT_PUBS:=10}"        # publishers (they receive too)
@@ -71,6 +77,10 @@ fi
 : "${IDLE_RATE:=2000}"        # new connections per second
 : "${IDLE_HOLD:=20s}"
 : "${IDLE_PROCS:=$(( (IDLE_CONNS + 9499) / 9500 ))}"  # generator processes: 20,000 descriptors each
+: "${PUB_CONNS:=50}"          # HTTP publish: keep-alive connections, one request in flight each
+: "${PUB_WARMUP:=20s}"         # the JIT compiles the HTTP path on the server's one core: after 5, 10 and 20 s of
+                              # warm-up a 5 s window gave 18k, 26k and 59k requests/s (even with QUICK=1)
+: "${PUB_DURATION:=10s}"
 
 STARTED=()        # PIDs this script started; the only ones it ever signals
 SERVER_PID=""
@@ -146,10 +156,10 @@ build() {
   fi
 }
 
-# Starts server $1 on CPU $SERVER_CPU; sets SERVER_PID, PROTOCOL, URL, METRICS, JVM. Fails when it cannot.
+# Starts server $1 on CPU $SERVER_CPU; sets SERVER_PID, PROTOCOL, TRANSPORT, URL, METRICS, JVM. Fails when it cannot.
 start_server() {
   local name=$1 cmd=()
-  PROTOCOL=plain URL="ws://127.0.0.1:$BENCH_PORT/ws/bench" METRICS="" JVM=0
+  PROTOCOL=plain TRANSPORT=ws URL="ws://127.0.0.1:$BENCH_PORT/ws/bench" METRICS="" JVM=0
   case "$name" in
     ws) cmd=(node "$PEERS/ws-server.js") ;;
     socketio) cmd=(node "$PEERS/socketio-server.js"); PROTOCOL=socketio; URL="ws://127.0.0.1:$BENCH_PORT/" ;;
@@ -165,7 +175,7 @@ start_server() {
         --rate-limit 0 --management-port "$BENCH_MANAGEMENT_PORT")
       JVM=1
       METRICS="http://127.0.0.1:$BENCH_MANAGEMENT_PORT/metrics" ;;
-    chorus | chorus-nodelay | chorus-v1 | chorus-v1-nohistory)
+    chorus | chorus-nodelay | chorus-v1 | chorus-v1-nohistory | chorus-sse)
       if [[ -z "$CHORUS_SKIP" && ! -f "$CHORUS_JAR" ]]; then
         CHORUS_SKIP="chorus: skipped, the build did not produce $CHORUS_JAR"
       fi
@@ -173,7 +183,8 @@ start_server() {
         NOTES+=("$CHORUS_SKIP")
         return 1
       fi
-      # No per-connection rate limit: the ramp's publishers send far above the default 100 messages/s each.
+      # No rate limit: the ramp's publishers send far above the default 100 messages/s each, and the HTTP
+      # publish scenario's connections share a few source addresses, which the API limits per address.
       cmd=("$JAVA" -XX:ActiveProcessorCount=1 -jar "$CHORUS_JAR" --port "$BENCH_PORT" --instances 1 --rate-limit 0
         --management-port "$BENCH_MANAGEMENT_PORT")
       # chorus-nodelay: every broadcast written at the end of its event-loop turn, instead of within 1 ms.
@@ -181,6 +192,8 @@ start_server() {
       # chorus-v1*: the clients speak chorus.v1 (acked publishes, sequenced deliveries); history off, or the default 100.
       if [[ "$name" == chorus-v1* ]]; then PROTOCOL=chorus.v1; fi
       if [[ "$name" == chorus-v1-nohistory ]]; then cmd+=(--history-size 0); fi
+      # chorus-sse: as chorus-v1, but the subscribers read GET /sse/bench; the publishers stay chorus.v1 WebSockets.
+      if [[ "$name" == chorus-sse ]]; then PROTOCOL=chorus.v1 TRANSPORT=sse; fi
       JVM=1
       METRICS="http://127.0.0.1:$BENCH_MANAGEMENT_PORT/metrics" ;;
     *) NOTES+=("$name: unknown server, skipped"); return 1 ;;
@@ -211,10 +224,11 @@ gen() {
   local name=$1 scenario=$2 mode=$3 pid
   shift 3
   local out="$OUT_DIR/$name-$scenario"
-  local extra=()
+  local extra=() target=(--url "$URL" --protocol "$PROTOCOL" --transport "$TRANSPORT")
+  if [[ "$mode" == http-publish ]]; then target=(--url "http://127.0.0.1:$BENCH_PORT/api/rooms/bench/messages"); fi
   if [[ -n "$METRICS" ]]; then extra+=(--metrics-url "$METRICS"); fi
   if [[ "$JVM" == 1 && "$mode" == connections ]]; then extra+=(--server-gc); fi
-  taskset -c "$GEN_CPU" "$JAVA" -jar "$FANOUT_JAR" "$mode" --url "$URL" --protocol "$PROTOCOL" \
+  taskset -c "$GEN_CPU" "$JAVA" -jar "$FANOUT_JAR" "$mode" "${target[@]}" \
     --server-pid "$SERVER_PID" --max-runtime 10m --summary "$out.txt" "${extra[@]}" "$@" > "$out.log" 2>&1 &
   pid=$!
   STARTED+=("$pid")
@@ -224,7 +238,7 @@ gen() {
 
 run_server() {
   local name=$1 scenarios=" $SCENARIOS "
-  if [[ "$name" == chorus-v1* ]]; then scenarios=" $V1_SCENARIOS "; fi
+  if [[ "$name" == chorus-v1* || "$name" == chorus-sse ]]; then scenarios=" $V1_SCENARIOS "; fi
   log "---- $name (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
   start_server "$name" || return 0
   if [[ "$scenarios" == *" ramp "* ]]; then
@@ -242,6 +256,11 @@ run_server() {
     log "$name: $WIDE_SUBS subscribers at $WIDE_RATE deliveries/s"
     gen "$name" wide fanout --subscribers "$WIDE_SUBS" --publishers "$WIDE_PUBS" --payload "$PAYLOAD" \
       --delivery-rate "$WIDE_RATE" --warmup "$WIDE_WARMUP" --duration "$WIDE_DURATION"
+  fi
+  if [[ "$scenarios" == *" publish "* && "$name" == chorus* ]]; then
+    log "$name: HTTP publish over $PUB_CONNS keep-alive connections"
+    gen "$name" publish http-publish --connections "$PUB_CONNS" --payload "$PAYLOAD" \
+      --warmup "$PUB_WARMUP" --duration "$PUB_DURATION"
   fi
   stop_pid "$SERVER_PID"
   if [[ "$scenarios" == *" idle "* ]]; then
@@ -299,6 +318,7 @@ report() {
   echo "  growth from a fresh server's baseline to $IDLE_CONNS idle connections, divided by the connections"
   echo "  still open (JVM servers get 'jcmd GC.run' before each sample; heap+direct needs a /metrics endpoint)."
   report_structured
+  report_fallbacks
   echo
   echo "Notes"
   echo "  - uws uses @trufflesuite/uws-js-unofficial (uWebSockets.js v20.30.0 copied to the npm registry, addons"
@@ -341,6 +361,83 @@ report_structured() {
   echo "  max deliv/s from the ramp; p99, server and generator CPU at a fixed $LAT_RATE deliveries/s. vs plain above 1"
   echo "  is more for max deliv/s (better) and for p99 and CPU (worse). ack p99: publish command to its ack."
   echo "  gaps/dups: room sequence numbers skipped without a gap push / received twice, at $LAT_RATE deliveries/s."
+}
+
+# SSE subscribers against WebSocket ones, and HTTP publish requests/s, for the servers that ran them.
+report_fallbacks() {
+  local name f any_sse=0 any_pub=0
+  for name in "${RAN[@]}"; do
+    if [[ "$(run_field "$name" transport)" == sse ]]; then any_sse=1; fi
+    if [[ -f "$OUT_DIR/$name-publish.txt" ]]; then any_pub=1; fi
+  done
+  local b="$OUT_DIR/$BASELINE"
+  if [[ "$any_sse" == 1 ]]; then
+    local bmax bus
+    bmax=$(num max_deliveries_per_s "$b-ramp.txt")
+    bus=$(per_delivery "$b-latency.txt")
+    echo
+    echo "SSE and WebSocket subscribers ($FANOUT_SUBS subscribers + $FANOUT_PUBS chorus.v1 WebSocket publishers, ${PAYLOAD} bytes of data per message)"
+    printf '%-20s %5s %12s %7s %10s %8s %10s %7s %8s %6s %10s\n' \
+      server subs "max deliv/s" "vs base" "p99@$LAT_RATE" "srv CPU" "us/deliv" "vs base" "gen CPU" "ev/rd" "gaps/dups"
+    for name in "${RAN[@]}"; do
+      f="$OUT_DIR/$name"
+      [[ "$(run_field "$name" protocol)" == chorus.v1 ]] || continue
+      local max p99 cpu us gen fpr gaps dups
+      max=$(num max_deliveries_per_s "$f-ramp.txt")
+      p99=$(num p99_ms "$f-latency.txt")
+      cpu=$(num server_cpu_pct "$f-latency.txt")
+      us=$(per_delivery "$f-latency.txt")
+      gen=$(num generator_cpu_pct "$f-latency.txt")
+      fpr=$(num frames_per_read "$f-latency.txt")
+      gaps=$(num gaps "$f-latency.txt")
+      dups=$(num seq_duplicates "$f-latency.txt")
+      printf '%-20s %5s %12s %7s %7s ms %6s %% %10s %7s %6s %% %6s %10s\n' \
+        "$name" "$(run_field "$name" transport)" "$(int "$max")" "$(ratio "$max" "$bmax")" "${p99:--}" "${cpu:--}" \
+        "${us:--}" "$(ratio "$us" "$bus")" "${gen:--}" "${fpr:--}" "${gaps:--}/${dups:--}"
+    done
+    echo "  max deliv/s from the ramp; at a fixed $LAT_RATE deliveries/s: p99, server CPU, us/deliv (µs of server CPU"
+    echo "  per delivery), generator CPU, ev/rd (events, or frames, per socket read). vs base: the ratio to $BASELINE."
+  fi
+  if [[ "$any_pub" == 1 ]]; then
+    local bpub bureq
+    bpub=$(num created_per_s "$b-publish.txt")
+    bureq=$(num server_us_per_request "$b-publish.txt")
+    echo
+    echo "HTTP publish (POST /api/rooms/bench/messages, $PUB_CONNS keep-alive connections, one request in flight each, a JSON string of ${PAYLOAD} characters)"
+    printf '%-20s %11s %7s %9s %9s %8s %8s %7s %8s %s\n' \
+      server "created/s" "vs base" "p50" "p99" "srv CPU" "us/req" "vs base" "gen CPU" statuses
+    for name in "${RAN[@]}"; do
+      f="$OUT_DIR/$name-publish.txt"
+      [[ -f "$f" ]] || continue
+      local created p50 p99 cpu us gen statuses
+      created=$(num created_per_s "$f")
+      p50=$(num p50_ms "$f")
+      p99=$(num p99_ms "$f")
+      cpu=$(num server_cpu_pct "$f")
+      us=$(num server_us_per_request "$f")
+      gen=$(num generator_cpu_pct "$f")
+      statuses=$(sed -n 's/^status_\(.*\)=\(.*\)/\1:\2/p' "$f" | paste -sd ' ' -)
+      printf '%-20s %11s %7s %6s ms %6s ms %6s %% %8s %7s %6s %% %s\n' \
+        "$name" "$(int "$created")" "$(ratio "$created" "$bpub")" "${p50:--}" "${p99:--}" "${cpu:--}" "${us:--}" \
+        "$(ratio "$us" "$bureq")" "${gen:--}" "${statuses:--}"
+    done
+    echo "  created/s: 201 answers per second of the window (each connection sends its next POST once answered);"
+    echo "  us/req: µs of server CPU per answered request. vs base: the ratio to $BASELINE."
+  fi
+}
+
+# A setting of server $1's fan-out runs (protocol, transport), from its ramp or latency summary.
+run_field() {
+  local v
+  v=$(num "$2" "$OUT_DIR/$1-ramp.txt")
+  [[ -n "$v" ]] || v=$(num "$2" "$OUT_DIR/$1-latency.txt")
+  echo "$v"
+}
+
+# µs of server CPU per delivery in a fixed-rate summary, or nothing.
+per_delivery() {
+  awk -v c="$(num server_cpu_pct "$1")" -v d="$(num deliveries_per_s "$1")" \
+    'BEGIN { if (c == "" || d == "" || c + 0 < 0 || d + 0 == 0) print ""; else printf "%.2f", c * 1e4 / d }'
 }
 
 main() {

@@ -35,7 +35,8 @@ import java.util.List;
  * <p>With chorus.v1 the connection offers the sub-protocol, is ready at the {@code subscribed} push
  * that the server sends for the room of {@code /ws/<room>}, and checks every delivery twice: by the
  * payload's publisher sequence, as in plain mode, and by the room's sequence number, where a jump
- * that no {@code gap} push announced is a gap.
+ * that no {@code gap} push announced is a gap. A chorus.v1 subscriber may read an SSE stream instead
+ * ({@link SseReader}), whose events carry the same objects and feed the same checks.
  */
 final class Client {
     /** Fixed key (base64 of 16 bytes, as RFC 6455 requires): the expected accept value is computed once. */
@@ -83,15 +84,20 @@ final class Client {
         this.publisherSlots = publisherSlots;
     }
 
-    void attach(Channel ch, URI url) {
+    /** @param sse a chorus.v1 subscriber that reads {@code GET /sse/<room>} instead of a WebSocket */
+    void attach(Channel ch, URI url, boolean sse) {
         this.channel = ch;
         if (protocol == Protocol.CHORUS_V1) {
             room = ChorusV1.roomOf(url);
             messagePrefix = ChorusV1.messagePrefix(room);
         }
         ch.attr(KEY_ATTRIBUTE).set(this);
-        ch.pipeline().addLast("http", new HttpClientCodec());
-        ch.pipeline().addLast("handshake", new Handshake(url));
+        if (sse) {
+            ch.pipeline().addLast("sse", new SseReader("/sse/" + room, url.getHost() + ":" + url.getPort(), new SseEvents()));
+        } else {
+            ch.pipeline().addLast("http", new HttpClientCodec());
+            ch.pipeline().addLast("handshake", new Handshake(url));
+        }
         ch.closeFuture().addListener(f -> onClose());
     }
 
@@ -245,6 +251,33 @@ final class Client {
             return id.length() == 8 ? Integer.parseUnsignedInt(id, 16) : -1;
         } catch (NumberFormatException e) {
             return -1;
+        }
+    }
+
+    /**
+     * An SSE stream's events: each one's data is the chorus.v1 object a WebSocket frame would carry (welcome,
+     * subscribed, message, gap), so it goes through the same checks; an event counts as a frame.
+     */
+    private final class SseEvents implements SseReader.Events {
+        @Override
+        public void read() {
+            loop.tally.reads++;
+        }
+
+        @Override
+        public void event(ByteBuf buf, int at, int length, long now) {
+            loop.tally.frames++;
+            onStructured(buf, at, length, now);
+        }
+
+        @Override
+        public void failed(String reason) {
+            if (ready) {
+                loop.tally.addFailure(reason, 1);
+                channel.close();
+            } else {
+                fail(reason);
+            }
         }
     }
 

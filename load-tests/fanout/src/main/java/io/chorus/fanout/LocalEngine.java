@@ -124,7 +124,7 @@ final class LocalEngine implements Engine, Client.Listener {
             protected void initChannel(Channel ch) {
                 LoopState loop = loops.get(ch.eventLoop());
                 new Client(options.protocol(), loop, publisherId, LocalEngine.this, share.publisherTotal())
-                        .attach(ch, url);
+                        .attach(ch, url, publisherId < 0 && options.transport() == Options.Transport.SSE);
             }
         }).connect(publisherId >= 0 ? publisherRemote : remote, source);
         f.addListener(r -> {

@@ -25,8 +25,13 @@ final class LoopState {
         publishers.add(p);
     }
 
-    /** Starts pacing the publishers of this loop for one step (call on the loop). */
+    /**
+     * Starts pacing the publishers of this loop for one step (call on the loop). The step's counters start
+     * empty: what arrived since the last step was collected, such as the late deliveries of a step that fell
+     * behind during a ramp's recovery pause, is no step's (counted, it made the retried step's loss negative).
+     */
     void start(StepPlan plan) {
+        tally.drain();
         publishers.forEach(Publisher::startStep);
         lastTick = 0;
         pacer = loop.scheduleAtFixedRate(() -> tick(plan), 0, TICK_NANOS, TimeUnit.NANOSECONDS);

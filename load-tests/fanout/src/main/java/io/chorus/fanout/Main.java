@@ -33,15 +33,21 @@ public final class Main {
         Map<String, String> summary = new LinkedHashMap<>();
         summary.put("mode", options.mode().name().toLowerCase(Locale.ROOT));
         summary.put("protocol", options.protocol().wireName());
+        summary.put("transport", options.transport().name().toLowerCase(Locale.ROOT));
         summary.put("url", options.url().toString());
         summary.put("publisher_url", options.publisherUrl().toString());
         int code;
-        try (Engine engine = engine(options)) {
-            code = switch (options.mode()) {
-                case FANOUT -> new FanoutRun(options, engine).run(summary);
-                case RAMP -> new RampRun(options, engine).run(summary);
-                case CONNECTIONS -> new ConnectionsRun(options, engine).run(summary);
-            };
+        if (options.mode() == Options.Mode.HTTP_PUBLISH) {
+            code = new HttpPublishRun(options).run(summary);
+        } else {
+            try (Engine engine = engine(options)) {
+                code = switch (options.mode()) {
+                    case FANOUT -> new FanoutRun(options, engine).run(summary);
+                    case RAMP -> new RampRun(options, engine).run(summary);
+                    case CONNECTIONS -> new ConnectionsRun(options, engine).run(summary);
+                    case HTTP_PUBLISH -> throw new IllegalStateException("http-publish has no fan-out engine");
+                };
+            }
         }
         if (options.summary() != null) {
             StringBuilder sb = new StringBuilder();
@@ -86,8 +92,9 @@ public final class Main {
 
     static String header(Options o, Tally connected) {
         return String.format(Locale.ROOT,
-                "%s %s %s%s | connections ready %,d of %,d (failed %,d)%s | %d process%s x %d thread%s, %d source addresses",
+                "%s %s%s %s%s | connections ready %,d of %,d (failed %,d)%s | %d process%s x %d thread%s, %d source addresses",
                 o.mode().name().toLowerCase(Locale.ROOT), o.protocol().wireName(),
+                o.transport() == Options.Transport.SSE ? " (subscribers read GET /sse/<room>)" : "",
                 o.url(), o.publisherUrl().equals(o.url()) ? "" : " (publishers at " + o.publisherUrl() + ")",
                 connected.connectionsReady, o.totalConnections(), connected.connectionsFailed,
                 connected.failures.isEmpty() ? "" : " " + connected.failures,

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Every setting of one run, parsed once from the command line. Child processes receive the
@@ -18,6 +19,7 @@ record Options(
         URI url,
         URI publisherUrl,
         Protocol protocol,
+        Transport transport,
         int subscribers,
         int publishers,
         double publishRate,
@@ -33,6 +35,7 @@ record Options(
         Duration p99Max,
         double lossMax,
         int connections,
+        long requests,
         double connectRate,
         Duration connectTimeout,
         int processes,
@@ -46,7 +49,12 @@ record Options(
         Share child,
         List<String> rawArgs) {
 
-    enum Mode { FANOUT, RAMP, CONNECTIONS }
+    enum Mode { FANOUT, RAMP, CONNECTIONS, HTTP_PUBLISH }
+
+    /** How subscribers receive: a WebSocket, or an SSE stream ({@code GET /sse/<room>}, chorus.v1 events). */
+    enum Transport { WS, SSE }
+
+    private static final Pattern API_PATH = Pattern.compile("/api/rooms/[A-Za-z0-9._-]{1,64}/messages");
 
     /** Every receiver keeps order state per publisher, so their number is bounded. */
     static final int MAX_PUBLISHERS = 1000;
@@ -61,12 +69,19 @@ record Options(
                             delivery rate with loss < --loss-max and p99 < --p99-max.
               connections   open N idle connections at a bounded rate, hold them, report how many
                             stay open and the server's memory per connection.
+              http-publish  N keep-alive connections POST messages to Chorus's HTTP API, each
+                            sending its next request when the answer arrives; report
+                            requests/s, status counts and latency.
 
             Target
               --url URL               ws://127.0.0.1:8080/ws/bench (loopback addresses only)
+                                      http-publish: http://127.0.0.1:8080/api/rooms/bench/messages
               --publisher-url URL     where the publishers connect, e.g. another node of a cluster [--url]
               --protocol P            plain | socketio (Engine.IO v4 / Socket.IO v5) | chorus.v1
                                       (structured: URLs must be /ws/<room>; acks timed)   [plain]
+              --transport T           ws | sse: subscribers read GET /sse/<room> of --url's
+                                      host and room (needs chorus.v1; publishers stay
+                                      WebSocket chorus.v1)                                [ws]
 
             Fan-out and ramp
               --subscribers S         receiving connections                               [1000]
@@ -93,6 +108,13 @@ record Options(
               --metrics-url URL       Prometheus endpoint: heap and direct memory per connection
               --server-gc             run 'jcmd PID GC.run' before each memory sample (JVM servers)
 
+            HTTP publish (--url http://127.0.0.1:8080/api/rooms/<room>/messages; run Chorus with
+            --rate-limit 0, or its per-address limit answers 429)
+              --connections N         keep-alive connections, one request in flight each  [50]
+              --requests N            stop after N measured requests (0: only --duration)  [0]
+              --payload B             bytes of the JSON string each POST carries           [64]
+              --warmup, --duration, --drain as above; --server-pid for the server's CPU
+
             Generator
               --processes K           child JVMs sharing the load (20,000 fds each)       [1]
               --threads N             event-loop threads per process       [available cores]
@@ -113,6 +135,7 @@ record Options(
             case "fanout" -> Mode.FANOUT;
             case "ramp" -> Mode.RAMP;
             case "connections" -> Mode.CONNECTIONS;
+            case "http-publish" -> Mode.HTTP_PUBLISH;
             default -> throw new UsageException("unknown mode '" + args[0] + "'");
         };
         Map<String, String> values = new LinkedHashMap<>();
@@ -130,21 +153,28 @@ record Options(
             }
         }
         Reader r = new Reader(values);
-        URI url = URI.create(r.text("--url", "ws://127.0.0.1:8080/ws/bench"));
+        URI url = URI.create(r.text("--url", mode == Mode.HTTP_PUBLISH
+                ? "http://127.0.0.1:8080/api/rooms/bench/messages" : "ws://127.0.0.1:8080/ws/bench"));
         URI publisherUrl = URI.create(r.text("--publisher-url", url.toString()));
         Protocol protocol = Protocol.of(r.text("--protocol", "plain"));
+        Transport transport = switch (r.text("--transport", "ws")) {
+            case "ws" -> Transport.WS;
+            case "sse" -> Transport.SSE;
+            default -> throw new UsageException("--transport must be ws or sse");
+        };
         int subscribers = (int) r.count("--subscribers", 1000);
         int publishers = (int) r.count("--publishers", 10);
         Duration duration = r.duration("--duration", r.text("--hold", "10s"));
         Options o = new Options(
-                mode, url, publisherUrl, protocol, subscribers, publishers,
+                mode, url, publisherUrl, protocol, transport, subscribers, publishers,
                 r.count("--rate", 100), r.count("--delivery-rate", 0),
                 (int) r.count("--payload", 64),
                 r.duration("--warmup", "3s"), duration, r.duration("--drain", "2s"),
                 r.count("--ramp-from", 50_000), r.count("--ramp-to", 3_000_000),
                 r.count("--ramp-factor", 1.25), (int) r.count("--ramp-retries", 1),
                 r.duration("--p99-max", "50ms"), r.count("--loss-max", 0.001),
-                (int) r.count("--connections", 10_000), r.count("--connect-rate", 2000),
+                (int) r.count("--connections", mode == Mode.HTTP_PUBLISH ? 50 : 10_000),
+                (long) r.count("--requests", 0), r.count("--connect-rate", 2000),
                 r.duration("--connect-timeout", "120s"),
                 (int) r.count("--processes", 1),
                 (int) r.count("--threads", Runtime.getRuntime().availableProcessors()),
@@ -162,18 +192,28 @@ record Options(
     }
 
     private void validate() {
+        String scheme = mode == Mode.HTTP_PUBLISH ? "http" : "ws";
         for (URI target : List.of(url, publisherUrl)) {
             String host = target.getHost();
-            if (!"ws".equals(target.getScheme()) || host == null
+            if (!scheme.equals(target.getScheme()) || host == null
                     || !(host.startsWith("127.") || host.equals("localhost"))) {
-                throw new UsageException("--url and --publisher-url must be ws:// on a loopback address (127.0.0.0/8), got "
-                        + target);
+                throw new UsageException("--url and --publisher-url must be " + scheme
+                        + ":// on a loopback address (127.0.0.0/8), got " + target);
             }
+        }
+        if (mode == Mode.HTTP_PUBLISH && !API_PATH.matcher(String.valueOf(url.getRawPath())).matches()) {
+            throw new UsageException("http-publish needs --url http://host:port/api/rooms/<room>/messages");
         }
         if (protocol == Protocol.CHORUS_V1 && (ChorusV1.roomOf(url) == null || ChorusV1.roomOf(publisherUrl) == null)) {
             throw new UsageException("--protocol chorus.v1 needs --url and --publisher-url of the form ws://host:port/ws/<room>");
         }
-        if (publishers < 1 && mode != Mode.CONNECTIONS || publishers > MAX_PUBLISHERS) {
+        if (transport == Transport.SSE && protocol != Protocol.CHORUS_V1) {
+            throw new UsageException("--transport sse needs --protocol chorus.v1: SSE events carry chorus.v1 messages");
+        }
+        if (mode == Mode.HTTP_PUBLISH && (processes != 1 || requests < 0)) {
+            throw new UsageException("http-publish runs in one process (--processes 1), --requests >= 0");
+        }
+        if (publishers < 1 && (mode == Mode.FANOUT || mode == Mode.RAMP) || publishers > MAX_PUBLISHERS) {
             throw new UsageException("--publishers must be within 1.." + MAX_PUBLISHERS);
         }
         if (payloadBytes < Payload.HEADER_BYTES || payloadBytes > 60_000) {
@@ -189,11 +229,11 @@ record Options(
 
     /** Connections each mode opens in total, over all processes. */
     int totalConnections() {
-        return mode == Mode.CONNECTIONS ? connections : subscribers + publishers;
+        return mode == Mode.CONNECTIONS || mode == Mode.HTTP_PUBLISH ? connections : subscribers + publishers;
     }
 
     int totalPublishers() {
-        return mode == Mode.CONNECTIONS ? 0 : publishers;
+        return mode == Mode.CONNECTIONS || mode == Mode.HTTP_PUBLISH ? 0 : publishers;
     }
 
     /** Publish rate in messages/s for a target delivery rate: every message reaches every connection. */
