@@ -24,6 +24,8 @@ public final class Internals {
 
   /** Vert.x's handler for an HTTP connection: the last one in its pipeline, which Chorus's handlers go before. */
   static final String HTTP_CONNECTION_HANDLER = "handler";
+  /** Vert.x's HTTP/1.x response encoder: bytes written from its context go out as they are, unframed. */
+  static final String HTTP_ENCODER = "httpEncoder";
   /** Vert.x's idle-timeout handler, present when the server has an idle timeout. */
   static final String IDLE_HANDLER = "idle";
 

@@ -40,19 +40,31 @@ final class SseConnection extends ChannelDuplexHandler implements Transport {
 
   private final SseEndpoint endpoint;
   private final boolean pathForm;
+  private final boolean chunked;
   /** Each room's position as the client last learnt it, in the stream's order: the next event's id. */
   private final Map<String, Position> positions;
+  /**
+   * A one-room stream's last message when it is newer than {@link #positions}: its messages' ids are their own
+   * positions, so they are written without touching the map, which catches up only when another event needs it.
+   */
+  private Envelope lastMessage;
   private Session session;
   private ChannelHandlerContext ctx;
+  /** Where a one-room HTTP/1.1 stream writes whole chunks (below the HTTP encoder); null for other streams. */
+  private ChannelHandlerContext chunkOutput;
   private ChannelPromise quietPromise;
   private boolean open = true;
   private Runnable onWritable;
 
-  /** @param positions the rooms, each at the position it resumes from (null: fresh) */
-  SseConnection(SseEndpoint endpoint, Map<String, Position> positions, boolean pathForm) {
+  /**
+   * @param positions the rooms, each at the position it resumes from (null: fresh)
+   * @param chunked   whether the response is chunked (HTTP/1.1) rather than ended by the close (HTTP/1.0)
+   */
+  SseConnection(SseEndpoint endpoint, Map<String, Position> positions, boolean pathForm, boolean chunked) {
     this.endpoint = endpoint;
     this.positions = positions;
     this.pathForm = pathForm;
+    this.chunked = chunked;
   }
 
   void serve(Session session) {
@@ -69,6 +81,9 @@ final class SseConnection extends ChannelDuplexHandler implements Transport {
 
   /** The response head is written: the session starts, and events may flow. */
   void start() {
+    if (pathForm && chunked) {
+      chunkOutput = ctx.pipeline().context(Internals.HTTP_ENCODER);
+    }
     session.start();
   }
 
@@ -78,9 +93,14 @@ final class SseConnection extends ChannelDuplexHandler implements Transport {
     if (state != Write.QUEUED) {
       return state;
     }
+    Envelope envelope = message.envelope();
+    if (chunkOutput != null) {
+      chunkOutput.write(message.encodedAs(SseChunkEncoding.INSTANCE).retainedDuplicate(), quietPromise);
+      lastMessage = envelope;
+      return Write.QUEUED;
+    }
     // The shared encoding first: when direct memory runs out there, nothing of this connection's is allocated yet.
     ByteBuf shared = message.encodedAs(SseEventEncoding.INSTANCE);
-    Envelope envelope = message.envelope();
     positions.put(envelope.room(), new Position(envelope.epoch(), envelope.seq()));
     String id = idLine();
     ByteBuf idBytes = ctx.alloc().directBuffer(id.length()).writeBytes(id.getBytes(StandardCharsets.US_ASCII));
@@ -218,6 +238,7 @@ final class SseConnection extends ChannelDuplexHandler implements Transport {
   }
 
   private void moveTo(String type, JsonObject reply) {
+    catchUp();
     String room = reply.getString("room");
     boolean moves = type.equals("gap") || type.equals("subscribed") && !reply.getBoolean("recovered", false);
     if (moves) {
@@ -225,8 +246,17 @@ final class SseConnection extends ChannelDuplexHandler implements Transport {
     }
   }
 
+  /** Moves the one room's position to the last message written as a whole chunk, if any. */
+  private void catchUp() {
+    if (lastMessage != null) {
+      positions.put(lastMessage.room(), new Position(lastMessage.epoch(), lastMessage.seq()));
+      lastMessage = null;
+    }
+  }
+
   /** The event's id line, empty while no room has a position yet. */
   private String idLine() {
+    catchUp();
     String id = SseEventId.format(positions, pathForm);
     return id.isEmpty() ? "" : "id: " + id + "\n";
   }

@@ -144,7 +144,8 @@ final class SseEndpoint {
     ChannelPipeline pipeline = takenOver.pipeline();
     // Vert.x's idle timeout watched the HTTP connection; a quiet stream is kept alive by the heartbeat's comments.
     Internals.removeIdleTimeout(pipeline);
-    SseConnection connection = new SseConnection(this, new LinkedHashMap<>(accepted.rooms()), accepted.pathForm());
+    SseConnection connection = new SseConnection(this, new LinkedHashMap<>(accepted.rooms()), accepted.pathForm(),
+        HttpVersion.HTTP_1_1.equals(request.protocolVersion()));
     connection.serve(sessions.openStream(connection, accepted.rooms()));
     pipeline.replace(takenOver.handler(), "chorus-sse", connection);
     metrics.sseRequest(Handshake.ACCEPTED);

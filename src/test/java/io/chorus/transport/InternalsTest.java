@@ -61,6 +61,8 @@ class InternalsTest {
     List<String> pipeline = names.get(10, TimeUnit.SECONDS);
     assertThat(pipeline).contains(Internals.IDLE_HANDLER);
     assertThat(pipeline).contains(Internals.HTTP_CONNECTION_HANDLER);
+    assertThat(pipeline).as("the encoder SSE streams write their shared chunks below").contains(Internals.HTTP_ENCODER);
+    assertThat(pipeline.indexOf(Internals.HTTP_ENCODER)).isLessThan(pipeline.indexOf(Internals.HTTP_CONNECTION_HANDLER));
     assertThat(connectionHandlerLast.get(10, TimeUnit.SECONDS))
         .as("Vert.x's connection handler is the last one, the place Chorus's handlers go before").isTrue();
     assertThat(onItsEventLoop.get(10, TimeUnit.SECONDS)).isTrue();
