@@ -106,7 +106,7 @@ final class GatewayVerticle extends VerticleBase {
         .any("/api/*", new ApiEndpoint(config, hub, census, apiGate)::handle)
         .any("/poll/*", polls::handle);
     if (config.managementPort().isEmpty()) {
-      management.mount(routes);
+      management.mount(routes, apiGate);
     }
 
     // WebSocket upgrades never reach the router: WebSocketUpgrade takes them over below Vert.x's HTTP layer.
