@@ -17,6 +17,7 @@ import io.chorus.metrics.Failures;
 import io.chorus.metrics.Exposition;
 import io.chorus.metrics.MethodTag;
 import io.chorus.metrics.PromtoolFilter;
+import io.chorus.security.ApiKeys;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.security.InputBudget;
 import io.chorus.transport.HttpRefusals;
@@ -42,6 +43,7 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
+import java.io.IOException;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -104,6 +106,16 @@ public final class Chorus {
         .description("The node's budget for incomplete client input, max-incomplete-input")
         .register(registry);
 
+    ApiKeys apiKeys;
+    try {
+      apiKeys = config.apiKeys().isPresent() ? ApiKeys.load(config.apiKeys().get()) : ApiKeys.open();
+    } catch (IOException e) {
+      // A file system exception's message is the bare path; its class says what went wrong (NoSuchFileException).
+      return Future.failedFuture(new StartupException("read api-keys file", new IOException(e.toString())));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(new StartupException("read api-keys file " + config.apiKeys().get(), e));
+    }
+
     Promise<Chorus> started = Promise.promise();
     startVertx(config, registry, clusterManager).onComplete(created -> {
       if (created.failed()) {
@@ -112,12 +124,13 @@ public final class Chorus {
       }
       Vertx vertx = created.result();
       RoomBus.registerCodec(vertx.eventBus());
+      apiKeys.watch(vertx);
       Broker broker = new RoomBus(vertx.eventBus(), streams(config.retention(), metrics, clusterManager));
       Census census = clusterManager == null ? new LocalCensus()
           : new ClusterCensus(clusterManager.getHazelcastInstance());
       startManagement(vertx, config, management, metrics.failures())
           .compose(managementVerticle -> deployGateways(vertx, config, metrics, management, connectionLimit,
-              readiness, refusals, inputBudget, liveness, broker, census)
+              readiness, refusals, inputBudget, liveness, broker, census, apiKeys)
               .map(gateways -> new Chorus(config, vertx, readiness, gateways, managementVerticle)))
           .onComplete(deployed -> {
             if (deployed.succeeded()) {
@@ -219,12 +232,13 @@ public final class Chorus {
 
   private static Future<List<GatewayVerticle>> deployGateways(Vertx vertx, ChorusConfig config,
       ChorusMetrics metrics, ManagementEndpoint management, ConnectionLimit connectionLimit, Readiness readiness,
-      HttpRefusals refusals, InputBudget inputBudget, Liveness liveness, Broker broker, Census census) {
+      HttpRefusals refusals, InputBudget inputBudget, Liveness liveness, Broker broker, Census census,
+      ApiKeys apiKeys) {
     List<GatewayVerticle> gateways = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
           GatewayVerticle gateway =
               new GatewayVerticle(config, metrics, management, connectionLimit, readiness, refusals, inputBudget,
-                  liveness, broker, census);
+                  liveness, broker, census, apiKeys);
           gateways.add(gateway);
           return gateway;
         }, new DeploymentOptions().setInstances(config.instances()))

@@ -5,6 +5,7 @@ import io.chorus.hub.Broker;
 import io.chorus.hub.Census;
 import io.chorus.hub.Hub;
 import io.chorus.metrics.ChorusMetrics;
+import io.chorus.security.ApiKeys;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.security.InputBudget;
 import io.chorus.session.Sessions;
@@ -53,6 +54,7 @@ final class GatewayVerticle extends VerticleBase {
   private final Liveness liveness;
   private final Broker broker;
   private final Census census;
+  private final ApiKeys apiKeys;
   private HttpServer server;
   private EventLoop eventLoop;
   private Sessions sessions;
@@ -63,11 +65,13 @@ final class GatewayVerticle extends VerticleBase {
    * @param management mounted on this gateway's port only when the configuration asks for it there
    * @param broker     the node's streams and bus, shared by every gateway
    * @param census     counts the rooms' subscribers over the node's hubs (and the cluster's), shared by every gateway
+   * @param apiKeys    the keys the HTTP API (and /metrics on this port) asks for, shared by every gateway
    */
   GatewayVerticle(ChorusConfig config, ChorusMetrics metrics, ManagementEndpoint management,
       ConnectionLimit connectionLimit, Readiness readiness, HttpRefusals refusals, InputBudget inputBudget,
-      Liveness liveness, Broker broker, Census census) {
+      Liveness liveness, Broker broker, Census census, ApiKeys apiKeys) {
     this.config = config;
+    this.apiKeys = apiKeys;
     this.broker = broker;
     this.census = census;
     this.metrics = metrics;
@@ -91,7 +95,7 @@ final class GatewayVerticle extends VerticleBase {
     webSockets = new WebSocketEndpoint(config, sessions, metrics, connectionLimit, readiness, refusals,
         inputBudget, liveness.register());
     ChatPageEndpoint chatPage = new ChatPageEndpoint();
-    ApiGate apiGate = new ApiGate(config, readiness, metrics);
+    ApiGate apiGate = new ApiGate(config, readiness, metrics, apiKeys);
     polls = new PollEndpoint(config, hub, apiGate, connectionLimit, metrics, eventLoop);
 
     HttpRoutes routes = new HttpRoutes(vertx, metrics.failures())
@@ -102,7 +106,7 @@ final class GatewayVerticle extends VerticleBase {
         .any("/api/*", new ApiEndpoint(config, hub, census, apiGate)::handle)
         .any("/poll/*", polls::handle);
     if (config.managementPort().isEmpty()) {
-      management.mount(routes);
+      management.mount(routes, apiGate);
     }
 
     // WebSocket upgrades never reach the router: WebSocketUpgrade takes them over below Vert.x's HTTP layer.

@@ -14,7 +14,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** The command line: reads the configuration, starts Chorus, and stops it cleanly on SIGTERM or SIGINT. */
+/**
+ * The command line: reads the configuration, starts Chorus, and stops it cleanly on SIGTERM or SIGINT; or, asked
+ * {@code api-key}, makes an API key (see {@link ApiKeyCommand}).
+ */
 public final class Main {
 
   private static final Logger log = LoggerFactory.getLogger(Main.class);
@@ -28,6 +31,10 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    if (ApiKeyCommand.isAsked(args)) {
+      System.exit(ApiKeyCommand.run(args, System.out, System.err));
+      return;
+    }
     useNettyDirectMemoryLimit();
     if (ConfigLoader.wantsHelp(args)) {
       System.out.print(ConfigLoader.help());

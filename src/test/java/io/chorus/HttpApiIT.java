@@ -208,7 +208,7 @@ class HttpApiIT {
     assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).hasValue("https://app.example");
     assertThat(preflight.headers().firstValue("Access-Control-Allow-Methods")).hasValueSatisfying(
         methods -> assertThat(methods).contains("POST"));
-    assertThat(preflight.headers().firstValue("Access-Control-Allow-Headers")).hasValue("Content-Type");
+    assertThat(preflight.headers().firstValue("Access-Control-Allow-Headers")).hasValue("Authorization, Content-Type");
     assertThat(posted.statusCode()).isEqualTo(201);
     assertThat(posted.headers().firstValue("Access-Control-Allow-Origin")).hasValue("https://app.example");
   }

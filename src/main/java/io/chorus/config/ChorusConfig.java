@@ -1,5 +1,7 @@
 package io.chorus.config;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -27,6 +29,7 @@ import java.util.stream.Collectors;
  * @param maxTcpConnections TCP connections the client port keeps open at most: WebSockets plus room for plain HTTP
  *                       and refused upgrades, below the open-file limit so that accepting never runs out of
  *                       descriptors
+ * @param apiKeys        the file of API keys the HTTP API asks for; empty when the API is open
  */
 public record ChorusConfig(
     String host,
@@ -39,7 +42,8 @@ public record ChorusConfig(
     Retention retention,
     Set<String> allowedOrigins,
     Cluster cluster,
-    int maxTcpConnections) {
+    int maxTcpConnections,
+    Optional<Path> apiKeys) {
 
   /**
    * Descriptors kept free below the open-file limit: half for plain HTTP and refused upgrades (the TCP budget above
@@ -91,7 +95,8 @@ public record ChorusConfig(
         retention(settings),
         allowedOrigins(settings),
         cluster(settings),
-        maxConnections + headroom / 2);
+        maxConnections + headroom / 2,
+        apiKeys(settings));
   }
 
   private static Limits limits(Settings settings, int maxConnections) throws ConfigException {
@@ -175,6 +180,15 @@ public record ChorusConfig(
         eventBusHost,
         settings.integer(Setting.EVENTBUS_PORT, 0, 65535),
         settings.isSet(Setting.EVENTBUS_PUBLIC_HOST) ? settings.text(Setting.EVENTBUS_PUBLIC_HOST).trim() : eventBusHost);
+  }
+
+  private static Optional<Path> apiKeys(Settings settings) throws ConfigException {
+    String file = settings.text(Setting.API_KEYS).trim();
+    try {
+      return file.isEmpty() ? Optional.empty() : Optional.of(Path.of(file));
+    } catch (InvalidPathException e) {
+      throw settings.invalid(Setting.API_KEYS, "is not a file name");
+    }
   }
 
   private static Set<String> allowedOrigins(Settings settings) throws ConfigException {

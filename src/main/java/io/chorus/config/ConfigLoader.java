@@ -61,7 +61,8 @@ public final class ConfigLoader {
             s.flag() + " <value>", s.env(), s.description(), "", "",
             s.defaultValue() == null ? "computed at start" : "'" + s.defaultValue() + "'"))
         .collect(Collectors.joining());
-    return "Usage: java -jar chorus.jar [--setting value ...]\n\n"
+    return "Usage: java -jar chorus.jar [--setting value ...]\n"
+        + "       java -jar chorus.jar api-key [name] [scopes]   (prints a new API key and its api-keys line)\n\n"
         + "Settings (flags override CHORUS_* environment variables, which override the --config file):\n"
         + settings
         + "\nSizes take a unit (B, KiB, MiB, GiB) or are bytes; durations take a unit (ms, s, m, h).\n";

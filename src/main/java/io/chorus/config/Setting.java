@@ -42,6 +42,9 @@ public enum Setting {
       "Messages a connection may send at once; as many again dropped before it calms down closes it with 1008."),
   ALLOWED_ORIGINS("allowed-origins", "",
       "Comma-separated page origins allowed besides same-host and loopback pages; * allows all, null allows files."),
+  API_KEYS("api-keys", "",
+      "File of hashed API keys the HTTP API asks for (Authorization: Bearer), read again when it changes; empty: the "
+          + "API is open. Make a key with: java -jar chorus.jar api-key <name> <scopes>."),
   WRITE_DELAY("write-delay", "1ms",
       "How long a broadcast may wait to be written together with later ones; 0ms: at the end of each event-loop turn."),
   PING_INTERVAL("ping-interval", "25s", "How often the server pings each connection."),

@@ -4,6 +4,7 @@ import io.chorus.config.ChorusConfig;
 import io.chorus.hub.Census;
 import io.chorus.hub.Hub;
 import io.chorus.hub.RoomName;
+import io.chorus.security.Scope;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
@@ -11,9 +12,9 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * The HTTP API of one gateway, for backends and for browsers that cannot keep a WebSocket: a room
  * ({@code /api/rooms/{room}}, see {@link ApiRoom}) and its messages ({@code /api/rooms/{room}/messages}, see
- * {@link ApiMessages}). Open to anyone who can reach the port (no credentials yet), under the same origin policy as
- * WebSocket upgrades, and rate limited per client address. Every refusal is an RFC 9457 problem. One per gateway,
- * touched by its event loop only.
+ * {@link ApiMessages}). Under the same origin policy as WebSocket upgrades, with an API key when the node has some
+ * (a {@code publish} key to POST, a {@code read} key for the rest), and rate limited per client address. Every
+ * refusal is an RFC 9457 problem. One per gateway, touched by its event loop only.
  */
 public final class ApiEndpoint {
 
@@ -52,16 +53,17 @@ public final class ApiEndpoint {
     String rest = path.startsWith(PREFIX) ? path.substring(PREFIX.length()) : "/";
     Resource resource = rest.endsWith(MESSAGES) ? Resource.MESSAGES : rest.contains("/") ? null : Resource.ROOM;
     String roomName = resource == Resource.MESSAGES ? rest.substring(0, rest.length() - MESSAGES.length()) : rest;
+    boolean posts = request.method().equals(HttpMethod.POST);
     if (resource == null) {
       responses.problem(request, Problem.NOT_FOUND,
           "No resource at " + path + ": use /api/rooms/{room} or /api/rooms/{room}/messages");
     } else if (!RoomName.isValid(roomName)) {
       responses.problem(request, Problem.INVALID_ROOM,
           "A room name is 1 to " + RoomName.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ -");
-    } else if (gate.admits(request, resource.allow)) {
+    } else if (gate.admits(request, resource.allow, posts ? Scope.PUBLISH : Scope.READ)) {
       if (resource == Resource.ROOM) {
         room.show(request, roomName);
-      } else if (request.method().equals(HttpMethod.POST)) {
+      } else if (posts) {
         messages.publish(routing.vertx(), request, roomName);
       } else {
         messages.history(request, roomName);

@@ -39,7 +39,7 @@ final class ApiResponses {
     allowOrigin(request);
     request.response().setStatusCode(204)
         .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_METHODS, methods)
-        .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type")
+        .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_HEADERS, "Authorization, Content-Type")
         .putHeader(HttpHeaders.ACCESS_CONTROL_MAX_AGE, PREFLIGHT_MAX_AGE_SECONDS)
         .end();
   }
@@ -82,7 +82,7 @@ final class ApiResponses {
       request.response()
           .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, origin)
           .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true")
-          .putHeader(HttpHeaders.ACCESS_CONTROL_EXPOSE_HEADERS, "Retry-After")
+          .putHeader(HttpHeaders.ACCESS_CONTROL_EXPOSE_HEADERS, "Retry-After, WWW-Authenticate")
           .putHeader(HttpHeaders.VARY, "Origin");
     }
   }

@@ -1,6 +1,7 @@
 package io.chorus.transport;
 
 import io.chorus.metrics.Exposition;
+import io.chorus.security.Scope;
 import io.netty.channel.EventLoop;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
@@ -48,8 +49,25 @@ public final class ManagementEndpoint {
     return ManagementRequests.watch(eventLoop, requestTimeout, refusals);
   }
 
+  /** On the management port: nothing but the network guards it (see README, Metrics). */
   public void mount(HttpRoutes routes) {
-    routes.get("/metrics", this::metrics)
+    route(routes, this::metrics);
+  }
+
+  /**
+   * On the main port, which clients reach: {@code /metrics} asks for an API key with the {@code metrics} scope when
+   * the node has keys. Health stays open: the kubelet's probes carry no key, and up or down tells nothing secret.
+   */
+  public void mount(HttpRoutes routes, ApiGate gate) {
+    route(routes, routing -> {
+      if (gate.authorizes(routing.request(), Scope.METRICS)) {
+        metrics(routing);
+      }
+    });
+  }
+
+  private void route(HttpRoutes routes, Handler<RoutingContext> metrics) {
+    routes.get("/metrics", metrics)
         .get("/health/live", this::live)
         .get("/health/ready", this::ready);
   }

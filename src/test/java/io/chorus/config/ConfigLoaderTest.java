@@ -215,6 +215,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void apiKeysNameAFileByFlagOrEnvironmentAndNoneLeavesTheApiOpen() throws Exception {
+    assertThat(ConfigLoader.load(new String[0], Map.of()).apiKeys()).isEmpty();
+    assertThat(ConfigLoader.load(new String[0], Map.of("CHORUS_API_KEYS", "/run/secrets/api-keys")).apiKeys())
+        .contains(Path.of("/run/secrets/api-keys"));
+    assertThat(ConfigLoader.load(new String[] {"--api-keys", "keys.txt"}, Map.of("CHORUS_API_KEYS", "other")).apiKeys())
+        .contains(Path.of("keys.txt"));
+  }
+
+  @Test
   void helpListsEverySettingWithItsFlagVariableAndDefault() {
     String help = ConfigLoader.help();
 
