@@ -58,8 +58,8 @@ public final class ClusterPresence implements Presence, MembershipListener {
    * retries a call that met a partition migration), and the connection would stay listed.
    */
   private final Map<String, CompletionStage<PresenceRoll>> joining = new ConcurrentHashMap<>();
-  /** Forgetting a departed member blocks on every partition: never on Hazelcast's event thread. */
   private final AtomicLong lastWarningNanos = new AtomicLong();
+  /** Forgetting a departed member blocks on every partition: never on Hazelcast's event thread. */
   private final Executor forgetter = Executors.newSingleThreadExecutor(task -> {
     Thread thread = new Thread(task, "chorus-presence");
     thread.setDaemon(true);
