@@ -1,7 +1,8 @@
 // Chorus chat page: joins its room over chorus.v1 through chorus.js, which reconnects with backoff and resumes the
 // room where it left off, so a reconnect loses and repeats nothing. Where WebSockets do not work (no WebSocket in
 // the browser, or a proxy that refuses or cuts them), chorus.js falls back to SSE and the HTTP API, and the status
-// says which transport the page uses.
+// says which transport the page uses. Who is online comes from the room's presence, asked on joining and every
+// 15 s, and kept current between by the join and leave pushes of rooms that announce them, which also show as lines.
 import { connect } from "/chorus.js";
 
 const ROOM_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -10,6 +11,10 @@ const messages = document.getElementById("messages");
 const input = document.getElementById("messageInput");
 const composer = document.getElementById("composer");
 const status = document.getElementById("status");
+const people = document.getElementById("people");
+const onlineCount = document.getElementById("onlineCount");
+// Often enough to notice who came and went where the server does not announce it, rarely enough to cost nothing.
+const PRESENCE_REFRESH_MS = 15000;
 
 const requested = new URLSearchParams(location.search).get("room") || "lobby";
 const room = ROOM_PATTERN.test(requested) ? requested : "lobby";
@@ -53,11 +58,53 @@ function describe(error) {
 
 const TRANSPORTS = { websocket: "WebSocket", sse: "SSE fallback" };
 let welcomed = false;
+let me = null; // this page's connection id, from the welcome
+const online = new Map(); // connection id -> user (null: a guest)
+
+function nameOf(user) {
+  return user ?? "guest";
+}
+
+// One entry per name, with the number of its connections when there are several (tabs, guests).
+function showOnline() {
+  const counts = new Map();
+  online.forEach((user) => counts.set(nameOf(user), (counts.get(nameOf(user)) || 0) + 1));
+  people.replaceChildren(...[...counts.keys()].sort().map((name) => {
+    const item = document.createElement("li");
+    item.textContent = counts.get(name) > 1 ? name + " ×" + counts.get(name) : name;
+    return item;
+  }));
+  onlineCount.textContent = online.size;
+}
+
+// A failed refresh keeps the list as it was; the next one tries again.
+function refreshOnline() {
+  chorus.presence(room).then((reply) => {
+    online.clear();
+    reply.clients.forEach(({ client, user }) => online.set(client, user));
+    showOnline();
+  }, () => {});
+}
+
+function someoneJoined({ client, user }) {
+  online.set(client, user);
+  showOnline();
+  if (client !== me) {
+    show(nameOf(user) + " joined", "system presence");
+  }
+}
+
+function someoneLeft({ client, user }) {
+  online.delete(client);
+  showOnline();
+  show(nameOf(user) + " left", "system presence");
+}
 
 function onState(state, info) {
   if (state === "connecting") {
     setStatus(info.transport === "sse" ? "connecting (SSE fallback)…" : "connecting…", "connecting");
   } else if (state === "open") {
+    me = info.client;
     setStatus("connected (" + TRANSPORTS[info.transport] + ")", "open");
     if (!welcomed && info.message) {
       welcomed = true;
@@ -80,6 +127,9 @@ async function join() {
   const joined = await chorus.subscribe(room, {
     onMessage: (message) => showLive(message),
     onGap: () => show("Some messages were missed and could not be recovered.", "system"),
+    onSubscribed: () => refreshOnline(),
+    onJoin: someoneJoined,
+    onLeave: someoneLeft,
     onError: (error) => show("Left the room: " + describe(error), "system error"),
   });
   try {
@@ -94,6 +144,7 @@ async function join() {
   }
   waiting.forEach(render);
   showLive = render;
+  setInterval(refreshOnline, PRESENCE_REFRESH_MS);
 }
 
 join().catch((error) => show("Could not join the room (" + describe(error) + ").", "system error"));

@@ -19,6 +19,8 @@
  *     handlers.onSubscribed({room, epoch, seq, recovered}): after the subscribe and after every resume.
  *     handlers.onGap({room, epoch, seq}): messages up to seq were missed (a resume with recovered:false, or the
  *       server's gap push); the next message follows seq.
+ *     handlers.onJoin({room, client, user}) and handlers.onLeave({room, client, user}): a connection joined or left
+ *       the room (user null for an anonymous one), where the server announces it (its presence-rooms setting).
  *     handlers.onError(error): a resume was refused; the room is no longer subscribed. A subscribe or resume refused
  *       with "unavailable" or "rate_limited" is not refused for good: it is tried again after a backoff delay.
  *     since ({epoch, seq}, optional, e.g. kept across a page load) resumes from there instead of starting live.
@@ -28,6 +30,8 @@
  *   chorus.publish(room, data) -> Promise of the ack {room, seq}; data: any JSON value, or bytes (Uint8Array,
  *     ArrayBuffer) sent as binary.
  *   chorus.history(room, { since, limit }) -> Promise of {room, epoch, seq, messages}, oldest first.
+ *   chorus.presence(room) -> Promise of {room, clients: [{client, user, info?}], truncated?}: who is in a room this
+ *     client is subscribed to (the server lists 1,000 connections at most; truncated: true when there are more).
  *   chorus.close()
  *
  * Commands issued while disconnected wait for the next connection. A command already sent when the connection drops
@@ -140,6 +144,12 @@ class Chorus {
     }));
   }
 
+  presence(room) {
+    return this.#request({ type: "presence", room }).then((reply) => ({
+      room: reply.room, clients: reply.clients, truncated: reply.truncated,
+    }));
+  }
+
   close() {
     this.#closed = true;
     clearTimeout(this.#timer);
@@ -188,6 +198,8 @@ class Chorus {
       case "welcome": return this.#welcomed(frame);
       case "message": return this.#deliver(frame);
       case "gap": return this.#gap(frame);
+      case "join": return this.#rooms.get(frame.room)?.handlers.onJoin?.(presenceChange(frame));
+      case "leave": return this.#rooms.get(frame.room)?.handlers.onLeave?.(presenceChange(frame));
       default: return this.#reply(frame);
     }
   }
@@ -387,6 +399,8 @@ class Chorus {
     on("subscribed", (reply) => this.#joined(reply.room, this.#rooms.get(reply.room), reply));
     on("message", (frame) => this.#deliver(frame));
     on("gap", (frame) => this.#gap(frame));
+    on("join", (frame) => this.#receive(frame));
+    on("leave", (frame) => this.#receive(frame));
     stream.onerror = () => this.#streamLost(stream);
     this.#stream = stream;
   }
@@ -415,8 +429,11 @@ class Chorus {
     }
   }
 
-  // publish and history over the HTTP API; publishes wait for the one before, to be numbered in order.
+  // publish, history and presence over the HTTP API; publishes wait for the one before, to be numbered in order.
   #fetch({ type, room, data, binary, since, limit }) {
+    if (type === "presence") {
+      return fetch(this.#http + "/api/rooms/" + room + "/presence").then(answer, unreachable);
+    }
     const messages = this.#http + "/api/rooms/" + room + "/messages";
     if (type === "history") {
       const query = new URLSearchParams();
@@ -461,6 +478,10 @@ function unreachable(error) {
 // Full jitter: a random delay up to the exponential bound, so that clients refused together do not return together.
 function backoff(failures) {
   return Math.random() * Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** failures);
+}
+
+function presenceChange({ room, client, user }) {
+  return { room, client, user };
 }
 
 function decode({ room, seq, data, binary }) {

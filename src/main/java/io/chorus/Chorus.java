@@ -1,6 +1,7 @@
 package io.chorus;
 
 import io.chorus.bus.ClusterCensus;
+import io.chorus.bus.ClusterPresence;
 import io.chorus.bus.HazelcastCluster;
 import io.chorus.bus.HazelcastStreams;
 import io.chorus.bus.LocalStreams;
@@ -12,6 +13,8 @@ import io.chorus.config.Retention;
 import io.chorus.hub.Broker;
 import io.chorus.hub.Census;
 import io.chorus.hub.LocalCensus;
+import io.chorus.hub.LocalPresence;
+import io.chorus.hub.Presence;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.metrics.Failures;
 import io.chorus.metrics.Exposition;
@@ -49,6 +52,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * The composition root: builds the metrics, Vert.x (standalone, or clustered over Hazelcast) and the gateways
@@ -128,9 +132,12 @@ public final class Chorus {
       Broker broker = new RoomBus(vertx.eventBus(), streams(config.retention(), metrics, clusterManager));
       Census census = clusterManager == null ? new LocalCensus()
           : new ClusterCensus(clusterManager.getHazelcastInstance());
+      Predicate<String> announces = config.presenceRooms()::matches;
+      Presence presence = clusterManager == null ? new LocalPresence(announces)
+          : new ClusterPresence(clusterManager.getHazelcastInstance(), vertx.eventBus(), announces);
       startManagement(vertx, config, management, metrics.failures())
           .compose(managementVerticle -> deployGateways(vertx, config, metrics, management, connectionLimit,
-              readiness, refusals, inputBudget, liveness, broker, census, apiKeys)
+              readiness, refusals, inputBudget, liveness, broker, census, apiKeys, presence)
               .map(gateways -> new Chorus(config, vertx, readiness, gateways, managementVerticle)))
           .onComplete(deployed -> {
             if (deployed.succeeded()) {
@@ -233,12 +240,12 @@ public final class Chorus {
   private static Future<List<GatewayVerticle>> deployGateways(Vertx vertx, ChorusConfig config,
       ChorusMetrics metrics, ManagementEndpoint management, ConnectionLimit connectionLimit, Readiness readiness,
       HttpRefusals refusals, InputBudget inputBudget, Liveness liveness, Broker broker, Census census,
-      ApiKeys apiKeys) {
+      ApiKeys apiKeys, Presence presence) {
     List<GatewayVerticle> gateways = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
           GatewayVerticle gateway =
               new GatewayVerticle(config, metrics, management, connectionLimit, readiness, refusals, inputBudget,
-                  liveness, broker, census, apiKeys);
+                  liveness, broker, census, apiKeys, presence);
           gateways.add(gateway);
           return gateway;
         }, new DeploymentOptions().setInstances(config.instances()))

@@ -4,6 +4,7 @@ import io.chorus.config.ChorusConfig;
 import io.chorus.hub.Broker;
 import io.chorus.hub.Census;
 import io.chorus.hub.Hub;
+import io.chorus.hub.Presence;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.security.ApiKeys;
 import io.chorus.security.ConnectionLimit;
@@ -55,6 +56,7 @@ final class GatewayVerticle extends VerticleBase {
   private final Broker broker;
   private final Census census;
   private final ApiKeys apiKeys;
+  private final Presence presence;
   private HttpServer server;
   private EventLoop eventLoop;
   private Sessions sessions;
@@ -66,14 +68,16 @@ final class GatewayVerticle extends VerticleBase {
    * @param broker     the node's streams and bus, shared by every gateway
    * @param census     counts the rooms' subscribers over the node's hubs (and the cluster's), shared by every gateway
    * @param apiKeys    the keys the HTTP API (and /metrics on this port) asks for, shared by every gateway
+   * @param presence   who is in each room, on the node (and the cluster), shared by every gateway
    */
   GatewayVerticle(ChorusConfig config, ChorusMetrics metrics, ManagementEndpoint management,
       ConnectionLimit connectionLimit, Readiness readiness, HttpRefusals refusals, InputBudget inputBudget,
-      Liveness liveness, Broker broker, Census census, ApiKeys apiKeys) {
+      Liveness liveness, Broker broker, Census census, ApiKeys apiKeys, Presence presence) {
     this.config = config;
     this.apiKeys = apiKeys;
     this.broker = broker;
     this.census = census;
+    this.presence = presence;
     this.metrics = metrics;
     this.management = management;
     this.connectionLimit = connectionLimit;
@@ -91,7 +95,7 @@ final class GatewayVerticle extends VerticleBase {
     Hub hub = new Hub(broker, eventLoop, flushes, PooledByteBufAllocator.DEFAULT, metrics,
         config.retention().historySize());
     census.add(hub);
-    sessions = new Sessions(config, hub, metrics, eventLoop);
+    sessions = new Sessions(config, hub, presence, metrics, eventLoop);
     webSockets = new WebSocketEndpoint(config, sessions, metrics, connectionLimit, readiness, refusals,
         inputBudget, liveness.register());
     ChatPageEndpoint chatPage = new ChatPageEndpoint();
@@ -103,7 +107,7 @@ final class GatewayVerticle extends VerticleBase {
         .get("/chat.js", chatPage::script)
         .get("/chat.css", chatPage::style)
         .get("/chorus.js", chatPage::client)
-        .any("/api/*", new ApiEndpoint(config, hub, census, apiGate)::handle)
+        .any("/api/*", new ApiEndpoint(config, hub, census, presence, apiGate)::handle)
         .any("/poll/*", polls::handle);
     if (config.managementPort().isEmpty()) {
       management.mount(routes, apiGate);

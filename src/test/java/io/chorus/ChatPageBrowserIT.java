@@ -5,6 +5,8 @@ import io.chorus.support.Browser;
 import io.chorus.support.ServerFixture;
 import io.chorus.support.TcpProxy;
 import io.chorus.support.TestSocket;
+import io.chorus.support.V1Client;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,6 +34,8 @@ class ChatPageBrowserIT {
   @RegisterExtension
   static final ServerFixture strict = ServerFixture.with(
       "--max-message-size", "1KiB", "--rate-limit", "1", "--rate-limit-burst", "5");
+  @RegisterExtension
+  static final ServerFixture announcing = ServerFixture.with("--presence-rooms", "online-room");
   private static final String WELCOME = "Welcome to the chat!";
   private static final String VIA_WEBSOCKET = "connected (WebSocket)";
   private static final String VIA_SSE = "connected (SSE fallback)";
@@ -163,6 +167,41 @@ class ChatPageBrowserIT {
         .anyMatch(text -> text.startsWith("Not sent (disconnected: connection closed before the reply (1009")
             && text.endsWith("xxx")));
     await().until(() -> wordy.text("#status").equals(VIA_WEBSOCKET));
+  }
+
+  @Test
+  void thePageShowsWhoIsOnlineAndTheJoinsAndLeavesOfARoomThatAnnouncesThem() throws Exception {
+    Browser.Tab alice = openConnected(announcing.port(), "online-room");
+    await().until(() -> alice.text("#onlineCount").equals("1"));
+    assertThat(alice.texts("#people li")).containsExactly("guest");
+    Browser.Tab bob = openConnected(announcing.port(), "online-room");
+    await().until(() -> bob.text("#onlineCount").equals("2"));
+    assertThat(bob.texts("#people li")).containsExactly("guest ×2");
+    await().until(() -> alice.text("#onlineCount").equals("2"));
+
+    V1Client passing = V1Client.connect(announcing.clients(), "/ws");
+    passing.subscribe("online-room");
+    await().until(() -> alice.text("#onlineCount").equals("3") && bob.text("#onlineCount").equals("3"));
+    passing.request(new JsonObject().put("type", "unsubscribe").put("room", "online-room"));
+    await().until(() -> alice.text("#onlineCount").equals("2") && bob.text("#onlineCount").equals("2"));
+
+    await().until(() -> alice.texts("#messages li.presence").size() == 3);
+    assertThat(alice.texts("#messages li.presence")).containsExactly("guest joined", "guest joined", "guest left");
+    await().until(() -> bob.texts("#messages li.presence").size() == 2);
+    assertThat(bob.texts("#messages li.presence")).as("no line for the page's own join")
+        .containsExactly("guest joined", "guest left");
+  }
+
+  @Test
+  void aRoomThatDoesNotAnnounceJoinsStillShowsWhoIsOnline() throws Exception {
+    TestSocket plain = server.clients().connect("/ws/unannounced-room");
+
+    Browser.Tab tab = openConnected(server.port(), "unannounced-room");
+
+    await().until(() -> tab.text("#onlineCount").equals("2"));
+    assertThat(tab.texts("#people li")).containsExactly("guest ×2");
+    assertThat(tab.texts("#messages li.presence")).isEmpty();
+    plain.close();
   }
 
   @Test

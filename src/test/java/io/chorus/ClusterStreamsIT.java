@@ -8,6 +8,7 @@ import io.chorus.support.SseStream;
 import io.chorus.support.TestClients;
 import io.chorus.support.TestSocket;
 import io.chorus.support.V1Client;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,8 +23,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -43,8 +46,9 @@ import static org.awaitility.Awaitility.await;
 /**
  * chorus.v1 on a cluster of three real JVMs: every room has one stream, numbered once for the whole cluster, kept
  * in Hazelcast with a backup; SSE, plain WebSockets and the HTTP API on the same streams, and each room's subscribers
- * counted over every node. The tests share one cluster (forming it is the expensive part) and run in order; one
- * freezes a node for a moment, the last one kills the node that holds a room's primary copy.
+ * counted over every node, and listed by presence. The tests share one cluster (forming it is the expensive part) and
+ * run in order; one freezes a node for a moment, one kills the node that holds a room's primary copy, and the last
+ * checks that presence forgot the killed node's connections.
  */
 @Tag("cluster")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -57,11 +61,19 @@ class ClusterStreamsIT {
    * CPU on a shared machine) then reads it from history, and the client still sees every number.
    */
   private static final int HISTORY_SIZE = 2_000;
+  /** The room whose presence the tests follow across the SIGKILL of a node; it announces joins and leaves. */
+  private static final String PRESENT = "present";
 
   private static int[] clusterPorts;
   private static final ServerProcess[] nodes = new ServerProcess[NODES];
   private static final TestClients[] clients = new TestClients[NODES];
   private static final List<V1Client> opened = Collections.synchronizedList(new ArrayList<>());
+  /** Per node, the ids of the connections in {@link #PRESENT} on it, and a chorus.v1 client in it. */
+  private static final List<Set<String>> presentOn = new ArrayList<>();
+  private static final V1Client[] watchers = new V1Client[NODES];
+  /** The node the last test killed, and when. */
+  private static int killed = -1;
+  private static long killedNanos;
 
   @BeforeAll
   static void formCluster() throws Exception {
@@ -286,6 +298,39 @@ class ClusterStreamsIT {
 
   @Test
   @Order(5)
+  void presenceListsARoomsConnectionsOfEveryNodeOnAnyNodeAndEveryNodeHearsTheirJoins() throws Exception {
+    Set<String> known = new HashSet<>();
+    for (int node = 0; node < NODES; node++) {
+      watchers[node] = connect(node);
+      watchers[node].subscribe(PRESENT);
+      String id = watchers[node].welcome().getString("client");
+      presentOn.add(new HashSet<>(Set.of(id)));
+      known.add(id);
+    }
+    clients[1].connect("/ws/" + PRESENT);
+    List<Api> apis = Arrays.stream(nodes).map(node -> new Api(node.port())).toList();
+    for (Api api : apis) {
+      await().ignoreExceptions().until(() -> presence(api).getInteger("connections") == NODES + 1);
+    }
+    JsonObject listed = watchers[2].request(new JsonObject().put("type", "presence").put("room", PRESENT));
+    Set<String> ids = ids(listed.getJsonArray("clients"));
+    assertThat(ids).hasSize(NODES + 1).containsAll(known);
+    String plain = ids.stream().filter(id -> !known.contains(id)).findFirst().orElseThrow();
+    presentOn.get(1).add(plain);
+    for (Api api : apis) {
+      assertThat(ids(presence(api).getJsonArray("clients"))).isEqualTo(ids);
+    }
+    JsonObject stats = watchers[1].request(new JsonObject().put("type", "presence_stats").put("room", PRESENT));
+    assertThat(stats.getInteger("connections")).isEqualTo(NODES + 1);
+    assertThat(stats.getInteger("users")).isZero();
+
+    await().until(() -> watchers[0].pushes("join", PRESENT).size() == NODES + 1);
+    assertThat(watchers[0].pushes("join", PRESENT)).extracting(join -> join.getString("client"))
+        .as("joins heard on node 0, from every node").containsExactlyInAnyOrderElementsOf(ids);
+  }
+
+  @Test
+  @Order(6)
   void aNodeThatDoesNotAnswerMakesTheCountUnavailableInsteadOfWrong() throws Exception {
     Api onA = new Api(nodes[0].port());
     String unavailable = "chorus_api_problems_total{problem=\"unavailable\",status=\"503\"}";
@@ -309,7 +354,7 @@ class ClusterStreamsIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void resumeOnAnotherNodeRecoversWhatWasPublishedElsewhereAndSurvivesTheLossOfThePrimaryCopy() throws Exception {
     String room = "resumable";
     long[] ownedBefore = ownedStreams();
@@ -347,9 +392,10 @@ class ClusterStreamsIT {
     }
     V1Client returning = connect(survivors[1]);
     nodes[owner].kill();
-    long killed = System.nanoTime();
+    killed = owner;
+    killedNanos = System.nanoTime();
     JsonObject recovered = returning.resume(room, epoch, live);
-    long resumeMillis = (System.nanoTime() - killed) / 1_000_000;
+    long resumeMillis = (System.nanoTime() - killedNanos) / 1_000_000;
     assertThat(recovered.getBoolean("recovered")).as("resume after the primary copy's node was killed: %s", recovered)
         .isTrue();
     await().until(() -> lastSeq(returning, room) == live + 10);
@@ -359,6 +405,29 @@ class ClusterStreamsIT {
     System.out.printf("cluster streams: SIGKILL of node %d (the room's primary copy): a resume on node %d recovered"
         + " %d messages from the promoted backup, answered %d ms after the kill%n", owner, survivors[1],
         returning.pushes("message", room).size() - 1, resumeMillis);
+  }
+
+  @Test
+  @Order(8)
+  void presenceForgetsTheConnectionsOfTheKilledNodeAndTheOthersHearThemLeave() throws Exception {
+    assertThat(killed).as("the node the test before killed").isNotNegative();
+    int[] survivors = IntStream.range(0, NODES).filter(node -> node != killed).toArray();
+    Set<String> alive = new HashSet<>();
+    Arrays.stream(survivors).forEach(node -> alive.addAll(presentOn.get(node)));
+    for (int node : survivors) {
+      Api api = new Api(nodes[node].port());
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+          .until(() -> ids(presence(api).getJsonArray("clients")).equals(alive));
+    }
+    long forgottenMillis = (System.nanoTime() - killedNanos) / 1_000_000;
+    for (int node : survivors) {
+      await().until(() -> watchers[node].pushes("leave", PRESENT).size() == presentOn.get(killed).size());
+      assertThat(watchers[node].pushes("leave", PRESENT)).extracting(leave -> leave.getString("client"))
+          .as("leaves heard on node %d", node).containsExactlyInAnyOrderElementsOf(presentOn.get(killed));
+    }
+    System.out.printf("cluster presence: the %d connection(s) of node %d (SIGKILL) were out of the room's presence on"
+        + " every survivor, and their leaves pushed, within %d ms of the kill%n", presentOn.get(killed).size(), killed,
+        forgottenMillis);
   }
 
   /**
@@ -382,6 +451,14 @@ class ClusterStreamsIT {
           && plain.texts().containsAll(heard);
     });
     return Math.max(probed[0], probed[1]);
+  }
+
+  private static JsonObject presence(Api api) throws Exception {
+    return new JsonObject(api.get("/api/rooms/" + PRESENT + "/presence").body());
+  }
+
+  private static Set<String> ids(JsonArray clients) {
+    return clients.stream().map(client -> ((JsonObject) client).getString("client")).collect(Collectors.toSet());
   }
 
   private static int subscribers(Api api, String room) throws Exception {
@@ -465,7 +542,8 @@ class ClusterStreamsIT {
     try {
       return ServerProcess.start(List.of("-Xmx256m"), "--host", "127.0.0.1", "--port", "0", "--instances", "1",
           "--cluster", "--cluster-name", CLUSTER_NAME, "--cluster-port", Integer.toString(clusterPorts[node]),
-          "--cluster-members", members, "--rate-limit", "0", "--history-size", Integer.toString(HISTORY_SIZE));
+          "--cluster-members", members, "--rate-limit", "0", "--history-size", Integer.toString(HISTORY_SIZE),
+          "--presence-rooms", PRESENT);
     } catch (Exception e) {
       throw new IllegalStateException("node " + node + " did not start", e);
     }

@@ -65,6 +65,7 @@ public final class HazelcastCluster {
     }
     HazelcastStreams.configure(config, retention, maxHistoryBytes);
     ClusterCensus.configure(config);
+    ClusterPresence.configure(config);
     manager.setConfig(config);
     return manager;
   }

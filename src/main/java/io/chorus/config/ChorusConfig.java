@@ -3,7 +3,9 @@ package io.chorus.config;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -26,6 +28,7 @@ import java.util.stream.Collectors;
  * @param retention      how much of each room's past a node keeps
  * @param allowedOrigins page origins allowed besides same-host and loopback pages, lower case; may hold * and null
  * @param cluster        clustering, when enabled
+ * @param presenceRooms  rooms whose joins and leaves are pushed to their subscribers
  * @param maxTcpConnections TCP connections the client port keeps open at most: WebSockets plus room for plain HTTP
  *                       and refused upgrades, below the open-file limit so that accepting never runs out of
  *                       descriptors
@@ -42,6 +45,7 @@ public record ChorusConfig(
     Retention retention,
     Set<String> allowedOrigins,
     Cluster cluster,
+    RoomPatterns presenceRooms,
     int maxTcpConnections,
     Optional<Path> apiKeys) {
 
@@ -55,6 +59,8 @@ public record ChorusConfig(
   private static final String MAIN_PORT = "main";
   private static final Pattern ORIGIN = Pattern.compile("https?://[a-z0-9.\\-\\[\\]:]+");
   private static final Pattern MEMBER = Pattern.compile("[A-Za-z0-9.\\-]+:\\d{1,5}");
+  /** A room name (see RoomName), optionally followed by * to name every room it begins. */
+  private static final Pattern ROOM_PATTERN = Pattern.compile("[A-Za-z0-9._-]{0,64}\\*|[A-Za-z0-9._-]{1,64}");
 
   static ChorusConfig from(Settings settings, long openFileLimit) throws ConfigException {
     String host = settings.text(Setting.HOST).trim();
@@ -95,6 +101,7 @@ public record ChorusConfig(
         retention(settings),
         allowedOrigins(settings),
         cluster(settings),
+        roomPatterns(settings, Setting.PRESENCE_ROOMS),
         maxConnections + headroom / 2,
         apiKeys(settings));
   }
@@ -189,6 +196,26 @@ public record ChorusConfig(
     } catch (InvalidPathException e) {
       throw settings.invalid(Setting.API_KEYS, "is not a file name");
     }
+  }
+
+  private static RoomPatterns roomPatterns(Settings settings, Setting setting) throws ConfigException {
+    Set<String> names = new HashSet<>();
+    List<String> prefixes = new ArrayList<>();
+    for (String pattern : settings.text(setting).split(",")) {
+      String trimmed = pattern.trim();
+      if (trimmed.isEmpty()) {
+        continue;
+      }
+      if (!ROOM_PATTERN.matcher(trimmed).matches()) {
+        throw settings.invalid(setting, "has '" + trimmed + "', which is neither a room name nor a prefix ending in *");
+      }
+      if (trimmed.endsWith("*")) {
+        prefixes.add(trimmed.substring(0, trimmed.length() - 1));
+      } else {
+        names.add(trimmed);
+      }
+    }
+    return new RoomPatterns(Set.copyOf(names), List.copyOf(prefixes));
   }
 
   private static Set<String> allowedOrigins(Settings settings) throws ConfigException {

@@ -36,6 +36,9 @@ public enum Setting {
   MAX_HISTORY_MEMORY("max-history-memory", null,
       "Message bytes a node keeps in history; beyond it the oldest messages of the rooms published to least "
           + "recently go first (default: an eighth of the maximum heap)."),
+  PRESENCE_ROOMS("presence-rooms", "",
+      "Comma-separated rooms whose joins and leaves are pushed to their chorus.v1 subscribers: names, or prefixes "
+          + "ending in * (* alone: all rooms). Each join and leave then costs a broadcast to every node."),
   RATE_LIMIT("rate-limit", "100",
       "Messages (chorus.v1: commands) per second a connection may send; 0 turns the limit off."),
   RATE_LIMIT_BURST("rate-limit-burst", "200",

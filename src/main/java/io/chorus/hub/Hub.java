@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One event loop's rooms and the connections in them. Touched by that loop's thread only, so it holds plain maps
@@ -129,6 +130,17 @@ public final class Hub {
   public int subscribers(String room) {
     Room found = rooms.get(room);
     return found == null ? 0 : found.subscribers();
+  }
+
+  /**
+   * Hands each connection of this hub that has joined the room to {@code action}: for a notice meant for each of
+   * them, not a message of the room. On this hub's event loop; a connection closed meanwhile leaves after the loop.
+   */
+  public void forEachMember(String room, Consumer<Connection> action) {
+    Room found = rooms.get(room);
+    if (found != null) {
+      found.forEach(action);
+    }
   }
 
   /** Rooms with at least one connection of this hub. */

@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The members of one room on one hub, in an array for fast fan-out, and the hub's {@link RoomStream} in that room.
@@ -90,6 +91,19 @@ final class Room implements Handler<Envelope> {
         }
       }
       return sent;
+    } finally {
+      broadcasting = false;
+      removeLeftDuringBroadcast();
+    }
+  }
+
+  /** Hands every member's connection to {@code action}; those that leave meanwhile are removed after it. */
+  void forEach(Consumer<Connection> action) {
+    broadcasting = true;
+    try {
+      for (int i = 0; i < size; i++) {
+        action.accept(members[i].connection());
+      }
     } finally {
       broadcasting = false;
       removeLeftDuringBroadcast();

@@ -6,6 +6,8 @@ public enum Command {
   UNSUBSCRIBE("unsubscribe"),
   PUBLISH("publish"),
   HISTORY("history"),
+  PRESENCE("presence"),
+  PRESENCE_STATS("presence_stats"),
   /** Not JSON, no known type: counted apart so that made-up types cannot grow the label set. */
   OTHER("other");
 

@@ -1,5 +1,6 @@
 package io.chorus.session;
 
+import io.chorus.hub.Attendance;
 import io.chorus.hub.CloseReason;
 import io.chorus.hub.Envelope;
 import io.chorus.hub.Joined;
@@ -43,7 +44,7 @@ final class Commands {
         .put("type", "welcome")
         .put("message", sessions.welcomeText())
         .put("protocol", Protocol.STRUCTURED.subprotocol())
-        .put("client", sessions.newClientId());
+        .put("client", session.id());
     if (session.sendText(welcome.encode())) {
       session.flush();
     }
@@ -70,6 +71,7 @@ final class Commands {
         case UNSUBSCRIBE -> unsubscribe(id, room);
         case PUBLISH -> publish(id, request.publication(room));
         case HISTORY -> history(request, room);
+        case PRESENCE, PRESENCE_STATS -> presence(id, request.type(), room);
         case OTHER -> throw new IllegalStateException("Request.read reads no other type");
       }
     } catch (BadCommand bad) {
@@ -85,6 +87,7 @@ final class Commands {
   void leaveAll() {
     for (Membership membership : rooms.values()) {
       membership.leave();
+      session.departed(membership.room());
     }
     rooms.clear();
   }
@@ -157,6 +160,7 @@ final class Commands {
       }
       return;
     }
+    session.attended(room);
     Joined result = joined.result();
     JsonObject reply = reply(id, "subscribed", room)
         .put("epoch", result.position().epoch())
@@ -176,6 +180,7 @@ final class Commands {
       return;
     }
     membership.leave();
+    session.departed(room);
     ok(Command.UNSUBSCRIBE, reply(id, "unsubscribed", room));
   }
 
@@ -209,6 +214,35 @@ final class Commands {
       }
       sessions.metrics().command(Command.HISTORY, CommandOutcome.OK);
       send(HistoryReply.render(request.id(), room, read.result(), since, limit, sessions.maxReplyBytes()));
+    });
+  }
+
+  /**
+   * Who is in the room ({@code presence}) or how many ({@code presence_stats}): shown to the room's subscribers, as
+   * its messages are.
+   */
+  private void presence(Object id, Command command, String room) {
+    if (!rooms.containsKey(room)) {
+      error(id, command, CommandOutcome.NOT_SUBSCRIBED, "presence is shown to the room's subscribers: subscribe to "
+          + room + " first");
+      return;
+    }
+    session.onLoop(sessions.presence().attendance(room)).onComplete(read -> {
+      if (!session.isServing()) {
+        return;
+      }
+      if (read.failed()) {
+        error(id, command, CommandOutcome.UNAVAILABLE, "presence cannot be read now; try again");
+        return;
+      }
+      Attendance attendance = read.result();
+      JsonObject reply = reply(id, command.label(), room);
+      if (command == Command.PRESENCE) {
+        PresenceReply.list(attendance, reply, sessions.maxReplyBytes());
+      } else {
+        reply.put("connections", attendance.connections()).put("users", attendance.users());
+      }
+      ok(command, reply);
     });
   }
 

@@ -96,7 +96,7 @@ final class Request {
     throw new BadCommand(id, Command.OTHER,
         type != null && type.kind() == JsonToken.VALUE_STRING ? CommandOutcome.UNKNOWN_TYPE
             : CommandOutcome.BAD_REQUEST,
-        "type must be subscribe, unsubscribe, publish or history");
+        "type must be subscribe, unsubscribe, publish, history, presence or presence_stats");
   }
 
   Object id() {

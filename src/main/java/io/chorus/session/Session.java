@@ -7,13 +7,16 @@ import io.chorus.hub.Hub;
 import io.chorus.hub.Membership;
 import io.chorus.hub.Message;
 import io.chorus.hub.Position;
+import io.chorus.hub.Present;
 import io.chorus.hub.RoomName;
 import io.chorus.metrics.Drop;
 import io.chorus.metrics.Where;
 import io.chorus.security.RateLimiter;
 import io.vertx.core.Future;
 
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 
 /**
@@ -29,6 +32,9 @@ import java.util.Map;
 public final class Session extends Connection {
 
   private final Sessions sessions;
+  /** The connection's id: its welcome names it (chorus.v1), and presence lists it. */
+  private final String id;
+  private final Identity identity = Identity.ANONYMOUS;
   private final Transport transport;
   private final Protocol protocol;
   /** The room the connection's path names; null for {@code /} and {@code /ws} (plain mode's lobby). */
@@ -41,6 +47,8 @@ public final class Session extends Connection {
   private final Commands commands;
   /** Plain mode's one room; chorus.v1 keeps its rooms in {@link Commands}. */
   private Membership plainRoom;
+  /** The rooms presence lists this session in: those it joined, until it leaves them; null while none. */
+  private Set<String> present;
   /** This session's index in its registry; -1 once forgotten. */
   int slot = -1;
   private boolean serving = true;
@@ -50,6 +58,7 @@ public final class Session extends Connection {
   Session(Sessions sessions, Transport transport, Protocol protocol, String pathRoom, Map<String, Position> startRooms,
       RateLimiter rateLimiter) {
     this.sessions = sessions;
+    this.id = sessions.newClientId();
     this.transport = transport;
     this.protocol = protocol;
     this.pathRoom = pathRoom;
@@ -74,13 +83,26 @@ public final class Session extends Connection {
       plainRoom = sessions.hub().join(room, this, null, joined -> {
         if (joined.failed()) {
           close(CloseReason.INTERNAL_ERROR);
-        } else if (send(sessions.welcome())) {
+          return;
+        }
+        attended(room);
+        if (send(sessions.welcome())) {
           flush();
         }
       });
     } else {
       commands.start(startRooms);
     }
+  }
+
+  /** The connection's id, unique in practice across a cluster. */
+  public String id() {
+    return id;
+  }
+
+  /** Who the client is; {@link Identity#ANONYMOUS} without a token. */
+  public Identity identity() {
+    return identity;
   }
 
   /** Something, even a keep-alive answer, came from the client. */
@@ -155,6 +177,7 @@ public final class Session extends Connection {
     serving = false;
     if (plainRoom != null) {
       plainRoom.leave();
+      departed(plainRoom.room());
     }
     if (commands != null) {
       commands.leaveAll();
@@ -177,6 +200,27 @@ public final class Session extends Connection {
     } finally {
       message.release();
     }
+  }
+
+  /** The session joined the room: presence lists it there. */
+  void attended(String room) {
+    if (present == null) {
+      present = new HashSet<>(2);
+    }
+    present.add(room);
+    sessions.presence().joined(room, new Present(id, identity.user(), identity.info()));
+  }
+
+  /** The session left the room, or is leaving it: presence no longer lists it there, if it did. */
+  void departed(String room) {
+    if (present != null && present.remove(room)) {
+      sessions.presence().left(room, new Present(id, identity.user(), identity.info()));
+    }
+  }
+
+  /** Whether the client is told of joins and leaves: chorus.v1 clients are, plain ones have no words for them. */
+  boolean hearsPresence() {
+    return protocol == Protocol.STRUCTURED && serving;
   }
 
   boolean isServing() {

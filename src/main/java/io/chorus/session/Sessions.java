@@ -7,6 +7,8 @@ import io.chorus.hub.CloseReason;
 import io.chorus.hub.Hub;
 import io.chorus.hub.Message;
 import io.chorus.hub.Position;
+import io.chorus.hub.Presence;
+import io.chorus.hub.PresenceChange;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.metrics.Where;
 import io.chorus.security.RateLimit;
@@ -21,6 +23,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
@@ -41,6 +44,7 @@ public final class Sessions {
   private static final RateLimit BAD_COMMANDS = new RateLimit(1, 10);
 
   private final Hub hub;
+  private final Presence presence;
   private final ChorusMetrics metrics;
   private final ScheduledExecutorService eventLoop;
   private final String welcomeText;
@@ -58,9 +62,14 @@ public final class Sessions {
   private long now = System.nanoTime();
   private Promise<Void> allClosed;
 
-  /** @param eventLoop the gateway's event loop: the heartbeat and the drain run on it */
-  public Sessions(ChorusConfig config, Hub hub, ChorusMetrics metrics, ScheduledExecutorService eventLoop) {
+  /**
+   * @param presence  who is in each room: the sessions tell it when they join and leave, and hear from it
+   * @param eventLoop the gateway's event loop: the heartbeat and the drain run on it
+   */
+  public Sessions(ChorusConfig config, Hub hub, Presence presence, ChorusMetrics metrics,
+      ScheduledExecutorService eventLoop) {
     this.hub = hub;
+    this.presence = presence;
     this.metrics = metrics;
     this.eventLoop = eventLoop;
     this.welcomeText = config.welcomeMessage();
@@ -80,6 +89,15 @@ public final class Sessions {
     Duration handshakeTimeout = config.timeouts().handshakeTimeout();
     long tick = Timeouts.tick(pingInterval.compareTo(handshakeTimeout) < 0 ? pingInterval : handshakeTimeout).toMillis();
     eventLoop.scheduleAtFixedRate(() -> tick(System.nanoTime()), tick, tick, TimeUnit.MILLISECONDS);
+    // Always a task of its own: a leave may be told while a broadcast of the same room is writing (a slow consumer
+    // closed), and the room must not be walked again from inside that walk.
+    presence.listen(change -> {
+      try {
+        eventLoop.execute(() -> tell(change));
+      } catch (RejectedExecutionException shutDown) {
+        // This loop is stopping: its clients are gone, none is left to tell.
+      }
+    });
   }
 
   /**
@@ -156,6 +174,10 @@ public final class Sessions {
     return hub;
   }
 
+  Presence presence() {
+    return presence;
+  }
+
   Message welcome() {
     return welcome;
   }
@@ -228,6 +250,21 @@ public final class Sessions {
     } catch (RuntimeException e) {
       metrics.failures().report(Where.SESSION, e);
     }
+  }
+
+  /** A join or leave in an announcing room: each chorus.v1 client of this loop in the room is told, once encoded. */
+  private void tell(PresenceChange change) {
+    String[] push = {null};
+    hub.forEachMember(change.room(), connection -> {
+      if (connection instanceof Session session && session.hearsPresence()) {
+        if (push[0] == null) {
+          push[0] = PresenceReply.change(change.joined(), change.room(), change.present());
+        }
+        if (session.sendText(push[0])) {
+          session.flush();
+        }
+      }
+    });
   }
 
   private void completeIfAllClosed() {

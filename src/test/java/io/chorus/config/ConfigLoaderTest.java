@@ -209,6 +209,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void presenceRoomsAreNamesOrPrefixesAndNoneByDefault() throws Exception {
+    assertThat(ConfigLoader.load(new String[0], Map.of()).presenceRooms().matches("lobby")).isFalse();
+    RoomPatterns rooms = ConfigLoader.load(new String[] {"--presence-rooms", "lobby, team-*"}, Map.of()).presenceRooms();
+    assertThat(rooms.matches("lobby")).isTrue();
+    assertThat(rooms.matches("lobby2")).isFalse();
+    assertThat(rooms.matches("team-red")).isTrue();
+    assertThat(rooms.matches("team")).isFalse();
+    assertThat(ConfigLoader.load(new String[] {"--presence-rooms", "*"}, Map.of()).presenceRooms().matches("any"))
+        .isTrue();
+
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--presence-rooms", "lobby,te*am"}, Map.of()))
+        .hasMessageStartingWith("invalid presence-rooms: 'lobby,te*am' has 'te*am', which is neither a room name");
+  }
+
+  @Test
   void missingConfigFileIsAnError() {
     assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--config", "/nonexistent/chorus.properties"}, Map.of()))
         .hasMessageStartingWith("config: cannot read '/nonexistent/chorus.properties' (from option --config)");

@@ -6,6 +6,7 @@ import io.chorus.hub.Encoding;
 import io.chorus.hub.Envelope;
 import io.chorus.hub.FakeBroker;
 import io.chorus.hub.Hub;
+import io.chorus.hub.LocalPresence;
 import io.chorus.hub.ManualLoop;
 import io.chorus.hub.Message;
 import io.chorus.metrics.ChorusMetrics;
@@ -203,7 +204,8 @@ class SessionTest {
 
   private void sessions(String... flags) {
     try {
-      sessions = new Sessions(ConfigLoader.load(flags, Map.of()), hub, metrics, loop);
+      sessions = new Sessions(ConfigLoader.load(flags, Map.of()), hub, new LocalPresence(room -> false), metrics,
+          loop);
     } catch (Exception e) {
       throw new AssertionError(e);
     }
