@@ -24,6 +24,7 @@ import java.util.stream.Collectors;
  * @param retention      how much of each room's past a node keeps
  * @param allowedOrigins page origins allowed besides same-host and loopback pages, lower case; may hold * and null
  * @param cluster        clustering, when enabled
+ * @param authentication how connections prove who they are, and what they may do
  * @param maxTcpConnections TCP connections the client port keeps open at most: WebSockets plus room for plain HTTP
  *                       and refused upgrades, below the open-file limit so that accepting never runs out of
  *                       descriptors
@@ -39,6 +40,7 @@ public record ChorusConfig(
     Retention retention,
     Set<String> allowedOrigins,
     Cluster cluster,
+    Authentication authentication,
     int maxTcpConnections) {
 
   /**
@@ -91,6 +93,7 @@ public record ChorusConfig(
         retention(settings),
         allowedOrigins(settings),
         cluster(settings),
+        Authentication.from(settings),
         maxConnections + headroom / 2);
   }
 
