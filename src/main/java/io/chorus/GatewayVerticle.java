@@ -5,6 +5,7 @@ import io.chorus.hub.Broker;
 import io.chorus.hub.Census;
 import io.chorus.hub.Hub;
 import io.chorus.metrics.ChorusMetrics;
+import io.chorus.session.Authenticator;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.security.InputBudget;
 import io.chorus.session.Sessions;
@@ -58,6 +59,7 @@ final class GatewayVerticle extends VerticleBase {
   private Sessions sessions;
   private WebSocketEndpoint webSockets;
   private PollEndpoint polls;
+  private Authenticator authenticator;
 
   /**
    * @param management mounted on this gateway's port only when the configuration asks for it there
@@ -87,12 +89,13 @@ final class GatewayVerticle extends VerticleBase {
     Hub hub = new Hub(broker, eventLoop, flushes, PooledByteBufAllocator.DEFAULT, metrics,
         config.retention().historySize());
     census.add(hub);
-    sessions = new Sessions(config, hub, metrics, eventLoop);
+    authenticator = new Authenticator(vertx, config.authentication(), eventLoop);
+    sessions = new Sessions(config, hub, metrics, eventLoop, authenticator);
     webSockets = new WebSocketEndpoint(config, sessions, metrics, connectionLimit, readiness, refusals,
         inputBudget, liveness.register());
     ChatPageEndpoint chatPage = new ChatPageEndpoint();
     ApiGate apiGate = new ApiGate(config, readiness, metrics);
-    polls = new PollEndpoint(config, hub, apiGate, connectionLimit, metrics, eventLoop);
+    polls = new PollEndpoint(config, hub, apiGate, connectionLimit, authenticator, metrics, eventLoop);
 
     HttpRoutes routes = new HttpRoutes(vertx, metrics.failures())
         .get("/", chatPage::page)
@@ -109,6 +112,12 @@ final class GatewayVerticle extends VerticleBase {
     server = vertx.createHttpServer(httpOptions()).connectionHandler(webSockets::accepted)
         .requestHandler(routes.router());
     return server.listen();
+  }
+
+  @Override
+  public Future<?> stop() {
+    authenticator.close();
+    return Future.succeededFuture();
   }
 
   EventLoop eventLoop() {

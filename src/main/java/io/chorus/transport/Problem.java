@@ -13,6 +13,8 @@ enum Problem {
   BAD_BODY(400, "bad-body", "The body is not a valid message"),
   BAD_SINCE(400, "bad-since", "Invalid since"),
   BAD_LIMIT(400, "bad-limit", "Invalid limit"),
+  UNAUTHORIZED(401, "unauthorized", "Missing, invalid or expired token"),
+  FORBIDDEN(403, "forbidden", "The token does not allow this room"),
   FORBIDDEN_ORIGIN(403, "forbidden-origin", "Origin not allowed"),
   TOO_LARGE(413, "too-large", "Message too large"),
   UNSUPPORTED_TYPE(415, "unsupported-type", "Unsupported content type"),
