@@ -1,7 +1,9 @@
 // Chorus chat page: joins its room over chorus.v1 through chorus.js, which reconnects with backoff and resumes the
 // room where it left off, so a reconnect loses and repeats nothing. Where WebSockets do not work (no WebSocket in
 // the browser, or a proxy that refuses or cuts them), chorus.js falls back to SSE and the HTTP API, and the status
-// says which transport the page uses.
+// says which transport the page uses. A server with JWT authentication takes the page's token from its address
+// (/?token=<jwt>, or #token=<jwt> to keep it out of server logs); the page shows the token's user (info.name, else
+// sub) or "guest", and a refused token stops it with the reason instead of reconnecting.
 import { connect } from "/chorus.js";
 
 const ROOM_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -12,6 +14,8 @@ const composer = document.getElementById("composer");
 const status = document.getElementById("status");
 
 const requested = new URLSearchParams(location.search).get("room") || "lobby";
+const token = new URLSearchParams(location.hash.slice(1)).get("token")
+  || new URLSearchParams(location.search).get("token") || undefined;
 const room = ROOM_PATTERN.test(requested) ? requested : "lobby";
 document.getElementById("room").textContent = room;
 if (room !== requested) {
@@ -59,10 +63,17 @@ function onState(state, info) {
     setStatus(info.transport === "sse" ? "connecting (SSE fallback)…" : "connecting…", "connecting");
   } else if (state === "open") {
     setStatus("connected (" + TRANSPORTS[info.transport] + ")", "open");
+    if (info.transport === "websocket") {
+      document.getElementById("user").textContent = info.info?.name || info.user || "guest";
+    }
     if (!welcomed && info.message) {
       welcomed = true;
       show(info.message, "system");
     }
+  } else if (info.retryIn === null) {
+    setStatus("unauthorised: " + (info.reason || "code " + info.code), "closed");
+    show("Not connected: the server refused this page's token (" + (info.reason || info.code) + "). "
+      + "Open the page with a valid token: /?token=<jwt>.", "system error");
   } else {
     const why = info.reason ? " (" + info.code + " " + info.reason + ")" : "";
     setStatus("disconnected" + why + ", retrying in " + (info.retryIn / 1000).toFixed(1) + " s", "closed");
@@ -70,7 +81,7 @@ function onState(state, info) {
 }
 
 const chorus = connect((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws",
-  { onState, fallback: true });
+  { onState, fallback: true, token });
 
 // Live messages are those after the position the subscribe answers with; the history up to that position is shown
 // first, and live messages arriving meanwhile wait for it, so that nothing is lost, repeated or out of order.
