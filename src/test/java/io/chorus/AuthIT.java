@@ -10,6 +10,7 @@ import io.chorus.support.TestServer;
 import io.chorus.support.TestSocket;
 import io.chorus.support.Tokens;
 import io.chorus.support.V1Client;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -258,6 +259,47 @@ class AuthIT {
         }
         bystander.assertUnharmed();
       }
+    }
+  }
+
+  @Test
+  void issuerAndAudienceAreCheckedWhenSet() throws Exception {
+    try (TestServer server = TestServer.start("--jwt-secret", Tokens.SECRET, "--jwt-issuer", "https://id.example",
+        "--jwt-audience", "chorus");
+        TestClients clients = new TestClients(server.port());
+        Bystander bystander = Bystander.join(clients, BYSTANDER + HS256.sign(Tokens.claims("calm", 3600,
+            List.of("*"), List.of("*")).put("iss", "https://id.example").put("aud", "chorus")))) {
+      JsonObject claims = Tokens.claims("alice", 3600, List.of("*"), List.of("*"));
+      String right = HS256.sign(claims.copy().put("iss", "https://id.example")
+          .put("aud", new JsonArray().add("api").add("chorus")));
+      String noIssuer = HS256.sign(claims.copy().put("aud", "chorus"));
+      String otherAudience = HS256.sign(claims.copy().put("iss", "https://id.example").put("aud", "billing"));
+      V1Client.connect(clients, "/ws?token=" + right).close();
+      try (RawWebSocket refused = RawWebSocket.connect(server.port(), "/ws?token=" + noIssuer, Map.of())) {
+        assertThat(refused.status()).isEqualTo(401);
+        assertThat(refused.body()).contains("iss");
+      }
+      try (RawWebSocket refused = RawWebSocket.connect(server.port(), "/ws?token=" + otherAudience, Map.of())) {
+        assertThat(refused.status()).isEqualTo(401);
+        assertThat(refused.body()).contains("aud");
+      }
+      bystander.assertUnharmed();
+    }
+  }
+
+  @Test
+  void aJwksFileVerifiesTheTokensOfItsKeys(@TempDir Path directory) throws Exception {
+    Tokens keys = Tokens.generate("RS256");
+    try (TestServer server = TestServer.start("--jwt-jwks", keys.jwksFile(directory).toString());
+        TestClients clients = new TestClients(server.port());
+        Bystander bystander = Bystander.join(clients, BYSTANDER + keys.anything("calm"))) {
+      V1Client alice = V1Client.connect(clients, "/ws?token=" + keys.anything("alice"));
+      assertThat(alice.publish("lobby", "signed").getString("type")).isEqualTo("ack");
+      try (RawWebSocket forged = RawWebSocket.connect(server.port(),
+          "/ws?token=" + Tokens.generate("RS256").anything("alice"), Map.of())) {
+        assertThat(forged.status()).isEqualTo(401);
+      }
+      bystander.assertUnharmed();
     }
   }
 }

@@ -8,11 +8,14 @@ import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECGenParameterSpec;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 
@@ -29,15 +32,18 @@ public final class Tokens {
   private final JWTAuth signer;
   private final String algorithm;
   private final String publicKeyPem;
+  /** The public key as a JSON Web Key (RFC 7517); null for HS256. */
+  private final JsonObject jwk;
 
-  private Tokens(String algorithm, PubSecKeyOptions key, String publicKeyPem) {
+  private Tokens(String algorithm, PubSecKeyOptions key, String publicKeyPem, JsonObject jwk) {
     this.signer = JWTAuth.create(null, new JWTAuthOptions().addPubSecKey(key));
     this.algorithm = algorithm;
     this.publicKeyPem = publicKeyPem;
+    this.jwk = jwk;
   }
 
   public static Tokens hs256(String secret) {
-    return new Tokens("HS256", new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret), null);
+    return new Tokens("HS256", new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret), null, null);
   }
 
   /** RS256 (RSA 2048) or ES256 (EC P-256), with a fresh key pair. */
@@ -52,8 +58,27 @@ public final class Tokens {
     }
     KeyPair pair = generator.generateKeyPair();
     String privatePem = pem("PRIVATE KEY", pair.getPrivate().getEncoded());
+    JsonObject jwk = null;
+    if (pair.getPublic() instanceof RSAPublicKey rsa) {
+      jwk = new JsonObject().put("kty", "RSA").put("alg", algorithm).put("use", "sig").put("kid", "test-key")
+          .put("n", unsigned(rsa.getModulus())).put("e", unsigned(rsa.getPublicExponent()));
+    }
     return new Tokens(algorithm, new PubSecKeyOptions().setAlgorithm(algorithm).setBuffer(privatePem),
-        pem("PUBLIC KEY", pair.getPublic().getEncoded()));
+        pem("PUBLIC KEY", pair.getPublic().getEncoded()), jwk);
+  }
+
+  /** Writes a JWKS holding the RSA public key, for --jwt-jwks. */
+  public Path jwksFile(Path directory) throws IOException {
+    return Files.writeString(directory.resolve(algorithm + ".jwks.json"),
+        new JsonObject().put("keys", new JsonArray().add(jwk)).encode());
+  }
+
+  /** RFC 7518 6.3.1: base64url of the big-endian bytes, without the sign byte. */
+  private static String unsigned(BigInteger value) {
+    byte[] bytes = value.toByteArray();
+    int start = bytes.length > 1 && bytes[0] == 0 ? 1 : 0;
+    return Base64.getUrlEncoder().withoutPadding()
+        .encodeToString(Arrays.copyOfRange(bytes, start, bytes.length));
   }
 
   /** Writes the public key as a PEM file, for --jwt-public-key. */
