@@ -3,6 +3,9 @@
 // the browser, or a proxy that refuses or cuts them), chorus.js falls back to SSE and the HTTP API, and the status
 // says which transport the page uses. Who is online comes from the room's presence, asked on joining and every
 // 15 s, and kept current between by the join and leave pushes of rooms that announce them, which also show as lines.
+// A server with JWT authentication takes the page's token from its address (/?token=<jwt>, or #token=<jwt> to keep
+// it out of server logs); the page shows the token's user (info.name, else sub) or "guest", and a refused token
+// stops it with the reason instead of reconnecting.
 import { connect } from "/chorus.js";
 
 const ROOM_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -17,6 +20,8 @@ const onlineCount = document.getElementById("onlineCount");
 const PRESENCE_REFRESH_MS = 15000;
 
 const requested = new URLSearchParams(location.search).get("room") || "lobby";
+const token = new URLSearchParams(location.hash.slice(1)).get("token")
+  || new URLSearchParams(location.search).get("token") || undefined;
 const room = ROOM_PATTERN.test(requested) ? requested : "lobby";
 document.getElementById("room").textContent = room;
 if (room !== requested) {
@@ -106,10 +111,17 @@ function onState(state, info) {
   } else if (state === "open") {
     me = info.client;
     setStatus("connected (" + TRANSPORTS[info.transport] + ")", "open");
+    if (info.transport === "websocket") {
+      document.getElementById("user").textContent = info.info?.name || info.user || "guest";
+    }
     if (!welcomed && info.message) {
       welcomed = true;
       show(info.message, "system");
     }
+  } else if (info.retryIn === null) {
+    setStatus("unauthorised: " + (info.reason || "code " + info.code), "closed");
+    show("Not connected: the server refused this page's token (" + (info.reason || info.code) + "). "
+      + "Open the page with a valid token: /?token=<jwt>.", "system error");
   } else {
     const why = info.reason ? " (" + info.code + " " + info.reason + ")" : "";
     setStatus("disconnected" + why + ", retrying in " + (info.retryIn / 1000).toFixed(1) + " s", "closed");
@@ -117,7 +129,7 @@ function onState(state, info) {
 }
 
 const chorus = connect((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws",
-  { onState, fallback: true });
+  { onState, fallback: true, token });
 
 // Live messages are those after the position the subscribe answers with; the history up to that position is shown
 // first, and live messages arriving meanwhile wait for it, so that nothing is lost, repeated or out of order.

@@ -6,8 +6,16 @@
  *     after any close it reconnects after a random delay in 0 .. min(10 s, 0.5 s × 2^failures) (full jitter, so
  *     that a server's clients do not all return at once), failures counting from the last welcome. A socket not
  *     welcomed within 10 s is closed and counts as a failure.
- *     onState: "connecting"; "open" with the welcome {message, client}; "closed" with {code, reason, retryIn} (ms);
- *     every info also names its transport: "websocket" or "sse".
+ *     onState: "connecting"; "open" with the welcome {message, client} and who the server took it for {user, info}
+ *     (user null: anonymous); "closed" with {code, reason, retryIn} (ms; null: it will not reconnect); every info
+ *     also names its transport: "websocket" or "sse".
+ *     token (optional): the connection token (JWT), or a function returning it or a Promise of it, called for each
+ *     connection and when the server asks for a fresh one before the current one expires. Every socket sends it as
+ *     its first command, {"type":"connect","token":…} (none: anonymous), so it never appears in a URL of a socket.
+ *     A refused token closes the socket with a code from 4500 (the reason in {reason}): the client stops, since
+ *     retrying the same token would be refused again. Codes 4000-4499 (e.g. 4001 token expired) reconnect, calling
+ *     the token function again. On the fallback the token goes as ?token= on the stream (the HTTP API takes API
+ *     keys, not connection tokens).
  *     fallback (off unless given): when there is no WebSocket in the browser, or 3 sockets in a row closed within
  *     10 s of being opened (a proxy that refuses or cuts WebSockets), the client receives over Server-Sent Events
  *     (an EventSource on /sse, next to the socket's path) and publishes and reads history over the HTTP API (fetch),
@@ -61,7 +69,7 @@ export class ChorusError extends Error {
 }
 
 export function connect(url, options = {}) {
-  return new Chorus(url, options.onState || (() => {}), options.fallback);
+  return new Chorus(url, options.onState || (() => {}), options.fallback, options.token);
 }
 
 class Chorus {
@@ -89,10 +97,16 @@ class Chorus {
   #streamTimer = null;
   #relistening = false;
   #posted = Promise.resolve();
+  // The token option, the last token it gave (for the fallback's requests), and why the server refused it.
+  #tokenSource;
+  #token;
+  #refusal = null;
 
-  constructor(url, onState, fallback) {
+  constructor(url, onState, fallback, token) {
     this.#url = url;
     this.#onState = onState;
+    this.#tokenSource = token;
+    this.#token = typeof token === "function" ? undefined : token;
     if (fallback) {
       this.#http = httpAddress(url);
       this.#retryWebSocketAfter = fallback.retryWebSocketAfter ?? RETRY_WEBSOCKET_AFTER_MS;
@@ -200,6 +214,7 @@ class Chorus {
       case "gap": return this.#gap(frame);
       case "join": return this.#rooms.get(frame.room)?.handlers.onJoin?.(presenceChange(frame));
       case "leave": return this.#rooms.get(frame.room)?.handlers.onLeave?.(presenceChange(frame));
+      case "refresh": return this.#refresh(frame);
       default: return this.#reply(frame);
     }
   }
@@ -212,12 +227,58 @@ class Chorus {
       clearTimeout(this.#streamTimer);
       this.#stream?.close();
       this.#stream = null;
+      this.#open = false; // commands wait for the socket's connect
     }
+    this.#authenticate(this.#socket, welcome);
+  }
+
+  // The connect command goes first, and nothing else until it is answered: the server holds every other command of a
+  // connection without a token as unauthorized.
+  async #authenticate(socket, welcome) {
+    let token;
+    try {
+      token = await this.#nextToken();
+    } catch (error) {
+      this.#refusal = "no token: " + error.message;
+      socket.close(4000);
+      return;
+    }
+    if (socket !== this.#socket) {
+      return;
+    }
+    const id = this.#nextId++;
+    this.#pending.set(id, {
+      resolve: (connected) => this.#connected(welcome, connected),
+      reject: (error) => { this.#refusal = error.message; },
+    });
+    socket.send(JSON.stringify({ id, type: "connect", token }));
+  }
+
+  #connected(welcome, connected) {
     this.#open = true;
     this.#failures = 0;
+    this.#refusal = null;
     this.#rooms.forEach((subscription, room) => this.#join(room, subscription));
     this.#queue.splice(0).forEach(({ command, resolve, reject }) => this.#send(command, resolve, reject));
-    this.#onState("open", { message: welcome.message, client: welcome.client, transport: "websocket" });
+    this.#onState("open", { message: welcome.message, client: welcome.client, user: connected.user,
+      info: connected.info, transport: "websocket" });
+  }
+
+  async #nextToken() {
+    this.#token = typeof this.#tokenSource === "function" ? await this.#tokenSource() : this.#tokenSource;
+    return this.#token;
+  }
+
+  // Only a token function can give a fresh token; without one the socket closes when the token expires (4001).
+  async #refresh() {
+    if (typeof this.#tokenSource !== "function") {
+      return;
+    }
+    const socket = this.#socket;
+    const token = await this.#nextToken().catch(() => null);
+    if (token && socket === this.#socket && this.#open) {
+      this.#send({ type: "refresh", token }, () => {}, () => {});
+    }
   }
 
   #join(room, subscription) {
@@ -337,6 +398,13 @@ class Chorus {
       this.#timer = setTimeout(() => this.#connect(), this.#retryWebSocketAfter * (1 + Math.random()));
       return;
     }
+    if (event.code >= 4500 && event.code <= 4999) {
+      // Refused for good: the same token would be refused again.
+      this.#closed = true;
+      const reason = this.#refusal || event.reason;
+      this.#onState("closed", { code: event.code, reason, retryIn: null, transport: "websocket" });
+      return;
+    }
     this.#shortLived = shortLived ? this.#shortLived + 1 : 0;
     if (this.#http && this.#shortLived >= FAILURES_BEFORE_FALLBACK) {
       this.#fallBack();
@@ -392,7 +460,8 @@ class Chorus {
     const positions = rooms.filter((room) => this.#rooms.get(room).position)
       .map((room) => room + "=" + this.#rooms.get(room).position.epoch + ":" + this.#rooms.get(room).position.seq);
     const query = rooms.map((room) => "room=" + room).join("&")
-      + (positions.length ? "&since=" + encodeURIComponent(positions.join(",")) : "");
+      + (positions.length ? "&since=" + encodeURIComponent(positions.join(",")) : "")
+      + (this.#token ? "&token=" + encodeURIComponent(this.#token) : "");
     const stream = new EventSource(this.#http + "/sse?" + query);
     const on = (type, handler) => stream.addEventListener(type, (event) => handler(JSON.parse(event.data)));
     on("welcome", (welcome) => this.#streamOpened(welcome));

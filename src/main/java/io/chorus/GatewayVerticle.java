@@ -7,6 +7,7 @@ import io.chorus.hub.Hub;
 import io.chorus.hub.Presence;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.security.ApiKeys;
+import io.chorus.session.Authenticator;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.security.InputBudget;
 import io.chorus.session.Sessions;
@@ -62,6 +63,7 @@ final class GatewayVerticle extends VerticleBase {
   private Sessions sessions;
   private WebSocketEndpoint webSockets;
   private PollEndpoint polls;
+  private Authenticator authenticator;
 
   /**
    * @param management mounted on this gateway's port only when the configuration asks for it there
@@ -95,12 +97,13 @@ final class GatewayVerticle extends VerticleBase {
     Hub hub = new Hub(broker, eventLoop, flushes, PooledByteBufAllocator.DEFAULT, metrics,
         config.retention().historySize());
     census.add(hub);
-    sessions = new Sessions(config, hub, presence, metrics, eventLoop);
+    authenticator = new Authenticator(vertx, config.authentication(), eventLoop);
+    sessions = new Sessions(config, hub, presence, metrics, eventLoop, authenticator);
     webSockets = new WebSocketEndpoint(config, sessions, metrics, connectionLimit, readiness, refusals,
         inputBudget, liveness.register());
     ChatPageEndpoint chatPage = new ChatPageEndpoint();
     ApiGate apiGate = new ApiGate(config, readiness, metrics, apiKeys);
-    polls = new PollEndpoint(config, hub, apiGate, connectionLimit, metrics, eventLoop);
+    polls = new PollEndpoint(config, hub, apiGate, connectionLimit, authenticator, metrics, eventLoop);
 
     HttpRoutes routes = new HttpRoutes(vertx, metrics.failures())
         .get("/", chatPage::page)
@@ -117,6 +120,12 @@ final class GatewayVerticle extends VerticleBase {
     server = vertx.createHttpServer(httpOptions()).connectionHandler(webSockets::accepted)
         .requestHandler(routes.router());
     return server.listen();
+  }
+
+  @Override
+  public Future<?> stop() {
+    authenticator.close();
+    return Future.succeededFuture();
   }
 
   EventLoop eventLoop() {

@@ -2,10 +2,12 @@ package io.chorus;
 
 import com.sun.net.httpserver.HttpServer;
 import io.chorus.support.Browser;
+import io.chorus.support.Scrape;
 import io.chorus.support.ServerFixture;
 import io.chorus.support.TcpProxy;
 import io.chorus.support.TestSocket;
 import io.chorus.support.V1Client;
+import io.chorus.support.Tokens;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,14 +30,15 @@ class ChatPageBrowserIT {
   @RegisterExtension
   static final ServerFixture server = ServerFixture.with();
   /**
-   * The page's join costs two commands (history, subscribe): six quick sends then go past a burst of 5, and fewer than
-   * another 5 are refused, which would close the connection.
+   * The page's join costs three commands (connect, subscribe, history): six quick sends then go past a burst of 5, and
+   * fewer than another 5 are refused, which would close the connection.
    */
   @RegisterExtension
   static final ServerFixture strict = ServerFixture.with(
       "--max-message-size", "1KiB", "--rate-limit", "1", "--rate-limit-burst", "5");
   @RegisterExtension
   static final ServerFixture announcing = ServerFixture.with("--presence-rooms", "online-room");
+  static final ServerFixture guarded = ServerFixture.with("--jwt-secret", Tokens.SECRET);
   private static final String WELCOME = "Welcome to the chat!";
   private static final String VIA_WEBSOCKET = "connected (WebSocket)";
   private static final String VIA_SSE = "connected (SSE fallback)";
@@ -62,6 +65,7 @@ class ChatPageBrowserIT {
       await().until(() -> tab.texts("#messages li").contains("Welcome to the chat!"));
     }
     assertThat(alice.text("#room")).isEqualTo("browser-room");
+    assertThat(alice.text("#user")).isEqualTo("guest");
 
     alice.eval("document.getElementById('messageInput').value = 'hello from Alice'");
     alice.eval("document.getElementById('sendButton').click()");
@@ -202,6 +206,24 @@ class ChatPageBrowserIT {
     assertThat(tab.texts("#people li")).containsExactly("guest ×2");
     assertThat(tab.texts("#messages li.presence")).isEmpty();
     plain.close();
+  }
+
+  @Test
+  void thePageShowsItsTokensUserAndWhenRefusedSaysWhyAndStopsReconnecting() throws Exception {
+    JsonObject claims = Tokens.claims("alice", 3600, List.of("*"), List.of("*"))
+        .put("info", new JsonObject().put("name", "Alice A."));
+    String page = "http://127.0.0.1:" + guarded.port() + "/";
+    Browser.Tab alice = browser.open(page + "#token=" + Tokens.hs256(Tokens.SECRET).sign(claims), "");
+    await().atMost(Duration.ofSeconds(20)).until(() -> alice.text("#status").equals(VIA_WEBSOCKET));
+    assertThat(alice.text("#user")).isEqualTo("Alice A.");
+
+    Browser.Tab stranger = browser.open(page, "");
+    await().atMost(Duration.ofSeconds(20)).until(() -> stranger.text("#status").startsWith("unauthorised"));
+    assertThat(stranger.text("#status")).isEqualTo("unauthorised: a token is required");
+    assertThat(stranger.texts("#messages li.error")).anyMatch(text -> text.startsWith("Not connected"));
+    String accepted = "chorus_handshakes_total{outcome=\"accepted\"}";
+    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+        .until(() -> Scrape.of(guarded.managementPort()).value(accepted) == 2);
   }
 
   @Test

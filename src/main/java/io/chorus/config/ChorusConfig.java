@@ -29,6 +29,7 @@ import java.util.stream.Collectors;
  * @param allowedOrigins page origins allowed besides same-host and loopback pages, lower case; may hold * and null
  * @param cluster        clustering, when enabled
  * @param presenceRooms  rooms whose joins and leaves are pushed to their subscribers
+ * @param authentication how connections prove who they are, and what they may do
  * @param maxTcpConnections TCP connections the client port keeps open at most: WebSockets plus room for plain HTTP
  *                       and refused upgrades, below the open-file limit so that accepting never runs out of
  *                       descriptors
@@ -46,6 +47,7 @@ public record ChorusConfig(
     Set<String> allowedOrigins,
     Cluster cluster,
     RoomPatterns presenceRooms,
+    Authentication authentication,
     int maxTcpConnections,
     Optional<Path> apiKeys) {
 
@@ -102,6 +104,7 @@ public record ChorusConfig(
         allowedOrigins(settings),
         cluster(settings),
         roomPatterns(settings, Setting.PRESENCE_ROOMS),
+        Authentication.from(settings),
         maxConnections + headroom / 2,
         apiKeys(settings));
   }

@@ -26,7 +26,8 @@ import java.util.function.LongSupplier;
 public final class ChorusMetrics {
 
   /** Close codes that get their own label value; any other code a client sends is counted as "other". */
-  private static final int[] KNOWN_CLOSE_CODES = {1000, 1001, 1002, 1003, 1005, 1006, 1007, 1008, 1009, 1010, 1011, 1013};
+  private static final int[] KNOWN_CLOSE_CODES = {1000, 1001, 1002, 1003, 1005, 1006, 1007, 1008, 1009, 1010, 1011,
+      1013, 4001, 4002, 4501};
 
   private final AtomicInteger webSocketConnections = new AtomicInteger();
   private final AtomicInteger sseConnections = new AtomicInteger();

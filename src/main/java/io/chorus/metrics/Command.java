@@ -6,6 +6,10 @@ public enum Command {
   UNSUBSCRIBE("unsubscribe"),
   PUBLISH("publish"),
   HISTORY("history"),
+  /** Authenticates a connection opened without a token. */
+  CONNECT("connect"),
+  /** Replaces the connection's token by a fresh one before it expires. */
+  REFRESH("refresh"),
   PRESENCE("presence"),
   PRESENCE_STATS("presence_stats"),
   /** Not JSON, no known type: counted apart so that made-up types cannot grow the label set. */

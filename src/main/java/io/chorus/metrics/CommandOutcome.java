@@ -15,6 +15,10 @@ public enum CommandOutcome {
   /** The connection unsubscribed from the room before its subscribe was answered. */
   UNSUBSCRIBED("unsubscribed"),
   TOO_MANY_ROOMS("too_many_rooms"),
+  /** No valid token yet (before connect), or the token of a connect or refresh is missing, invalid or expired. */
+  UNAUTHORIZED("unauthorized"),
+  /** The connection's token does not let it subscribe to, or publish in, that room. */
+  FORBIDDEN("forbidden"),
   RATE_LIMITED("rate_limited"),
   HISTORY_UNAVAILABLE("history_unavailable"),
   /** The room's stream could not be reached (a cluster in trouble): the client may retry. */

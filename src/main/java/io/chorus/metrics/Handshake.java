@@ -12,6 +12,10 @@ public enum Handshake {
   NOT_FOUND("not_found"),
   /** Room name outside the allowed alphabet or length (400). */
   INVALID_ROOM("invalid_room"),
+  /** Authentication is on and the token is missing, invalid or expired (401). */
+  UNAUTHORIZED("unauthorized"),
+  /** The token, or the anonymous grant, does not let the client into the room the request names (403). */
+  FORBIDDEN("forbidden"),
   /** A page from an origin that is not allowed (403). */
   FORBIDDEN_ORIGIN("forbidden_origin"),
   /** The node has max-connections WebSockets already (503). */

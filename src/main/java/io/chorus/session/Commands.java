@@ -28,6 +28,10 @@ final class Commands {
   private final Map<String, Membership> rooms = new HashMap<>();
   /** Gap pushes owed, by room; null when none is. */
   private Map<String, Position> owedGaps;
+  /** The rooms at start, held until a connect brings the token that decides them; null once subscribed. */
+  private Map<String, Position> startRooms;
+  /** Whether a command other than connect came: connect must come first. */
+  private boolean commanded;
 
   Commands(Session session, Sessions sessions) {
     this.session = session;
@@ -48,7 +52,16 @@ final class Commands {
     if (session.sendText(welcome.encode())) {
       session.flush();
     }
-    rooms.forEach((room, since) -> subscribe(null, room, since));
+    if (session.grant() == null) {
+      startRooms = rooms;
+    } else {
+      rooms.forEach((room, since) -> subscribe(null, room, since));
+    }
+  }
+
+  /** Asks the client for a fresh token: {@code {"type":"refresh","expires_in":<seconds>}}. */
+  void askRefresh(long millisLeft) {
+    send(new JsonObject().put("type", "refresh").put("expires_in", Math.max(0, millisLeft / 1000)));
   }
 
   void handle(byte[] payload, boolean binary) {
@@ -65,14 +78,25 @@ final class Commands {
       return;
     }
     try {
+      if (request.type() == Command.CONNECT) {
+        connect(request);
+        return;
+      } else if (request.type() == Command.REFRESH) {
+        refresh(request);
+        return;
+      }
+      if (session.grant() == null) {
+        throw request.bad(CommandOutcome.UNAUTHORIZED, "send {\"type\":\"connect\",\"token\":…} first");
+      }
+      commanded = true;
       String room = request.room();
       switch (request.type()) {
         case SUBSCRIBE -> subscribe(id, room, request.since());
         case UNSUBSCRIBE -> unsubscribe(id, room);
-        case PUBLISH -> publish(id, request.publication(room));
-        case HISTORY -> history(request, room);
+        case PUBLISH -> publish(id, permittedPublication(request, room));
+        case HISTORY -> history(request, permittedRoom(request, room));
         case PRESENCE, PRESENCE_STATS -> presence(id, request.type(), room);
-        case OTHER -> throw new IllegalStateException("Request.read reads no other type");
+        case CONNECT, REFRESH, OTHER -> throw new IllegalStateException("handled above, or never read");
       }
     } catch (BadCommand bad) {
       if (bad.outcome() == CommandOutcome.BAD_REQUEST) {
@@ -128,7 +152,107 @@ final class Commands {
     return false;
   }
 
+  /**
+   * Authenticates a connection, as its first command: {@code {"type":"connect","token":"…"}}, or without a token to
+   * be anonymous where that is allowed. A token that does not verify closes the connection with 4501 after the error
+   * reply: a browser learns nothing of a refused WebSocket handshake, but it reads this close code. Commands that come
+   * while the token is being checked are unauthorized, as before it.
+   */
+  private void connect(Request request) throws BadCommand {
+    if (commanded || (session.grant() != null && session.grant().authenticated())) {
+      throw request.bad(CommandOutcome.BAD_REQUEST,
+          "connect comes first, once, on a connection opened without a token; use refresh to replace a token");
+    }
+    commanded = true;
+    String token = request.token(false);
+    Authenticator authenticator = sessions.authenticator();
+    if (token != null) {
+      authenticator.check(token).onComplete(checked -> connected(request.id(), checked.result()));
+    } else if (authenticator.anonymous() != null) {
+      connected(request.id(), new Authenticator.Granted(authenticator.anonymous()));
+    } else {
+      connected(request.id(), new Authenticator.Refused("a token is required"));
+    }
+  }
+
+  private void connected(Object id, Authenticator.Verdict verdict) {
+    if (!session.isServing()) {
+      return;
+    }
+    if (verdict instanceof Authenticator.Refused refused) {
+      error(id, Command.CONNECT, CommandOutcome.UNAUTHORIZED, refused.reason());
+      session.close(CloseReason.UNAUTHORIZED);
+      return;
+    }
+    Grant grant = ((Authenticator.Granted) verdict).grant();
+    session.grant(grant);
+    JsonObject reply = reply(id, "connected").put("user", grant.identity().user());
+    if (grant.identity().info() != null) {
+      reply.put("info", grant.identity().info());
+    }
+    if (grant.expiresAtMillis() != Long.MAX_VALUE) {
+      reply.put("expires_in", secondsLeft(grant));
+    }
+    ok(Command.CONNECT, reply);
+    if (startRooms != null) {
+      Map<String, Position> held = startRooms;
+      startRooms = null;
+      held.forEach((room, since) -> subscribe(null, room, since));
+    }
+  }
+
+  /**
+   * Replaces the connection's token before it expires: {@code {"type":"refresh","token":"…"}}, for the same
+   * {@code sub}. A refused refresh leaves the connection as it was, to be closed when the old token expires.
+   */
+  private void refresh(Request request) throws BadCommand {
+    String token = request.token(true);
+    Grant current = session.grant();
+    if (current == null || !current.authenticated()) {
+      throw request.bad(CommandOutcome.BAD_REQUEST, "only a connection with a token refreshes it; send connect");
+    }
+    Object id = request.id();
+    sessions.authenticator().check(token).onComplete(checked -> {
+      if (!session.isServing()) {
+        return;
+      }
+      if (checked.result() instanceof Authenticator.Refused refused) {
+        error(id, Command.REFRESH, CommandOutcome.UNAUTHORIZED, refused.reason());
+        return;
+      }
+      Grant fresh = ((Authenticator.Granted) checked.result()).grant();
+      if (!fresh.identity().user().equals(current.identity().user())) {
+        error(id, Command.REFRESH, CommandOutcome.UNAUTHORIZED, "the new token is for another sub");
+        return;
+      }
+      session.grant(fresh);
+      ok(Command.REFRESH, reply(id, "refreshed").put("expires_in", secondsLeft(fresh)));
+    });
+  }
+
+  private long secondsLeft(Grant grant) {
+    return Math.max(0, (grant.expiresAtMillis() - sessions.nowMillis()) / 1000);
+  }
+
+  private Envelope permittedPublication(Request request, String room) throws BadCommand {
+    if (!session.grant().permissions().mayPublish(room)) {
+      throw request.bad(CommandOutcome.FORBIDDEN, "the token does not allow publishing in " + room);
+    }
+    return request.publication(room);
+  }
+
+  private String permittedRoom(Request request, String room) throws BadCommand {
+    if (!session.grant().permissions().maySubscribe(room)) {
+      throw request.bad(CommandOutcome.FORBIDDEN, "the token does not allow reading " + room);
+    }
+    return room;
+  }
+
   private void subscribe(Object id, String room, Position since) {
+    if (!session.grant().permissions().maySubscribe(room)) {
+      error(id, Command.SUBSCRIBE, CommandOutcome.FORBIDDEN, "the token does not allow subscribing to " + room);
+      return;
+    }
     if (rooms.containsKey(room)) {
       error(id, Command.SUBSCRIBE, CommandOutcome.ALREADY_SUBSCRIBED, "already subscribed to " + room);
       return;
@@ -283,11 +407,15 @@ final class Commands {
     }
   }
 
-  private static JsonObject reply(Object id, String type, String room) {
+  private static JsonObject reply(Object id, String type) {
     JsonObject reply = new JsonObject();
     if (id != null) {
       reply.put("id", id);
     }
-    return reply.put("type", type).put("room", room);
+    return reply.put("type", type);
+  }
+
+  private static JsonObject reply(Object id, String type, String room) {
+    return reply(id, type).put("room", room);
   }
 }

@@ -96,7 +96,7 @@ final class Request {
     throw new BadCommand(id, Command.OTHER,
         type != null && type.kind() == JsonToken.VALUE_STRING ? CommandOutcome.UNKNOWN_TYPE
             : CommandOutcome.BAD_REQUEST,
-        "type must be subscribe, unsubscribe, publish, history, presence or presence_stats");
+        "type must be connect, refresh, subscribe, unsubscribe, publish, history, presence or presence_stats");
   }
 
   Object id() {
@@ -122,6 +122,20 @@ final class Request {
           "a room name is 1 to " + RoomName.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ -");
     }
     return room.text();
+  }
+
+  /**
+   * The token of a connect or refresh: a non-empty string; null when absent and not {@code required}.
+   */
+  String token(boolean required) throws BadCommand {
+    Field token = fields.get("token");
+    if (token == null && !required) {
+      return null;
+    }
+    if (token == null || token.kind() != JsonToken.VALUE_STRING || token.text().isEmpty()) {
+      throw bad(CommandOutcome.BAD_REQUEST, "token must be a non-empty string (a JWT)");
+    }
+    return token.text();
   }
 
   /** The position the client comes back with, {@code "since":{"epoch":"…","seq":41}}; null when absent. */

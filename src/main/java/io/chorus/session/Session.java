@@ -31,10 +31,15 @@ import java.util.Set;
  */
 public final class Session extends Connection {
 
+  /**
+   * How long before its token expires a chorus.v1 client is asked for a fresh one: time for a page to fetch a token
+   * from its backend (a round trip or two) even on a slow network, and for a heartbeat tick (at most 1 s) to notice.
+   */
+  static final long REFRESH_LEAD_MILLIS = 30_000;
+
   private final Sessions sessions;
   /** The connection's id: its welcome names it (chorus.v1), and presence lists it. */
   private final String id;
-  private final Identity identity = Identity.ANONYMOUS;
   private final Transport transport;
   private final Protocol protocol;
   /** The room the connection's path names; null for {@code /} and {@code /ws} (plain mode's lobby). */
@@ -45,6 +50,13 @@ public final class Session extends Connection {
   private final RateLimiter rateLimiter;
   /** Null in plain mode. */
   private final Commands commands;
+  /** What the client's token allows; null while a chorus.v1 client opened without one has not sent connect. */
+  private Grant grant;
+  /** Whether the client has been asked for a fresh token for its current grant. */
+  private boolean refreshAsked;
+  private final long openedNanos;
+  /** Whether plain mode's one room lets this client publish, read once: its grant never changes. */
+  private boolean plainMayPublish;
   /** Plain mode's one room; chorus.v1 keeps its rooms in {@link Commands}. */
   private Membership plainRoom;
   /** The rooms presence lists this session in: those it joined, until it leaves them; null while none. */
@@ -56,7 +68,7 @@ public final class Session extends Connection {
   private long lastPingNanos;
 
   Session(Sessions sessions, Transport transport, Protocol protocol, String pathRoom, Map<String, Position> startRooms,
-      RateLimiter rateLimiter) {
+      RateLimiter rateLimiter, Grant grant) {
     this.sessions = sessions;
     this.id = sessions.newClientId();
     this.transport = transport;
@@ -64,8 +76,10 @@ public final class Session extends Connection {
     this.pathRoom = pathRoom;
     this.startRooms = startRooms;
     this.rateLimiter = rateLimiter;
+    this.grant = grant;
     this.commands = protocol == Protocol.STRUCTURED ? new Commands(this, sessions) : null;
     this.lastHeardNanos = sessions.now();
+    this.openedNanos = lastHeardNanos;
     this.lastPingNanos = lastHeardNanos;
   }
 
@@ -80,6 +94,7 @@ public final class Session extends Connection {
     }
     if (protocol == Protocol.PLAIN) {
       String room = pathRoom == null ? RoomName.DEFAULT : pathRoom;
+      plainMayPublish = grant.permissions().mayPublish(room);
       plainRoom = sessions.hub().join(room, this, null, joined -> {
         if (joined.failed()) {
           close(CloseReason.INTERNAL_ERROR);
@@ -100,11 +115,6 @@ public final class Session extends Connection {
     return id;
   }
 
-  /** Who the client is; {@link Identity#ANONYMOUS} without a token. */
-  public Identity identity() {
-    return identity;
-  }
-
   /** Something, even a keep-alive answer, came from the client. */
   public void heard() {
     lastHeardNanos = sessions.now();
@@ -117,7 +127,10 @@ public final class Session extends Connection {
     }
     switch (protocol) {
       case PLAIN -> {
-        if (admitted()) {
+        if (!plainMayPublish) {
+          // Not broadcast: a plain client cannot be told per message, and what it sends next would be refused too.
+          close(CloseReason.FORBIDDEN);
+        } else if (admitted()) {
           String room = pathRoom == null ? RoomName.DEFAULT : pathRoom;
           Envelope.Kind kind = binary ? Envelope.Kind.BINARY : Envelope.Kind.TEXT;
           sessions.hub().publish(Envelope.incoming(room, payload, kind));
@@ -125,6 +138,22 @@ public final class Session extends Connection {
       }
       case STRUCTURED -> commands.handle(payload, binary);
     }
+  }
+
+  /** Who the client is: the token's subject and info, or anonymous (also while a connect is awaited). */
+  public Identity identity() {
+    return grant == null ? Identity.ANONYMOUS : grant.identity();
+  }
+
+  /** What the client's token allows; null while a connect is awaited. */
+  Grant grant() {
+    return grant;
+  }
+
+  /** A connect or a refresh brought a token: it replaces the grant, and is asked to refresh in its turn. */
+  void grant(Grant grant) {
+    this.grant = grant;
+    this.refreshAsked = false;
   }
 
   @Override
@@ -208,13 +237,13 @@ public final class Session extends Connection {
       present = new HashSet<>(2);
     }
     present.add(room);
-    sessions.presence().joined(room, new Present(id, identity.user(), identity.info()));
+    sessions.presence().joined(room, new Present(id, identity().user(), identity().info()));
   }
 
   /** The session left the room, or is leaving it: presence no longer lists it there, if it did. */
   void departed(String room) {
     if (present != null && present.remove(room)) {
-      sessions.presence().left(room, new Present(id, identity.user(), identity.info()));
+      sessions.presence().left(room, new Present(id, identity().user(), identity().info()));
     }
   }
 
@@ -258,8 +287,10 @@ public final class Session extends Connection {
   }
 
   /**
-   * Called every tick of the event loop's heartbeat: pings when due, closes when the client has gone silent. Only a
-   * client that can send can be heard from, so only a bidirectional transport's session ever times out.
+   * Called every tick of the event loop's heartbeat: pings when due, closes when the client has gone silent, when it
+   * opened without a token and sent no connect in time, or when its token expired; asks a chorus.v1 client for a fresh
+   * token {@link #REFRESH_LEAD_MILLIS} before. Only a client that can send can be heard from, so only a bidirectional
+   * transport's session ever times out or is asked to refresh; an SSE stream just ends when its token expires.
    */
   void heartbeat(long now) {
     if (!serving) {
@@ -267,6 +298,14 @@ public final class Session extends Connection {
     }
     if (transport.bidirectional() && now - lastHeardNanos > sessions.idleTimeoutNanos()) {
       close(CloseReason.IDLE_TIMEOUT);
+    } else if (grant == null && now - openedNanos > sessions.connectTimeoutNanos()) {
+      close(CloseReason.CONNECT_TIMEOUT);
+    } else if (grant != null && sessions.nowMillis() >= grant.expiresAtMillis()) {
+      close(CloseReason.TOKEN_EXPIRED);
+    } else if (grant != null && !refreshAsked && commands != null && transport.bidirectional()
+        && grant.expiresAtMillis() - sessions.nowMillis() <= REFRESH_LEAD_MILLIS) {
+      refreshAsked = true;
+      commands.askRefresh(grant.expiresAtMillis() - sessions.nowMillis());
     } else if (now - lastPingNanos >= sessions.pingIntervalNanos()) {
       lastPingNanos = now;
       transport.ping();

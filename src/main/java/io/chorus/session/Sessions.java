@@ -54,22 +54,29 @@ public final class Sessions {
   private final boolean disconnectSlowConsumers;
   private final long pingIntervalNanos;
   private final long idleTimeoutNanos;
+  private final Authenticator authenticator;
+  private final long connectTimeoutNanos;
   private final int maxRoomsPerConnection;
   private final int historySize;
   private final long maxReplyBytes;
   private final List<Session> sessions = new ArrayList<>();
   private final List<LongConsumer> chores = new ArrayList<>(2);
   private long now = System.nanoTime();
+  private long nowMillis = System.currentTimeMillis();
   private Promise<Void> allClosed;
 
   /**
-   * @param presence  who is in each room: the sessions tell it when they join and leave, and hear from it
-   * @param eventLoop the gateway's event loop: the heartbeat and the drain run on it
+   * @param presence      who is in each room: the sessions tell it when they join and leave, and hear from it
+   * @param eventLoop     the gateway's event loop: the heartbeat and the drain run on it
+   * @param authenticator this gateway's verifier of tokens
    */
   public Sessions(ChorusConfig config, Hub hub, Presence presence, ChorusMetrics metrics,
-      ScheduledExecutorService eventLoop) {
+      ScheduledExecutorService eventLoop, Authenticator authenticator) {
     this.hub = hub;
     this.presence = presence;
+    this.authenticator = authenticator;
+    // A client that opened without its token has as long to send it as a request has to arrive.
+    this.connectTimeoutNanos = config.timeouts().handshakeTimeout().toNanos();
     this.metrics = metrics;
     this.eventLoop = eventLoop;
     this.welcomeText = config.welcomeMessage();
@@ -101,23 +108,30 @@ public final class Sessions {
   }
 
   /**
-   * A transport accepted a client speaking {@code protocol} on a path that names {@code room} (null for none): its
-   * session, which starts once the transport calls start().
+   * A transport accepted a client speaking {@code protocol} on a path that names {@code room} (null for none), with
+   * what its token allows ({@code grant}; null: a chorus.v1 client that must still send connect): its session, which
+   * starts once the transport calls start().
    */
-  public Session open(Transport transport, Protocol protocol, String room) {
+  public Session open(Transport transport, Protocol protocol, String room, Grant grant) {
     // Plain mode joins its one room by itself; only chorus.v1 starts from a map of rooms.
     Map<String, Position> rooms = room == null || protocol == Protocol.PLAIN ? Map.of()
         : Collections.singletonMap(room, null);
     return register(new Session(this, transport, protocol, room, rooms,
-        rateLimit == null ? null : rateLimit.newLimiter()));
+        rateLimit == null ? null : rateLimit.newLimiter(), grant));
   }
 
   /**
    * A transport that only carries messages to its client (SSE) accepted it for {@code rooms}, in chorus.v1, each room
-   * resumed from the position it maps to (null: fresh): its session, which starts once the transport calls start().
+   * resumed from the position it maps to (null: fresh), for as long as {@code grant} lasts: its session, which starts
+   * once the transport calls start().
    */
-  public Session openStream(Transport transport, Map<String, Position> rooms) {
-    return register(new Session(this, transport, Protocol.STRUCTURED, null, rooms, null));
+  public Session openStream(Transport transport, Map<String, Position> rooms, Grant grant) {
+    return register(new Session(this, transport, Protocol.STRUCTURED, null, rooms, null, grant));
+  }
+
+  /** This gateway's verifier of tokens, and holder of the anonymous grant. */
+  public Authenticator authenticator() {
+    return authenticator;
   }
 
   private Session register(Session session) {
@@ -164,6 +178,15 @@ public final class Sessions {
   /** The event loop's clock, read at its last heartbeat tick: cheap enough for every frame. */
   public long now() {
     return now;
+  }
+
+  /** The wall clock at the last heartbeat tick, for tokens' expiry times. */
+  long nowMillis() {
+    return nowMillis;
+  }
+
+  long connectTimeoutNanos() {
+    return connectTimeoutNanos;
   }
 
   ChorusMetrics metrics() {
@@ -241,6 +264,7 @@ public final class Sessions {
   void tick(long nanoTime) {
     try {
       now = nanoTime;
+      nowMillis = System.currentTimeMillis();
       for (LongConsumer chore : chores) {
         chore.accept(now);
       }

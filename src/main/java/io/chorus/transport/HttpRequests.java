@@ -173,6 +173,11 @@ class HttpRequests extends ChannelDuplexHandler {
     return ctx.channel().isOpen();
   }
 
+  /** Refused or timed out: it answers nothing more. */
+  boolean isDiscarding() {
+    return discarding;
+  }
+
   private void responseWritten() {
     if (--owed > 0) {
       return;

@@ -5,7 +5,10 @@ import io.chorus.hub.Hub;
 import io.chorus.hub.Position;
 import io.chorus.hub.RoomName;
 import io.chorus.metrics.ChorusMetrics;
+import io.chorus.metrics.Handshake;
 import io.chorus.security.ConnectionLimit;
+import io.chorus.session.Authenticator;
+import io.chorus.session.Grant;
 import io.chorus.session.Poll;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -35,6 +38,7 @@ public final class PollEndpoint {
   private final Hub hub;
   private final ApiGate gate;
   private final ConnectionLimit connectionLimit;
+  private final Authenticator authenticator;
   private final ChorusMetrics metrics;
   private final ScheduledExecutorService eventLoop;
   private final long timeoutNanos;
@@ -68,10 +72,14 @@ public final class PollEndpoint {
     }
   }
 
-  /** @param eventLoop the gateway's event loop: deadlines and deferred answers run on it */
+  /**
+   * @param authenticator verifies the poll's token, as for a WebSocket
+   * @param eventLoop     the gateway's event loop: deadlines and deferred answers run on it
+   */
   public PollEndpoint(ChorusConfig config, Hub hub, ApiGate gate, ConnectionLimit connectionLimit,
-      ChorusMetrics metrics, ScheduledExecutorService eventLoop) {
+      Authenticator authenticator, ChorusMetrics metrics, ScheduledExecutorService eventLoop) {
     this.hub = hub;
+    this.authenticator = authenticator;
     this.gate = gate;
     this.connectionLimit = connectionLimit;
     this.metrics = metrics;
@@ -90,7 +98,23 @@ public final class PollEndpoint {
       gate.problem(request, Problem.INVALID_ROOM,
           "Poll /poll/{room}: a room name is 1 to " + RoomName.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ -");
     } else if (gate.admits(request, METHODS)) {
-      poll(request, room);
+      Admission.check(authenticator, request.params().getAll("token"), request.getHeader(HttpHeaders.AUTHORIZATION),
+          List.of(room), false).onComplete(admission -> admitted(request, room, admission.result()));
+    }
+  }
+
+  private void admitted(HttpServerRequest request, String room, Admission.Verdict admission) {
+    if (request.response().closed()) {
+      return;
+    }
+    if (admission instanceof Admission.Refused refused) {
+      if (refused.header() != null) {
+        request.response().putHeader(refused.header(), refused.value());
+      }
+      gate.problem(request, refused.outcome() == Handshake.FORBIDDEN ? Problem.FORBIDDEN : Problem.UNAUTHORIZED,
+          refused.reason());
+    } else {
+      poll(request, room, ((Admission.Admitted) admission).grant());
     }
   }
 
@@ -103,7 +127,7 @@ public final class PollEndpoint {
     answering.forEach(waiting -> waiting.poll.end());
   }
 
-  private void poll(HttpServerRequest request, String room) {
+  private void poll(HttpServerRequest request, String room, Grant grant) {
     Position since;
     try {
       since = since(request.params().getAll("since"));
@@ -122,7 +146,11 @@ public final class PollEndpoint {
     held.add(waiting);
     waiting.poll = Poll.start(hub, room, since, maxAnswerBytes, eventLoop, outcome -> answer(waiting, outcome));
     if (!waiting.released) {
-      waiting.deadline = eventLoop.schedule(waiting.poll::end, timeoutNanos, TimeUnit.NANOSECONDS);
+      // A poll is answered by the time its token expires: the next one, with the same token, is refused.
+      long untilExpiry = TimeUnit.MILLISECONDS.toNanos(
+          Math.max(0, grant.expiresAtMillis() - System.currentTimeMillis()));
+      waiting.deadline = eventLoop.schedule(waiting.poll::end, Math.min(timeoutNanos, untilExpiry),
+          TimeUnit.NANOSECONDS);
       request.response().closeHandler(gone -> {
         if (waiting.release()) {
           waiting.poll.cancel();

@@ -7,6 +7,7 @@ import io.chorus.metrics.ChorusMetrics;
 import io.chorus.metrics.Handshake;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.security.OriginPolicy;
+import io.chorus.session.Grant;
 import io.chorus.session.Sessions;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -21,6 +22,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.Future;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,8 +45,11 @@ final class SseEndpoint {
   sealed interface Verdict permits Accepted, Refused {
   }
 
-  /** Stream these rooms, each from its position (null: fresh); one connection slot of the node is taken. */
-  record Accepted(Map<String, Position> rooms, boolean pathForm) implements Verdict {
+  /**
+   * Stream these rooms, each from its position (null: fresh), for as long as {@code grant} lasts; one connection slot
+   * of the node is taken.
+   */
+  record Accepted(Map<String, Position> rooms, boolean pathForm, Grant grant) implements Verdict {
   }
 
   /**
@@ -89,30 +94,33 @@ final class SseEndpoint {
     return path.equals(PATH) || path.startsWith(PATH + "/");
   }
 
-  /** The checks, cheapest first; the node's capacity last, whose slot an accepted request keeps. */
-  Verdict check(HttpRequest request) {
+  /**
+   * The checks, cheapest first; the token and the rooms it allows, then the node's capacity, whose slot an accepted
+   * request keeps. Decided at once unless the token is checked off the event loop; the future never fails.
+   */
+  Future<Verdict> check(HttpRequest request) {
     QueryStringDecoder uri = new QueryStringDecoder(request.uri());
     String path = uri.rawPath();
     boolean pathForm = !path.equals(PATH);
     List<String> rooms = pathForm ? List.of(path.substring(PATH.length() + 1)) : uri.parameters().getOrDefault("room", List.of());
     HttpHeaders headers = request.headers();
     if (rooms.isEmpty()) {
-      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
-          "Name at least one room: /sse/{room} or /sse?room=a&room=b");
+      return immediately(new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
+          "Name at least one room: /sse/{room} or /sse?room=a&room=b"));
     } else if (!rooms.stream().allMatch(RoomName::isValid)) {
-      return new Refused(Handshake.INVALID_ROOM, HttpResponseStatus.BAD_REQUEST,
-          "Invalid room name: use 1 to " + RoomName.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ -");
+      return immediately(new Refused(Handshake.INVALID_ROOM, HttpResponseStatus.BAD_REQUEST,
+          "Invalid room name: use 1 to " + RoomName.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ -"));
     } else if (rooms.size() > maxRooms || rooms.stream().distinct().count() != rooms.size()) {
-      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
-          "At most " + maxRooms + " distinct rooms per stream");
+      return immediately(new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
+          "At most " + maxRooms + " distinct rooms per stream"));
     } else if (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) != 0) {
-      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST, "An SSE request has no body");
+      return immediately(new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST, "An SSE request has no body"));
     } else if (readiness.state() != Readiness.State.READY) {
-      return new Refused(Handshake.DRAINING, HttpResponseStatus.SERVICE_UNAVAILABLE,
-          "Server is shutting down: reconnect to another node");
+      return immediately(new Refused(Handshake.DRAINING, HttpResponseStatus.SERVICE_UNAVAILABLE,
+          "Server is shutting down: reconnect to another node"));
     } else if (!originPolicy.allows(headers.get(HttpHeaderNames.ORIGIN), headers.get(HttpHeaderNames.HOST))) {
-      return new Refused(Handshake.FORBIDDEN_ORIGIN, HttpResponseStatus.FORBIDDEN,
-          "Origin not allowed: " + headers.get(HttpHeaderNames.ORIGIN));
+      return immediately(new Refused(Handshake.FORBIDDEN_ORIGIN, HttpResponseStatus.FORBIDDEN,
+          "Origin not allowed: " + headers.get(HttpHeaderNames.ORIGIN)));
     }
     // An EventSource sends Last-Event-ID on its own reconnects only, so a page resuming a stream it did not open
     // (after a page load, or coming from a WebSocket) names the position in the query, written the same way. The
@@ -124,15 +132,22 @@ final class SseEndpoint {
     try {
       positions = SseEventId.parse(resumeFrom, rooms, pathForm);
     } catch (IllegalArgumentException badId) {
-      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
-          "Invalid " + (fromHeader ? "Last-Event-ID" : "since") + ": " + badId.getMessage());
+      return immediately(new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
+          "Invalid " + (fromHeader ? "Last-Event-ID" : "since") + ": " + badId.getMessage()));
     }
-    if (!connectionLimit.tryOpenWebSocket()) {
-      return new Refused(Handshake.NODE_FULL, HttpResponseStatus.SERVICE_UNAVAILABLE,
-          "Server is full: try again later or another node",
-          HttpHeaderNames.RETRY_AFTER, RETRY_FULL_AFTER_SECONDS);
-    }
-    return new Accepted(positions, pathForm);
+    Map<String, Position> resumed = positions;
+    return Admission.check(sessions.authenticator(), uri.parameters().getOrDefault("token", List.of()),
+        headers.get(HttpHeaderNames.AUTHORIZATION), rooms, false).map(admission -> {
+          if (admission instanceof Admission.Refused refused) {
+            return new Refused(refused.outcome(), refused.status(), refused.reason(), refused.header(),
+                refused.value());
+          } else if (!connectionLimit.tryOpenWebSocket()) {
+            return new Refused(Handshake.NODE_FULL, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                "Server is full: try again later or another node",
+                HttpHeaderNames.RETRY_AFTER, RETRY_FULL_AFTER_SECONDS);
+          }
+          return new Accepted(resumed, pathForm, ((Admission.Admitted) admission).grant());
+        });
   }
 
   /**
@@ -146,7 +161,7 @@ final class SseEndpoint {
     Internals.removeIdleTimeout(pipeline);
     SseConnection connection = new SseConnection(this, new LinkedHashMap<>(accepted.rooms()), accepted.pathForm(),
         HttpVersion.HTTP_1_1.equals(request.protocolVersion()));
-    connection.serve(sessions.openStream(connection, accepted.rooms()));
+    connection.serve(sessions.openStream(connection, accepted.rooms(), accepted.grant()));
     pipeline.replace(takenOver.handler(), "chorus-sse", connection);
     metrics.sseRequest(Handshake.ACCEPTED);
     metrics.streamOpened();
@@ -181,6 +196,15 @@ final class SseEndpoint {
           .set(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
     }
     return head;
+  }
+
+  private static Future<Verdict> immediately(Refused refused) {
+    return Future.succeededFuture(refused);
+  }
+
+  /** An accepted request whose connection went away before the stream could be opened: its slot is given back. */
+  void release() {
+    connectionLimit.closeWebSocket();
   }
 
   /** An SSE stream ended. */

@@ -5,6 +5,8 @@ import io.chorus.session.Protocol;
 import io.chorus.metrics.Handshake;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.security.OriginPolicy;
+import io.chorus.session.Authenticator;
+import io.chorus.session.Grant;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -14,13 +16,16 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.Future;
 
 import java.util.Base64;
+import java.util.List;
 
 /**
  * The checks a WebSocket upgrade request must pass, once {@link RequestPolicy} has passed it as an HTTP request (a
  * GET or HEAD with one valid Host), cheapest first: path, room name, method (GET only), version and body, draining,
- * origin, protocol version and key, and last the node's capacity, whose slot an accepted request keeps.
+ * origin, protocol version and key, the token and the room it allows ({@link Admission}), and last the node's
+ * capacity, whose slot an accepted request keeps.
  */
 final class UpgradePolicy {
 
@@ -37,9 +42,10 @@ final class UpgradePolicy {
 
   /**
    * Upgrade, speaking {@code protocol}; {@code room} is the room the path names, or null for {@code /} and
-   * {@code /ws}. One WebSocket slot of the node's budget is taken.
+   * {@code /ws}; {@code grant} is what its token allows, null when a chorus.v1 connect must still bring one. One
+   * WebSocket slot of the node's budget is taken.
    */
-  record Accepted(String room, Protocol protocol) implements Verdict {
+  record Accepted(String room, Protocol protocol, Grant grant) implements Verdict {
   }
 
   /** Answer {@code status} with a one-line reason (and one extra header when named), then close. */
@@ -54,15 +60,50 @@ final class UpgradePolicy {
   private final OriginPolicy originPolicy;
   private final Readiness readiness;
   private final ConnectionLimit connectionLimit;
+  private final Authenticator authenticator;
 
-  UpgradePolicy(OriginPolicy originPolicy, Readiness readiness, ConnectionLimit connectionLimit) {
+  UpgradePolicy(OriginPolicy originPolicy, Readiness readiness, ConnectionLimit connectionLimit,
+      Authenticator authenticator) {
     this.originPolicy = originPolicy;
     this.readiness = readiness;
     this.connectionLimit = connectionLimit;
+    this.authenticator = authenticator;
   }
 
-  /** Requests for {@code /} or {@code /ws} (the lobby) or {@code /ws/{room}}, the room being the rest of the raw path. */
-  Verdict check(HttpRequest request) {
+  /**
+   * Requests for {@code /} or {@code /ws} (the lobby) or {@code /ws/{room}}, the room being the rest of the raw path.
+   * Decided at once, except when the token's signature is checked off the event loop: then the future completes on
+   * it later, and never fails.
+   */
+  Future<Verdict> check(HttpRequest request) {
+    Refused early = refusal(request);
+    if (early != null) {
+      return Future.succeededFuture(early);
+    }
+    QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+    String path = uri.rawPath();
+    String room = path.startsWith(ROOM_PATH) ? path.substring(ROOM_PATH.length()) : null;
+    Protocol protocol = protocol(request.headers());
+    // Plain mode joins the lobby on / and /ws; chorus.v1 joins no room there.
+    List<String> rooms = room == null && protocol == Protocol.STRUCTURED ? List.of()
+        : List.of(room == null ? RoomName.DEFAULT : room);
+    return Admission.check(authenticator, uri.parameters().getOrDefault("token", List.of()),
+        request.headers().get(HttpHeaderNames.AUTHORIZATION), rooms, protocol == Protocol.STRUCTURED)
+        .map(admission -> {
+          if (admission instanceof Admission.Refused refused) {
+            return new Refused(refused.outcome(), refused.status(), refused.reason(), refused.header(),
+                refused.value());
+          } else if (!connectionLimit.tryOpenWebSocket()) {
+            return new Refused(Handshake.NODE_FULL, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                "Server is full: try again later or another node", HttpHeaderNames.RETRY_AFTER,
+                RETRY_FULL_AFTER_SECONDS);
+          }
+          return new Accepted(room, protocol, ((Admission.Admitted) admission).grant());
+        });
+  }
+
+  /** The checks of the request itself, before its token: the refusal, or null when it passes them. */
+  private Refused refusal(HttpRequest request) {
     String path = new QueryStringDecoder(request.uri()).rawPath();
     boolean lobby = path.equals("/") || path.equals("/ws");
     String room = lobby ? RoomName.DEFAULT : path.startsWith(ROOM_PATH) ? path.substring(ROOM_PATH.length()) : null;
@@ -94,11 +135,8 @@ final class UpgradePolicy {
           "Unsupported WebSocket version: use 13 (RFC 6455)", HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
     } else if (!isValidKey(headers.get(HttpHeaderNames.SEC_WEBSOCKET_KEY))) {
       return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST, "Missing or invalid Sec-WebSocket-Key");
-    } else if (!connectionLimit.tryOpenWebSocket()) {
-      return new Refused(Handshake.NODE_FULL, HttpResponseStatus.SERVICE_UNAVAILABLE,
-          "Server is full: try again later or another node", HttpHeaderNames.RETRY_AFTER, RETRY_FULL_AFTER_SECONDS);
     }
-    return new Accepted(lobby ? null : room, protocol(headers));
+    return null;
   }
 
   /**

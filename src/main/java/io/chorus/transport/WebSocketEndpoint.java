@@ -61,7 +61,7 @@ public final class WebSocketEndpoint {
     this.metrics = metrics;
     this.connectionLimit = connectionLimit;
     OriginPolicy originPolicy = new OriginPolicy(config.allowedOrigins());
-    this.upgradePolicy = new UpgradePolicy(originPolicy, readiness, connectionLimit);
+    this.upgradePolicy = new UpgradePolicy(originPolicy, readiness, connectionLimit, sessions.authenticator());
     this.sse = new SseEndpoint(config, sessions, metrics, connectionLimit, readiness, originPolicy);
     this.refusals = refusals;
     this.guard = new HttpConnectionGuard(connectionLimit, metrics, refusals,
@@ -129,7 +129,7 @@ public final class WebSocketEndpoint {
     Protocol protocol = accepted.protocol();
     WebSocketConnection connection = new WebSocketConnection(this,
         protocol == Protocol.STRUCTURED ? StructuredFrameEncoding.INSTANCE : WebSocketFrameEncoding.INSTANCE);
-    connection.serve(sessions.open(connection, protocol, accepted.room()));
+    connection.serve(sessions.open(connection, protocol, accepted.room(), accepted.grant()));
     pipeline.replace(upgradeCtx.handler(), "chorus", connection);
     EarlyFrames early = new EarlyFrames();
     pipeline.addBefore("chorus", "chorus-early-frames", early);
@@ -161,6 +161,11 @@ public final class WebSocketEndpoint {
       lastOutOfMemoryWarning = now;
       log.warn("Out of direct memory: closing the connections it cannot serve ({})", cause.getMessage());
     }
+  }
+
+  /** An accepted upgrade whose connection went away before it could be opened: its slot is given back. */
+  void release() {
+    connectionLimit.closeWebSocket();
   }
 
   /** A WebSocket connection ended with {@code closeCode} (1006 when no close frame was sent or received). */

@@ -8,6 +8,10 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.Future;
+
+import java.util.function.Consumer;
 
 /**
  * The requests of every accepted connection of the client port until it becomes a WebSocket ({@link HttpRequests}:
@@ -21,6 +25,8 @@ final class WebSocketUpgrade extends HttpRequests {
   private final UpgradePolicy policy;
   private final SseEndpoint sse;
   private final ChorusMetrics metrics;
+  /** A token is being checked off the event loop: the request waits, reading nothing. */
+  private boolean deciding;
 
   WebSocketUpgrade(WebSocketEndpoint endpoint, UpgradePolicy policy, SseEndpoint sse, ChorusMetrics metrics) {
     super(endpoint.guard(), endpoint.refusals());
@@ -52,24 +58,67 @@ final class WebSocketUpgrade extends HttpRequests {
       return;
     }
     if (!upgrade) {
-      SseEndpoint.Verdict verdict = sse.check(request);
-      if (verdict instanceof SseEndpoint.Accepted accepted) {
-        sse.open(ctx, request, accepted);
-      } else {
-        SseEndpoint.Refused refused = (SseEndpoint.Refused) verdict;
-        metrics.sseRequest(refused.outcome());
-        refuse(refused.status(), refused.reason(), refused.header(), refused.value());
-      }
+      whenDecided(ctx, sse.check(request), verdict -> {
+        if (verdict instanceof SseEndpoint.Accepted accepted) {
+          sse.open(ctx, request, accepted);
+        } else {
+          SseEndpoint.Refused refused = (SseEndpoint.Refused) verdict;
+          metrics.sseRequest(refused.outcome());
+          refuse(refused.status(), refused.reason(), refused.header(), refused.value());
+        }
+      }, verdict -> {
+        if (verdict instanceof SseEndpoint.Accepted) {
+          sse.release();
+        }
+      });
       return;
     }
-    UpgradePolicy.Verdict verdict = policy.check(request);
-    if (verdict instanceof UpgradePolicy.Accepted accepted) {
-      endpoint.open(ctx, request, accepted);
-    } else {
-      UpgradePolicy.Refused refused = (UpgradePolicy.Refused) verdict;
-      metrics.handshake(refused.outcome());
-      refuse(refused.status(), refused.reason(), refused.header(), refused.value());
+    whenDecided(ctx, policy.check(request), verdict -> {
+      if (verdict instanceof UpgradePolicy.Accepted accepted) {
+        endpoint.open(ctx, request, accepted);
+      } else {
+        UpgradePolicy.Refused refused = (UpgradePolicy.Refused) verdict;
+        metrics.handshake(refused.outcome());
+        refuse(refused.status(), refused.reason(), refused.header(), refused.value());
+      }
+    }, verdict -> {
+      if (verdict instanceof UpgradePolicy.Accepted) {
+        endpoint.release();
+      }
+    });
+  }
+
+  /**
+   * Runs {@code decide} with the verdict: at once, or when a token checked off the event loop has its answer. Meanwhile
+   * the connection reads nothing, and drops what was read already (the request's empty end; a client sends nothing
+   * else before its answer). A connection that closed or timed out meanwhile is {@code abandon}ed instead, to give
+   * back the slot an accepted verdict took.
+   */
+  private <V> void whenDecided(ChannelHandlerContext ctx, Future<V> verdict, Consumer<V> decide, Consumer<V> abandon) {
+    if (verdict.isComplete()) {
+      decide.accept(verdict.result());
+      return;
     }
+    deciding = true;
+    ctx.channel().config().setAutoRead(false);
+    verdict.onComplete(decided -> {
+      deciding = false;
+      if (!ctx.channel().isActive() || isDiscarding()) {
+        abandon.accept(decided.result());
+        return;
+      }
+      ctx.channel().config().setAutoRead(true);
+      decide.accept(decided.result());
+    });
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (deciding) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    super.channelRead(ctx, msg);
   }
 
   @Override

@@ -248,4 +248,28 @@ class ConfigLoaderTest {
     assertThat(help).contains("'8080'", "'Welcome to the chat!'");
     assertThat(ConfigLoader.wantsHelp(new String[] {"--port", "1", "--help"})).isTrue();
   }
+
+  @Test
+  void authenticationIsOffWithoutKeysAndItsSettingsAreCheckedWithoutShowingSecrets() throws Exception {
+    assertThat(ConfigLoader.load(new String[0], Map.of()).authentication().enabled()).isFalse();
+    Authentication auth = ConfigLoader.load(new String[] {"--jwt-secret", "0123456789abcdef0123456789abcdef",
+        "--allow-anonymous", " subscribe = lobby, news-* ; publish=lobby"}, Map.of()).authentication();
+    assertThat(auth.enabled()).isTrue();
+    assertThat(auth.anonymous()).isTrue();
+    assertThat(auth.anonymousSubscribe()).containsExactly("lobby", "news-*");
+    assertThat(auth.anonymousPublish()).containsExactly("lobby");
+    assertThat(ConfigLoader.load(new String[0], Map.of("CHORUS_JWT_SECRET", "0123456789abcdef0123456789abcdef"))
+        .authentication().anonymous()).as("with a key, no anonymous clients unless allowed").isFalse();
+
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--jwt-secret", "short-secret"}, Map.of()))
+        .hasMessageStartingWith("invalid jwt-secret: the secret is shorter than the 32 bytes")
+        .hasMessageNotContaining("short-secret");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--allow-anonymous", "subscribe=lobby"}, Map.of()))
+        .hasMessageStartingWith("invalid allow-anonymous: 'subscribe=lobby' needs a JWT key");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--jwt-secret", "0123456789abcdef0123456789abcdef",
+        "--allow-anonymous", "read=lobby"}, Map.of()))
+        .hasMessageStartingWith("invalid allow-anonymous: 'read=lobby' has 'read=lobby'; write subscribe=");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--jwt-public-key", "/no/such/key.pem"}, Map.of()))
+        .hasMessageStartingWith("invalid jwt-public-key: '/no/such/key.pem' cannot be read");
+  }
 }

@@ -1,5 +1,6 @@
 package io.chorus.session;
 
+import io.chorus.config.ChorusConfig;
 import io.chorus.config.ConfigLoader;
 import io.chorus.hub.CloseReason;
 import io.chorus.hub.Encoding;
@@ -186,7 +187,7 @@ class SessionTest {
   void chorusV1CommandsThatCannotReachTheStreamsAreAnsweredUnavailable() {
     sessions();
     RecordingTransport transport = new RecordingTransport();
-    Session session = sessions.open(transport, Protocol.STRUCTURED, null);
+    Session session = sessions.open(transport, Protocol.STRUCTURED, null, sessions.authenticator().anonymous());
     transport.session = session;
     session.start();
     broker.unreachable = true;
@@ -204,15 +205,16 @@ class SessionTest {
 
   private void sessions(String... flags) {
     try {
-      sessions = new Sessions(ConfigLoader.load(flags, Map.of()), hub, new LocalPresence(room -> false), metrics,
-          loop);
+      ChorusConfig config = ConfigLoader.load(flags, Map.of());
+      sessions = new Sessions(config, hub, new LocalPresence(room -> false), metrics, loop,
+          new Authenticator(null, config.authentication(), Runnable::run));
     } catch (Exception e) {
       throw new AssertionError(e);
     }
   }
 
   private Session start(RecordingTransport transport, String room) {
-    Session session = sessions.open(transport, Protocol.PLAIN, room);
+    Session session = sessions.open(transport, Protocol.PLAIN, room, sessions.authenticator().anonymous());
     transport.session = session;
     session.start();
     return session;

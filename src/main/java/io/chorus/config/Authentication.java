@@ -1,0 +1,129 @@
+package io.chorus.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * How connections prove who they are: the keys that verify their JWTs (none: authentication is off and every client
+ * may do anything), the claims checked besides the signature, and what clients without a token may do.
+ *
+ * @param keys               the verification keys; empty when authentication is off
+ * @param issuer             the {@code iss} a token must carry, when set
+ * @param audience           a value a token's {@code aud} must hold, when set
+ * @param leeway             clock skew allowed on {@code exp}, {@code nbf}, {@code iat}
+ * @param anonymous          whether clients without a token are let in (always, when authentication is off)
+ * @param anonymousSubscribe room patterns anonymous clients may subscribe to (when authentication is on)
+ * @param anonymousPublish   room patterns anonymous clients may publish in (when authentication is on)
+ */
+public record Authentication(List<JwtKey> keys, Optional<String> issuer, Optional<String> audience, Duration leeway,
+    boolean anonymous, List<String> anonymousSubscribe, List<String> anonymousPublish) {
+
+  /**
+   * One verification key. {@code algorithm} is HS256 ({@code material}: the secret), RS256 or ES256 ({@code material}:
+   * a PEM public key), or JWK ({@code material}: one JSON Web Key, its own {@code alg} saying what it verifies).
+   */
+  public record JwtKey(String algorithm, String material) {
+  }
+
+  public boolean enabled() {
+    return !keys.isEmpty();
+  }
+
+  static Authentication from(Settings settings) throws ConfigException {
+    List<JwtKey> keys = new ArrayList<>();
+    if (!settings.text(Setting.JWT_SECRET).isEmpty()) {
+      keys.add(secret(Setting.JWT_SECRET, settings.text(Setting.JWT_SECRET)));
+    }
+    if (!settings.text(Setting.JWT_SECRET_FILE).isEmpty()) {
+      // Files written by editors and by Kubernetes Secrets from literals often end in a newline.
+      keys.add(secret(Setting.JWT_SECRET_FILE, read(settings, Setting.JWT_SECRET_FILE).stripTrailing()));
+    }
+    if (!settings.text(Setting.JWT_PUBLIC_KEY).isEmpty()) {
+      String pem = read(settings, Setting.JWT_PUBLIC_KEY);
+      keys.add(new JwtKey(publicKeyAlgorithm(settings, pem), pem));
+    }
+    if (!settings.text(Setting.JWT_JWKS).isEmpty()) {
+      keys.addAll(Jwks.read(settings, read(settings, Setting.JWT_JWKS)));
+    }
+    String anonymous = settings.text(Setting.ALLOW_ANONYMOUS).trim();
+    if (keys.isEmpty() && !anonymous.isEmpty()) {
+      throw settings.invalid(Setting.ALLOW_ANONYMOUS,
+          "needs a JWT key (jwt-secret, jwt-secret-file, jwt-public-key or jwt-jwks): without one every client "
+              + "is anonymous and may do anything");
+    }
+    List<String> subscribe = new ArrayList<>();
+    List<String> publish = new ArrayList<>();
+    for (String part : anonymous.isEmpty() ? new String[0] : anonymous.split(";")) {
+      String[] grant = part.split("=", 2);
+      String action = grant[0].trim();
+      List<String> rooms = action.equals("subscribe") ? subscribe : action.equals("publish") ? publish : null;
+      if (rooms == null || grant.length != 2) {
+        throw settings.invalid(Setting.ALLOW_ANONYMOUS,
+            "has '" + part.trim() + "'; write subscribe=<rooms>;publish=<rooms>, rooms comma-separated, * a suffix");
+      }
+      Arrays.stream(grant[1].split(",")).map(String::trim).filter(room -> !room.isEmpty()).forEach(rooms::add);
+    }
+    String issuer = settings.text(Setting.JWT_ISSUER).trim();
+    String audience = settings.text(Setting.JWT_AUDIENCE).trim();
+    return new Authentication(List.copyOf(keys),
+        issuer.isEmpty() ? Optional.empty() : Optional.of(issuer),
+        audience.isEmpty() ? Optional.empty() : Optional.of(audience),
+        settings.duration(Setting.JWT_LEEWAY, Duration.ZERO, Duration.ofMinutes(5)),
+        keys.isEmpty() || !anonymous.isEmpty(),
+        List.copyOf(subscribe),
+        List.copyOf(publish));
+  }
+
+  /** An HS256 key; the error names the setting but never shows the secret. */
+  private static JwtKey secret(Setting setting, String secret) throws ConfigException {
+    // RFC 7518 3.2: a key shorter than the hash (32 bytes) could be guessed offline from a single token.
+    if (secret.getBytes(StandardCharsets.UTF_8).length < 32) {
+      throw new ConfigException("invalid " + setting.key() + ": the secret is shorter than the 32 bytes HS256 needs "
+          + "(RFC 7518 3.2); e.g. openssl rand -base64 32");
+    }
+    return new JwtKey("HS256", secret);
+  }
+
+  private static String read(Settings settings, Setting setting) throws ConfigException {
+    try {
+      return Files.readString(Path.of(settings.text(setting)), StandardCharsets.UTF_8);
+    } catch (IOException | RuntimeException e) {
+      throw settings.invalid(setting, "cannot be read: " + e.getMessage());
+    }
+  }
+
+  /** RS256 for an RSA key, ES256 for an EC key on P-256: the algorithm follows from the key. */
+  private static String publicKeyAlgorithm(Settings settings, String pem) throws ConfigException {
+    byte[] der;
+    try {
+      der = Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
+    } catch (IllegalArgumentException notBase64) {
+      throw settings.invalid(Setting.JWT_PUBLIC_KEY, "is not a PEM public key");
+    }
+    for (String type : new String[] {"RSA", "EC"}) {
+      try {
+        PublicKey key = KeyFactory.getInstance(type).generatePublic(new X509EncodedKeySpec(der));
+        if (key instanceof ECPublicKey ec && ec.getParams().getCurve().getField().getFieldSize() != 256) {
+          throw settings.invalid(Setting.JWT_PUBLIC_KEY, "is an EC key off P-256; ES256 needs P-256");
+        }
+        return type.equals("RSA") ? "RS256" : "ES256";
+      } catch (GeneralSecurityException notThisType) {
+        // try the next type
+      }
+    }
+    throw settings.invalid(Setting.JWT_PUBLIC_KEY, "is neither an RSA nor an EC public key in PEM (BEGIN PUBLIC KEY)");
+  }
+}

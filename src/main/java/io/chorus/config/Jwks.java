@@ -1,0 +1,36 @@
+package io.chorus.config;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** A JWKS file ({@code {"keys":[…]}}, RFC 7517 5) read into verification keys, each checked for what it verifies. */
+final class Jwks {
+
+  private Jwks() {
+  }
+
+  static List<Authentication.JwtKey> read(Settings settings, String text) throws ConfigException {
+    JsonArray keys;
+    try {
+      keys = new JsonObject(text).getJsonArray("keys");
+    } catch (DecodeException | ClassCastException notJwks) {
+      throw settings.invalid(Setting.JWT_JWKS, "is not a JWKS: a JSON object with a keys array");
+    }
+    if (keys == null || keys.isEmpty()) {
+      throw settings.invalid(Setting.JWT_JWKS, "holds no keys");
+    }
+    List<Authentication.JwtKey> read = new ArrayList<>();
+    for (Object key : keys) {
+      // The verifier picks keys by alg: a key without one would verify nothing, silently.
+      if (!(key instanceof JsonObject jwk) || !(jwk.getValue("alg") instanceof String)) {
+        throw settings.invalid(Setting.JWT_JWKS, "has a key without alg (such as RS256 or ES256)");
+      }
+      read.add(new Authentication.JwtKey("JWK", jwk.encode()));
+    }
+    return read;
+  }
+}
