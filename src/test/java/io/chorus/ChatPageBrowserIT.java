@@ -38,6 +38,7 @@ class ChatPageBrowserIT {
       "--max-message-size", "1KiB", "--rate-limit", "1", "--rate-limit-burst", "5");
   @RegisterExtension
   static final ServerFixture announcing = ServerFixture.with("--presence-rooms", "online-room");
+  @RegisterExtension
   static final ServerFixture guarded = ServerFixture.with("--jwt-secret", Tokens.SECRET);
   private static final String WELCOME = "Welcome to the chat!";
   private static final String VIA_WEBSOCKET = "connected (WebSocket)";
