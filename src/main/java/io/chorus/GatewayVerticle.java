@@ -8,6 +8,7 @@ import io.chorus.metrics.ChorusMetrics;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.security.InputBudget;
 import io.chorus.session.Sessions;
+import io.chorus.tls.TlsPorts;
 import io.chorus.transport.ApiEndpoint;
 import io.chorus.transport.ApiGate;
 import io.chorus.transport.ChatPageEndpoint;
@@ -16,6 +17,7 @@ import io.chorus.transport.HttpRoutes;
 import io.chorus.transport.Internals;
 import io.chorus.transport.Liveness;
 import io.chorus.transport.ManagementEndpoint;
+import io.chorus.transport.PlainHttpRefusal;
 import io.chorus.transport.PollEndpoint;
 import io.chorus.transport.Readiness;
 import io.chorus.transport.WebSocketEndpoint;
@@ -26,6 +28,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -53,6 +56,7 @@ final class GatewayVerticle extends VerticleBase {
   private final Liveness liveness;
   private final Broker broker;
   private final Census census;
+  private final Optional<TlsPorts> tls;
   private HttpServer server;
   private EventLoop eventLoop;
   private Sessions sessions;
@@ -63,11 +67,13 @@ final class GatewayVerticle extends VerticleBase {
    * @param management mounted on this gateway's port only when the configuration asks for it there
    * @param broker     the node's streams and bus, shared by every gateway
    * @param census     counts the rooms' subscribers over the node's hubs (and the cluster's), shared by every gateway
+   * @param tls        the certificate the port serves, when it serves TLS
    */
   GatewayVerticle(ChorusConfig config, ChorusMetrics metrics, ManagementEndpoint management,
       ConnectionLimit connectionLimit, Readiness readiness, HttpRefusals refusals, InputBudget inputBudget,
-      Liveness liveness, Broker broker, Census census) {
+      Liveness liveness, Broker broker, Census census, Optional<TlsPorts> tls) {
     this.config = config;
+    this.tls = tls;
     this.broker = broker;
     this.census = census;
     this.metrics = metrics;
@@ -106,9 +112,13 @@ final class GatewayVerticle extends VerticleBase {
     }
 
     // WebSocket upgrades never reach the router: WebSocketUpgrade takes them over below Vert.x's HTTP layer.
-    server = vertx.createHttpServer(httpOptions()).connectionHandler(webSockets::accepted)
+    HttpServerOptions options = tls.map(ports -> ports.secure(httpOptions())).orElseGet(this::httpOptions);
+    server = vertx.createHttpServer(options).connectionHandler(webSockets::accepted)
         .requestHandler(routes.router());
-    return server.listen();
+    return server.listen().onSuccess(listening -> tls.ifPresent(ports -> {
+      ports.serve(server);
+      PlainHttpRefusal.install(server, refusals);
+    }));
   }
 
   EventLoop eventLoop() {
