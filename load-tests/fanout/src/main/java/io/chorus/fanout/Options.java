@@ -63,7 +63,8 @@ record Options(
                             stay open and the server's memory per connection.
 
             Target
-              --url URL               ws://127.0.0.1:8080/ws/bench (loopback addresses only)
+              --url URL               ws://127.0.0.1:8080/ws/bench (loopback addresses only); wss://
+                                      for TLS, trusting any certificate (OpenSSL when it loads)
               --publisher-url URL     where the publishers connect, e.g. another node of a cluster [--url]
               --protocol P            plain | socketio (Engine.IO v4 / Socket.IO v5) | chorus.v1
                                       (structured: URLs must be /ws/<room>; acks timed)   [plain]
@@ -164,10 +165,10 @@ record Options(
     private void validate() {
         for (URI target : List.of(url, publisherUrl)) {
             String host = target.getHost();
-            if (!"ws".equals(target.getScheme()) || host == null
+            if (!("ws".equals(target.getScheme()) || "wss".equals(target.getScheme())) || host == null
                     || !(host.startsWith("127.") || host.equals("localhost"))) {
-                throw new UsageException("--url and --publisher-url must be ws:// on a loopback address (127.0.0.0/8), got "
-                        + target);
+                throw new UsageException("--url and --publisher-url must be ws:// or wss:// on a loopback address "
+                        + "(127.0.0.0/8), got " + target);
             }
         }
         if (protocol == Protocol.CHORUS_V1 && (ChorusV1.roomOf(url) == null || ChorusV1.roomOf(publisherUrl) == null)) {
