@@ -112,7 +112,19 @@ public final class TlsPorts implements AutoCloseable {
     reloader.shutdownNow();
   }
 
+  /**
+   * One check. Whatever goes wrong is reported and counted, never thrown: an exception would cancel the periodic
+   * check for good, and the certificate would no longer follow its files.
+   */
   private void check(boolean forced) {
+    try {
+      checkFiles(forced);
+    } catch (RuntimeException unexpected) {
+      failed("unexpected " + unexpected);
+    }
+  }
+
+  private void checkFiles(boolean forced) {
     KeyMaterialFiles files;
     try {
       files = KeyMaterialFiles.read(material);
