@@ -13,6 +13,9 @@
 #   SERVERS="chorus-v1 chorus-sse" BASELINE=chorus-v1 load-tests/bench.sh
 #                                    SSE subscribers against WebSocket ones (chorus.v1, history on, same jar),
 #                                    and HTTP publish requests/s on each
+#   SERVERS="chorus chorus-tls" load-tests/bench.sh
+#                                    what TLS costs: the same jar with ws:// and with wss:// (a self-signed
+#                                    certificate made with keytool into $OUT_DIR; the generator trusts any)
 #
 # Each server runs alone on BENCH_PORT (Chorus's /metrics on BENCH_MANAGEMENT_PORT), pinned to CPU $SERVER_CPU (JVMs with
 # -XX:ActiveProcessorCount=1); the load generator (fanout/, Netty epoll) is pinned to CPU $GEN_CPU.
@@ -21,7 +24,8 @@
 # with the server's memory per connection, (5) HTTP publish: PUB_CONNS keep-alive connections POSTing to
 # /api/rooms/bench/messages, each its next request once answered (Chorus only). SCENARIOS picks some; the
 # chorus.v1 servers and chorus-sse (chorus.v1 publishers, SSE subscribers) run V1_SCENARIOS, by default (1), (2)
-# and (5). All traffic goes to 127.0.0.1; every run is bounded.
+# and (5); chorus-tls runs TLS_SCENARIOS, by default (1), (2) and (4). All traffic goes to 127.0.0.1; every run is
+# bounded.
 # Results: one table at the end; raw logs and key=value summaries in $OUT_DIR.
 set -euo pipefail
 
@@ -43,6 +47,8 @@ CHORUS_JAR="$ROOT/target/chorus.jar"
 : "${BUILD:=1}"
 : "${SCENARIOS:=ramp latency wide idle}"
 : "${V1_SCENARIOS:=ramp latency publish}"  # chorus-v1*, chorus-sse: what they change is the cost per message
+: "${TLS_SCENARIOS:=ramp latency idle}"  # chorus-tls: the cost per message, and the memory per connection
+: "${KEYTOOL:=keytool}"
 : "${OUT_DIR:=$LT_DIR/fanout/target/bench-$(date +%Y%m%d-%H%M%S)}"
 
 if [[ "${QUICK:-0}" == 1 ]]; then
@@ -175,7 +181,7 @@ start_server() {
         --rate-limit 0 --management-port "$BENCH_MANAGEMENT_PORT")
       JVM=1
       METRICS="http://127.0.0.1:$BENCH_MANAGEMENT_PORT/metrics" ;;
-    chorus | chorus-nodelay | chorus-v1 | chorus-v1-nohistory | chorus-sse)
+    chorus | chorus-nodelay | chorus-v1 | chorus-v1-nohistory | chorus-sse | chorus-tls)
       if [[ -z "$CHORUS_SKIP" && ! -f "$CHORUS_JAR" ]]; then
         CHORUS_SKIP="chorus: skipped, the build did not produce $CHORUS_JAR"
       fi
@@ -194,6 +200,12 @@ start_server() {
       if [[ "$name" == chorus-v1-nohistory ]]; then cmd+=(--history-size 0); fi
       # chorus-sse: as chorus-v1, but the subscribers read GET /sse/bench; the publishers stay chorus.v1 WebSockets.
       if [[ "$name" == chorus-sse ]]; then PROTOCOL=chorus.v1 TRANSPORT=sse; fi
+      # chorus-tls: https/wss on the same port, the clients over wss://.
+      if [[ "$name" == chorus-tls ]]; then
+        tls_keystore || { NOTES+=("chorus-tls: skipped, $KEYTOOL could not make a certificate"); return 1; }
+        cmd+=(--tls-keystore "$OUT_DIR/tls/chorus.p12")
+        URL="wss://127.0.0.1:$BENCH_PORT/ws/bench"
+      fi
       JVM=1
       METRICS="http://127.0.0.1:$BENCH_MANAGEMENT_PORT/metrics" ;;
     *) NOTES+=("$name: unknown server, skipped"); return 1 ;;
@@ -202,7 +214,8 @@ start_server() {
     echo "port $BENCH_PORT is already in use by a process this script did not start; set BENCH_PORT" >&2
     exit 1
   fi
-  (cd "$ROOT" && PORT="$BENCH_PORT" exec taskset -c "$SERVER_CPU" "${cmd[@]}") > "$OUT_DIR/$name-server.log" 2>&1 &
+  (cd "$ROOT" && PORT="$BENCH_PORT" CHORUS_TLS_KEYSTORE_PASSWORD="$TLS_PASSWORD" exec taskset -c "$SERVER_CPU" "${cmd[@]}") \
+    > "$OUT_DIR/$name-server.log" 2>&1 &
   SERVER_PID=$!
   STARTED+=("$SERVER_PID")
   if ! wait_port "$SERVER_PID"; then
@@ -217,6 +230,16 @@ start_server() {
     return 1
   fi
   log "$name started (pid $SERVER_PID, CPU $SERVER_CPU)"
+}
+
+# A self-signed EC P-256 certificate for 127.0.0.1 in a PKCS#12 keystore, made once per run in $OUT_DIR/tls.
+TLS_PASSWORD="bench-only-$$"
+tls_keystore() {
+  [[ -f "$OUT_DIR/tls/chorus.p12" ]] && return 0
+  mkdir -p "$OUT_DIR/tls"
+  "$KEYTOOL" -genkeypair -alias chorus -keyalg EC -groupname secp256r1 -dname CN=127.0.0.1 -ext san=ip:127.0.0.1 \
+    -validity 2 -storetype PKCS12 -keystore "$OUT_DIR/tls/chorus.p12" -storepass "$TLS_PASSWORD" \
+    > "$OUT_DIR/tls/keytool.log" 2>&1
 }
 
 # Runs the generator on CPU $GEN_CPU: gen SERVER SCENARIO MODE [options...]
@@ -239,6 +262,7 @@ gen() {
 run_server() {
   local name=$1 scenarios=" $SCENARIOS "
   if [[ "$name" == chorus-v1* || "$name" == chorus-sse ]]; then scenarios=" $V1_SCENARIOS "; fi
+  if [[ "$name" == chorus-tls ]]; then scenarios=" $TLS_SCENARIOS "; fi
   log "---- $name (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
   start_server "$name" || return 0
   if [[ "$scenarios" == *" ramp "* ]]; then
@@ -319,6 +343,7 @@ report() {
   echo "  still open (JVM servers get 'jcmd GC.run' before each sample; heap+direct needs a /metrics endpoint)."
   report_structured
   report_fallbacks
+  report_tls
   echo
   echo "Notes"
   echo "  - uws uses @trufflesuite/uws-js-unofficial (uWebSockets.js v20.30.0 copied to the npm registry, addons"
@@ -438,6 +463,35 @@ run_field() {
 per_delivery() {
   awk -v c="$(num server_cpu_pct "$1")" -v d="$(num deliveries_per_s "$1")" \
     'BEGIN { if (c == "" || d == "" || c + 0 < 0 || d + 0 == 0) print ""; else printf "%.2f", c * 1e4 / d }'
+}
+
+# TLS against plain on the same jar: chorus and chorus-tls, when both ran.
+report_tls() {
+  local ran=" ${RAN[*]} " name f
+  [[ "$ran" == *" chorus "* && "$ran" == *" chorus-tls "* ]] || return 0
+  local pmax pcpu prss
+  pmax=$(num max_deliveries_per_s "$OUT_DIR/chorus-ramp.txt")
+  pcpu=$(num server_cpu_pct "$OUT_DIR/chorus-latency.txt")
+  prss=$(num rss_per_conn_bytes "$OUT_DIR/chorus-idle.txt")
+  echo
+  echo "TLS against plain, same jar ($FANOUT_SUBS subscribers + $FANOUT_PUBS publishers, ${PAYLOAD}-byte messages; $(sed -n 's/.*TLS client: \([^|]*\) |.*/\1/p' "$OUT_DIR/chorus-tls-ramp.log" | head -n 1) client)"
+  printf '%-12s %12s %8s %10s %8s %8s %8s %9s %8s\n' \
+    server "max deliv/s" "vs plain" "p99@$LAT_RATE" "srv CPU" "vs plain" "gen CPU" "RSS/conn" "vs plain"
+  for name in chorus chorus-tls; do
+    f="$OUT_DIR/$name"
+    local max p99 cpu gen rss
+    max=$(num max_deliveries_per_s "$f-ramp.txt")
+    p99=$(num p99_ms "$f-latency.txt")
+    cpu=$(num server_cpu_pct "$f-latency.txt")
+    gen=$(num generator_cpu_pct "$f-latency.txt")
+    rss=$(num rss_per_conn_bytes "$f-idle.txt")
+    printf '%-12s %12s %8s %7s ms %6s %% %8s %6s %% %5s KiB %8s\n' \
+      "$name" "$(int "$max")" "$(ratio "$max" "$pmax")" "${p99:--}" "${cpu:--}" "$(ratio "$cpu" "$pcpu")" \
+      "${gen:--}" "$(kib "$rss")" "$(ratio "$rss" "$prss")"
+  done
+  echo "  max deliv/s from the ramp; p99, server and generator CPU at a fixed $LAT_RATE deliveries/s (the server's"
+  echo "  CPU there is what TLS costs at that rate); RSS/conn from the idle scenario ($IDLE_CONNS connections)."
+  echo "  The server's TLS engine is in $OUT_DIR/chorus-tls-server.log (OpenSSL engine when netty-tcnative loads)."
 }
 
 main() {

@@ -23,6 +23,8 @@ import io.chorus.metrics.PromtoolFilter;
 import io.chorus.security.ApiKeys;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.security.InputBudget;
+import io.chorus.tls.TlsPorts;
+import io.chorus.tls.UnusableCertificate;
 import io.chorus.transport.HttpRefusals;
 import io.chorus.transport.Internals;
 import io.chorus.transport.Liveness;
@@ -66,10 +68,12 @@ public final class Chorus {
   private final List<GatewayVerticle> gateways;
   private final int port;
   private final Optional<ManagementVerticle> management;
+  private final Optional<TlsPorts> tls;
 
   private Chorus(ChorusConfig config, Vertx vertx, Readiness readiness, List<GatewayVerticle> gateways,
-      Optional<ManagementVerticle> management) {
+      Optional<ManagementVerticle> management, Optional<TlsPorts> tls) {
     this.config = config;
+    this.tls = tls;
     this.vertx = vertx;
     this.readiness = readiness;
     this.gateways = List.copyOf(gateways);
@@ -98,6 +102,14 @@ public final class Chorus {
         () -> readiness.state() == Readiness.State.READY,
         () -> clusterManager == null ? 1 : clusterManager.isActive() ? clusterManager.getNodes().size() : 0);
     HttpRefusals refusals = new HttpRefusals(metrics, System.nanoTime());
+    Optional<TlsPorts> tls;
+    try {
+      tls = config.tls().enabled()
+          ? Optional.of(TlsPorts.start(config.tls(), config.timeouts().handshakeTimeout(), metrics))
+          : Optional.empty();
+    } catch (UnusableCertificate e) {
+      return Future.failedFuture(new StartupException("load the TLS certificate", e));
+    }
     ManagementEndpoint management = new ManagementEndpoint(new Exposition(registry), readiness, liveness, refusals);
     ConnectionLimit connectionLimit = new ConnectionLimit(config.limits().maxConnections(), config.maxTcpConnections());
     InputBudget inputBudget = new InputBudget(config.limits().maxIncompleteInput()
@@ -123,6 +135,7 @@ public final class Chorus {
     Promise<Chorus> started = Promise.promise();
     startVertx(config, registry, clusterManager).onComplete(created -> {
       if (created.failed()) {
+        tls.ifPresent(TlsPorts::close);
         started.fail(created.cause());
         return;
       }
@@ -135,15 +148,18 @@ public final class Chorus {
       Predicate<String> announces = config.presenceRooms()::matches;
       Presence presence = clusterManager == null ? new LocalPresence(announces)
           : new ClusterPresence(clusterManager.getHazelcastInstance(), vertx.eventBus(), announces);
-      startManagement(vertx, config, management, metrics.failures())
+      startManagement(vertx, config, management, metrics.failures(), tls.filter(ports -> config.tls().management()),
+          refusals)
           .compose(managementVerticle -> deployGateways(vertx, config, metrics, management, connectionLimit,
-              readiness, refusals, inputBudget, liveness, broker, census, apiKeys, presence)
-              .map(gateways -> new Chorus(config, vertx, readiness, gateways, managementVerticle)))
+              readiness, refusals, inputBudget, liveness, broker, census, apiKeys, presence, tls)
+              .map(gateways -> new Chorus(config, vertx, readiness, gateways, managementVerticle, tls)))
           .onComplete(deployed -> {
             if (deployed.succeeded()) {
+              tls.ifPresent(ports -> ports.watch(config.tls().reloadInterval()));
               readiness.ready();
               started.complete(deployed.result());
             } else {
+              tls.ifPresent(TlsPorts::close);
               started.fail(deployed.cause());
               vertx.close();
             }
@@ -172,6 +188,11 @@ public final class Chorus {
     return management.map(ManagementVerticle::eventLoop);
   }
 
+  /** Reads the TLS certificate's files again and serves them to new connections, changed or not (SIGHUP). */
+  public void reloadCertificate() {
+    tls.ifPresent(TlsPorts::reload);
+  }
+
   public boolean isNativeTransportEnabled() {
     return vertx.isNativeTransportEnabled();
   }
@@ -183,6 +204,7 @@ public final class Chorus {
   public Future<Void> stop() {
     readiness.drain();
     long drainBound = config.timeouts().drainPeriod().plus(config.timeouts().closeTimeout()).toMillis();
+    tls.ifPresent(TlsPorts::close);
     return Future.all(gateways.stream().map(GatewayVerticle::drain).toList())
         .timeout(drainBound, TimeUnit.MILLISECONDS)
         .transform(drained -> vertx.close());
@@ -204,13 +226,13 @@ public final class Chorus {
   }
 
   private static Future<Optional<ManagementVerticle>> startManagement(Vertx vertx, ChorusConfig config,
-      ManagementEndpoint endpoint, Failures failures) {
+      ManagementEndpoint endpoint, Failures failures, Optional<TlsPorts> tls, HttpRefusals refusals) {
     if (config.managementPort().isEmpty()) {
       return Future.succeededFuture(Optional.empty());
     }
     int port = config.managementPort().getAsInt();
     ManagementVerticle verticle = new ManagementVerticle(endpoint, failures, config.host(), port,
-        config.timeouts().handshakeTimeout());
+        config.timeouts().handshakeTimeout(), tls, refusals);
     return vertx.deployVerticle(verticle)
         .map(id -> Optional.of(verticle))
         .recover(failure -> Future.failedFuture(
@@ -240,12 +262,12 @@ public final class Chorus {
   private static Future<List<GatewayVerticle>> deployGateways(Vertx vertx, ChorusConfig config,
       ChorusMetrics metrics, ManagementEndpoint management, ConnectionLimit connectionLimit, Readiness readiness,
       HttpRefusals refusals, InputBudget inputBudget, Liveness liveness, Broker broker, Census census,
-      ApiKeys apiKeys, Presence presence) {
+      ApiKeys apiKeys, Presence presence, Optional<TlsPorts> tls) {
     List<GatewayVerticle> gateways = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
           GatewayVerticle gateway =
               new GatewayVerticle(config, metrics, management, connectionLimit, readiness, refusals, inputBudget,
-                  liveness, broker, census, apiKeys, presence);
+                  liveness, broker, census, apiKeys, presence, tls);
           gateways.add(gateway);
           return gateway;
         }, new DeploymentOptions().setInstances(config.instances()))

@@ -11,6 +11,7 @@ import io.chorus.session.Authenticator;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.security.InputBudget;
 import io.chorus.session.Sessions;
+import io.chorus.tls.TlsPorts;
 import io.chorus.transport.ApiEndpoint;
 import io.chorus.transport.ApiGate;
 import io.chorus.transport.ChatPageEndpoint;
@@ -19,6 +20,7 @@ import io.chorus.transport.HttpRoutes;
 import io.chorus.transport.Internals;
 import io.chorus.transport.Liveness;
 import io.chorus.transport.ManagementEndpoint;
+import io.chorus.transport.PlainHttpRefusal;
 import io.chorus.transport.PollEndpoint;
 import io.chorus.transport.Readiness;
 import io.chorus.transport.WebSocketEndpoint;
@@ -29,6 +31,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -58,6 +61,7 @@ final class GatewayVerticle extends VerticleBase {
   private final Census census;
   private final ApiKeys apiKeys;
   private final Presence presence;
+  private final Optional<TlsPorts> tls;
   private HttpServer server;
   private EventLoop eventLoop;
   private Sessions sessions;
@@ -71,12 +75,14 @@ final class GatewayVerticle extends VerticleBase {
    * @param census     counts the rooms' subscribers over the node's hubs (and the cluster's), shared by every gateway
    * @param apiKeys    the keys the HTTP API (and /metrics on this port) asks for, shared by every gateway
    * @param presence   who is in each room, on the node (and the cluster), shared by every gateway
+   * @param tls        the certificate the port serves, when it serves TLS
    */
   GatewayVerticle(ChorusConfig config, ChorusMetrics metrics, ManagementEndpoint management,
       ConnectionLimit connectionLimit, Readiness readiness, HttpRefusals refusals, InputBudget inputBudget,
-      Liveness liveness, Broker broker, Census census, ApiKeys apiKeys, Presence presence) {
+      Liveness liveness, Broker broker, Census census, ApiKeys apiKeys, Presence presence, Optional<TlsPorts> tls) {
     this.config = config;
     this.apiKeys = apiKeys;
+    this.tls = tls;
     this.broker = broker;
     this.census = census;
     this.presence = presence;
@@ -117,9 +123,13 @@ final class GatewayVerticle extends VerticleBase {
     }
 
     // WebSocket upgrades never reach the router: WebSocketUpgrade takes them over below Vert.x's HTTP layer.
-    server = vertx.createHttpServer(httpOptions()).connectionHandler(webSockets::accepted)
+    HttpServerOptions options = tls.map(ports -> ports.secure(httpOptions())).orElseGet(this::httpOptions);
+    server = vertx.createHttpServer(options).connectionHandler(webSockets::accepted)
         .requestHandler(routes.router());
-    return server.listen();
+    return server.listen().onSuccess(listening -> tls.ifPresent(ports -> {
+      ports.serve(server);
+      PlainHttpRefusal.install(server, refusals);
+    }));
   }
 
   @Override

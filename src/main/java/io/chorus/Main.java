@@ -56,11 +56,28 @@ public final class Main {
       System.exit(1);
       return;
     }
-    log.info("Chorus listening on http://{}:{} ({} event loops, {} transport); chat page at /, WebSocket at /ws/<room>;"
-            + " /metrics and /health/* at http://{}:{}",
-        config.host(), chorus.port(), config.instances(), chorus.isNativeTransportEnabled() ? "epoll" : "NIO",
-        config.host(), chorus.managementPort());
+    boolean tls = config.tls().enabled();
+    boolean managementTls = config.managementPort().isPresent() ? config.tls().management() : tls;
+    log.info("Chorus listening on {}://{}:{} ({} event loops, {} transport); chat page at /, WebSocket at /ws/<room>;"
+            + " /metrics and /health/* at {}://{}:{}",
+        tls ? "https" : "http", config.host(), chorus.port(), config.instances(),
+        chorus.isNativeTransportEnabled() ? "epoll" : "NIO", managementTls ? "https" : "http", config.host(),
+        chorus.managementPort());
     stopOnSignals(chorus, config.timeouts().shutdownBound().plus(HALT_MARGIN));
+    if (tls) {
+      reloadCertificateOnHangup(chorus);
+    }
+  }
+
+  /**
+   * SIGHUP reloads the TLS certificate, as it makes nginx and HAProxy reload theirs; without TLS it keeps the JVM's
+   * default, which ends the process.
+   */
+  private static void reloadCertificateOnHangup(Chorus chorus) {
+    Signal.handle(new Signal("HUP"), signal -> {
+      log.info("SIGHUP received: reloading the TLS certificate");
+      chorus.reloadCertificate();
+    });
   }
 
   /**

@@ -1,9 +1,12 @@
 package io.chorus;
 
 import io.chorus.metrics.Failures;
+import io.chorus.tls.TlsPorts;
+import io.chorus.transport.HttpRefusals;
 import io.chorus.transport.HttpRoutes;
 import io.chorus.transport.Internals;
 import io.chorus.transport.ManagementEndpoint;
+import io.chorus.transport.PlainHttpRefusal;
 import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -11,6 +14,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** The management port, unless the operator asked for the main one: metrics and health only, away from clients. */
@@ -21,11 +25,19 @@ final class ManagementVerticle extends VerticleBase {
   private final String host;
   private final int port;
   private final Duration timeout;
+  private final Optional<TlsPorts> tls;
+  private final HttpRefusals refusals;
   private HttpServer server;
 
-  /** @param timeout the time each request has, from the connection's opening or the last answer on it */
-  ManagementVerticle(ManagementEndpoint endpoint, Failures failures, String host, int port, Duration timeout) {
+  /**
+   * @param timeout the time each request has, from the connection's opening or the last answer on it
+   * @param tls     the certificate the port serves, when it serves TLS
+   */
+  ManagementVerticle(ManagementEndpoint endpoint, Failures failures, String host, int port, Duration timeout,
+      Optional<TlsPorts> tls, HttpRefusals refusals) {
     this.endpoint = endpoint;
+    this.tls = tls;
+    this.refusals = refusals;
     this.failures = failures;
     this.host = host;
     this.port = port;
@@ -43,10 +55,13 @@ final class ManagementVerticle extends VerticleBase {
         // timeout is a connection whose answers the client does not read.
         .setIdleTimeout((int) timeout.multipliedBy(2).toMillis())
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
-    server = vertx.createHttpServer(options)
+    server = vertx.createHttpServer(tls.map(ports -> ports.secure(options)).orElse(options))
         .connectionHandler(endpoint.connections(eventLoop(), timeout))
         .requestHandler(routes.router());
-    return server.listen(port, host);
+    return server.listen(port, host).onSuccess(listening -> tls.ifPresent(ports -> {
+      ports.serve(server);
+      PlainHttpRefusal.install(server, refusals);
+    }));
   }
 
   int actualPort() {

@@ -1,10 +1,13 @@
 package io.chorus;
 
 import io.chorus.support.Scrape;
+import io.chorus.support.TestCa;
 import io.chorus.support.TestClients;
 import io.chorus.support.TestServer;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,12 +30,12 @@ class DeployArtifactsIT {
 
   @Test
   void alertRulesPassPromtoolCheckAndTheirUnitTests() throws Exception {
-    assertThat(promtool("check", "rules", ALERTS.toString())).contains("SUCCESS: 4 rules found");
+    assertThat(promtool("check", "rules", ALERTS.toString())).contains("SUCCESS: 5 rules found");
     assertThat(promtool("test", "rules", "deploy/prometheus/alerts.test.yml")).contains("SUCCESS");
   }
 
   @Test
-  void dashboardAndAlertsReferToMetersAChorusServerExports() throws Exception {
+  void dashboardAndAlertsReferToMetersAChorusServerExports(@TempDir Path folder) throws Exception {
     Set<String> referenced = new TreeSet<>();
     collect(Files.readString(ALERTS), referenced);
     new JsonObject(Files.readString(DASHBOARD)).getJsonArray("panels").forEach(panel ->
@@ -40,8 +43,14 @@ class DeployArtifactsIT {
             collect(((JsonObject) target).getString("expr"), referenced)));
     assertThat(referenced).contains("chorus_connections", "chorus_delivery_latency_seconds_bucket", "chorus_ready");
 
-    try (TestServer server = TestServer.start();
-         TestClients clients = new TestClients(server.port())) {
+    // A TLS server: the certificate's alert asks for a meter that only a server with TLS exports.
+    TestCa ca = TestCa.create();
+    Path certificate = folder.resolve("tls.crt");
+    Path key = folder.resolve("tls.key");
+    ca.issue(1).writePem(certificate, key);
+    try (TestServer server = TestServer.start("--tls-cert", certificate.toString(), "--tls-key", key.toString());
+         TestClients clients = new TestClients(server.port(),
+             new WebSocketClientOptions().setSsl(true).setTrustOptions(ca.trustOptions()))) {
       clients.connect("/ws/dashboard", 2).get(0).send("fill the histogram");
       // The server runs in this JVM: a collection makes sure the GC pause meter gets registered.
       await().until(() -> {

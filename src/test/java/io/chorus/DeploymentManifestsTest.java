@@ -259,6 +259,42 @@ class DeploymentManifestsTest {
     assertThat(ofKind("Namespace").at("metadata", "name").text()).isEqualTo(namespace());
   }
 
+  @Test
+  void tlsComponentPointsChorusAtTheMountedSecretAndTheIngressAtTheClientPort() throws Exception {
+    Path tls = K8S.resolve("tls");
+    Node component = Node.load(tls.resolve("kustomization.yaml"));
+    assertThat(component.get("kind").text()).isEqualTo("Component");
+    Node patched = Node.load(tls.resolve("deployment-tls.yaml"));
+    Node patchedPod = patched.at("spec", "template", "spec");
+    Node patchedContainer = patchedPod.get("containers").items().get(0);
+    assertThat(patchedContainer.get("name").text()).isEqualTo(container.get("name").text());
+    Node volume = patchedPod.get("volumes").items().get(0);
+    Node mount = patchedContainer.get("volumeMounts").items().get(0);
+    assertThat(mount.get("name").text()).isEqualTo(volume.get("name").text());
+    String folder = mount.get("mountPath").text() + "/";
+
+    Map<String, String> env = new LinkedHashMap<>();
+    patchedContainer.get("env").items().forEach(variable -> env.put(variable.get("name").text(),
+        variable.get("value").text()));
+    Set<String> settings = Arrays.stream(Setting.values()).map(Setting::env).collect(Collectors.toSet());
+    assertThat(settings).containsAll(env.keySet());
+    assertThat(env).containsEntry(Setting.TLS_CERT.env(), folder + "tls.crt")
+        .containsEntry(Setting.TLS_KEY.env(), folder + "tls.key");
+    assertThat(env.keySet()).doesNotContainAnyElementsOf(configMap().keySet());
+
+    Node ingress = Node.load(tls.resolve("ingress.yaml"));
+    assertThat(ingress.at("spec", "tls").items().get(0).get("secretName").text())
+        .isEqualTo(volume.at("secret", "secretName").text());
+    Node backend = ingress.at("spec", "rules").items().get(0).at("http", "paths").items().get(0)
+        .at("backend", "service");
+    assertThat(backend.get("name").text()).isEqualTo(manifests.get("service.yaml").at("metadata", "name").text());
+    assertThat(containerPort(backend.at("port", "name"))).isEqualTo(config.port());
+    assertThat(ingress.at("metadata", "annotations").map()).containsEntry(
+        "nginx.ingress.kubernetes.io/backend-protocol", "HTTPS")
+        .containsKeys("nginx.ingress.kubernetes.io/proxy-read-timeout",
+            "nginx.ingress.kubernetes.io/proxy-send-timeout");
+  }
+
   /** What the container sees: the ConfigMap, then env in order, with $(NAME) expanded as the kubelet does. */
   private static Map<String, String> podEnvironment() {
     Map<String, String> fieldValues = Map.of("status.podIP", POD_IP, "metadata.namespace", namespace());

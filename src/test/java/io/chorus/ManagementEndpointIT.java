@@ -19,6 +19,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -40,7 +41,7 @@ class ManagementEndpointIT {
       HttpRefusals refusals = new HttpRefusals(metrics, System.nanoTime());
       ManagementVerticle verticle = new ManagementVerticle(
           new ManagementEndpoint(new Exposition(registry), readiness, new Liveness(), refusals),
-          metrics.failures(), "127.0.0.1", 0, Duration.ofSeconds(10));
+          metrics.failures(), "127.0.0.1", 0, Duration.ofSeconds(10), Optional.empty(), refusals);
       vertx.deployVerticle(verticle).await(20, TimeUnit.SECONDS);
       int port = verticle.actualPort();
 

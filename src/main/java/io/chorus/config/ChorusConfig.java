@@ -1,5 +1,6 @@
 package io.chorus.config;
 
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +31,7 @@ import java.util.stream.Collectors;
  * @param cluster        clustering, when enabled
  * @param presenceRooms  rooms whose joins and leaves are pushed to their subscribers
  * @param authentication how connections prove who they are, and what they may do
+ * @param tls            TLS on the ports, when a certificate is configured
  * @param maxTcpConnections TCP connections the client port keeps open at most: WebSockets plus room for plain HTTP
  *                       and refused upgrades, below the open-file limit so that accepting never runs out of
  *                       descriptors
@@ -48,6 +50,7 @@ public record ChorusConfig(
     Cluster cluster,
     RoomPatterns presenceRooms,
     Authentication authentication,
+    Tls tls,
     int maxTcpConnections,
     Optional<Path> apiKeys) {
 
@@ -105,6 +108,7 @@ public record ChorusConfig(
         cluster(settings),
         roomPatterns(settings, Setting.PRESENCE_ROOMS),
         Authentication.from(settings),
+        tls(settings, managementPort),
         maxConnections + headroom / 2,
         apiKeys(settings));
   }
@@ -219,6 +223,46 @@ public record ChorusConfig(
       }
     }
     return new RoomPatterns(Set.copyOf(names), List.copyOf(prefixes));
+  }
+
+  private static Tls tls(Settings settings, OptionalInt managementPort) throws ConfigException {
+    Optional<Path> certificate = file(settings, Setting.TLS_CERT);
+    Optional<Path> key = file(settings, Setting.TLS_KEY);
+    Optional<Path> keystore = file(settings, Setting.TLS_KEYSTORE);
+    if (keystore.isPresent() && (certificate.isPresent() || key.isPresent())) {
+      throw settings.invalid(Setting.TLS_KEYSTORE, "and tls-cert/tls-key are both set; use one");
+    }
+    if (certificate.isPresent() != key.isPresent()) {
+      Setting missing = certificate.isPresent() ? Setting.TLS_KEY : Setting.TLS_CERT;
+      throw settings.invalid(certificate.isPresent() ? Setting.TLS_CERT : Setting.TLS_KEY,
+          "needs " + missing.key() + " too");
+    }
+    Optional<Tls.KeyMaterial> keyMaterial = keystore.isPresent()
+        ? Optional.of(new Tls.Pkcs12(keystore.get(), settings.text(Setting.TLS_KEYSTORE_PASSWORD)))
+        : certificate.map(cert -> new Tls.Pem(cert, key.get()));
+    boolean management = settings.bool(Setting.MANAGEMENT_TLS);
+    if (management && keyMaterial.isEmpty()) {
+      throw settings.invalid(Setting.MANAGEMENT_TLS, "needs tls-cert and tls-key, or tls-keystore");
+    }
+    if (management && managementPort.isEmpty()) {
+      throw settings.invalid(Setting.MANAGEMENT_TLS,
+          "needs a management port of its own; on the main port, metrics and health follow its TLS");
+    }
+    return new Tls(keyMaterial, management,
+        settings.duration(Setting.TLS_RELOAD_INTERVAL, Duration.ZERO, Duration.ofHours(24)));
+  }
+
+  /** A file the server reads at start: named and readable now, or the start stops here. */
+  private static Optional<Path> file(Settings settings, Setting setting) throws ConfigException {
+    String name = settings.text(setting).trim();
+    if (name.isEmpty()) {
+      return Optional.empty();
+    }
+    Path path = Path.of(name);
+    if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+      throw settings.invalid(setting, Files.exists(path) ? "is not a readable file" : "does not exist");
+    }
+    return Optional.of(path);
   }
 
   private static Set<String> allowedOrigins(Settings settings) throws ConfigException {

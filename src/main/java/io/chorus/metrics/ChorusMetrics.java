@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
@@ -228,6 +229,27 @@ public final class ChorusMetrics {
         .tag("status", Integer.toString(status))
         .register(registry);
     return counter::increment;
+  }
+
+  /**
+   * Registers the TLS meters, when the node serves TLS: reloads of its certificate by outcome, and when the
+   * certificate it serves expires.
+   *
+   * @param notAfter the served certificate's expiry, in seconds since the epoch
+   * @return counts one more reload with the outcome it is given
+   */
+  public Consumer<TlsReload> tls(LongSupplier notAfter) {
+    Gauge.builder("chorus_tls_certificate_expiry_timestamp_seconds", notAfter::getAsLong)
+        .description("When the certificate the node serves expires, in seconds since the epoch")
+        .register(registry);
+    Map<TlsReload, Counter> reloads = new EnumMap<>(TlsReload.class);
+    for (TlsReload outcome : TlsReload.values()) {
+      reloads.put(outcome, Counter.builder("chorus_tls_reloads")
+          .description("Certificate reloads (files changed, or SIGHUP), by outcome; a failed one keeps the old one")
+          .tag("outcome", outcome.label())
+          .register(registry));
+    }
+    return outcome -> reloads.get(outcome).increment();
   }
 
   /** A hub of this node now has connections in the room. */

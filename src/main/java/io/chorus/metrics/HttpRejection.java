@@ -15,7 +15,9 @@ public enum HttpRejection {
   /** A connection that had not become a WebSocket, closed to make room for a new one when the port was full. */
   SHED("shed"),
   /** A new connection closed at once: the port was full, with no connection waiting that could make room for it. */
-  OVER_BUDGET("over_budget");
+  OVER_BUDGET("over_budget"),
+  /** Plain HTTP sent to a TLS port (400, then the connection closes). */
+  PLAIN_HTTP("plain_http");
 
   private final String label;
 

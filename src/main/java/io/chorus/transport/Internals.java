@@ -7,17 +7,24 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.util.internal.PlatformDependent;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.impl.HttpServerImpl;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.core.net.impl.NetServerImpl;
+
+import java.lang.reflect.Field;
 
 /**
  * Every place where Chorus reaches below the public APIs of Vert.x and Netty, in one class: the Netty channel under a
- * Vert.x HTTP connection, the event loop under a Vert.x context, the names Vert.x gives its pipeline handlers, a
- * Netty buffer as a Vert.x buffer without a copy, and Netty's own count of direct memory. Chorus needs them to upgrade
- * WebSockets below Vert.x's HTTP layer and to time and refuse requests before Vert.x sees them. A Vert.x or Netty
+ * Vert.x HTTP connection, the listening socket under a Vert.x HTTP server, the event loop under a Vert.x context, the
+ * names Vert.x gives its pipeline handlers, a Netty buffer as a Vert.x buffer without a copy, and Netty's own count of
+ * direct memory. Chorus needs them to upgrade WebSockets below Vert.x's HTTP layer, to time and refuse requests
+ * before Vert.x sees them, and to answer plain HTTP on a TLS port before the TLS handler does. A Vert.x or Netty
  * upgrade that renames or retypes any of these fails {@code InternalsTest}, not production.
  */
 public final class Internals {
@@ -35,6 +42,28 @@ public final class Internals {
   /** The Netty channel of a Vert.x HTTP connection. */
   static Channel channel(HttpConnection connection) {
     return ((ConnectionBase) connection).channel();
+  }
+
+  /**
+   * The listening socket of a listening Vert.x HTTP server. Servers that share a port share one socket, bound by the
+   * first of them: each server's TCP server points to that one ({@code actualServer}), which keeps the socket as the
+   * result of its bind.
+   */
+  @SuppressWarnings("unchecked")
+  static Channel listeningChannel(HttpServer server) {
+    try {
+      Object tcpServer = field(HttpServerImpl.class, "tcpServer").get(server);
+      Object boundServer = field(NetServerImpl.class, "actualServer").get(tcpServer);
+      return ((Future<Channel>) field(NetServerImpl.class, "bindFuture").get(boundServer)).result();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("Vert.x's HTTP server no longer keeps its listening socket where Chorus looks", e);
+    }
+  }
+
+  private static Field field(Class<?> type, String name) throws NoSuchFieldException {
+    Field field = type.getDeclaredField(name);
+    field.setAccessible(true);
+    return field;
   }
 
   /** Puts {@code handler} right before Vert.x's own handler of the connection: it sees every decoded request first. */

@@ -224,6 +224,42 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void tlsIsOffByDefaultAndNeedsItsFilesInPairs(@TempDir Path folder) throws Exception {
+    Path certificate = Files.writeString(folder.resolve("tls.crt"), "certificate");
+    Path key = Files.writeString(folder.resolve("tls.key"), "key");
+    Path keystore = Files.writeString(folder.resolve("chorus.p12"), "keystore");
+    assertThat(ConfigLoader.load(new String[0], Map.of()).tls().enabled()).isFalse();
+
+    Tls pem = ConfigLoader.load(new String[] {"--tls-cert", certificate.toString()},
+        Map.of("CHORUS_TLS_KEY", key.toString())).tls();
+    Tls pkcs12 = ConfigLoader.load(new String[] {"--tls-keystore", keystore.toString(), "--management-tls"},
+        Map.of("CHORUS_TLS_KEYSTORE_PASSWORD", "s3cret")).tls();
+
+    assertThat(pem.keyMaterial()).contains(new Tls.Pem(certificate, key));
+    assertThat(pem.management()).isFalse();
+    assertThat(pem.reloadInterval()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(pkcs12.keyMaterial()).contains(new Tls.Pkcs12(keystore, "s3cret"));
+    assertThat(pkcs12.management()).isTrue();
+    assertThat(pkcs12.toString()).doesNotContain("s3cret");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--tls-cert", certificate.toString()}, Map.of()))
+        .hasMessageStartingWith("invalid tls-cert: '" + certificate + "' needs tls-key too");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--tls-keystore", keystore.toString(),
+        "--tls-cert", certificate.toString(), "--tls-key", key.toString()}, Map.of()))
+        .hasMessageStartingWith("invalid tls-keystore: '" + keystore + "' and tls-cert/tls-key are both set");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--tls-key", folder.resolve("none").toString(),
+        "--tls-cert", certificate.toString()}, Map.of()))
+        .hasMessageStartingWith("invalid tls-key: '" + folder.resolve("none") + "' does not exist");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--tls-cert", folder.toString(),
+        "--tls-key", key.toString()}, Map.of()))
+        .hasMessageStartingWith("invalid tls-cert: '" + folder + "' is not a readable file");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--management-tls"}, Map.of()))
+        .hasMessageStartingWith("invalid management-tls: 'true' needs tls-cert and tls-key, or tls-keystore");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--tls-keystore", keystore.toString(),
+        "--management-tls", "--management-port", "main"}, Map.of()))
+        .hasMessageStartingWith("invalid management-tls: 'true' needs a management port of its own");
+  }
+
+  @Test
   void missingConfigFileIsAnError() {
     assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--config", "/nonexistent/chorus.properties"}, Map.of()))
         .hasMessageStartingWith("config: cannot read '/nonexistent/chorus.properties' (from option --config)");

@@ -48,16 +48,24 @@ public final class Browser implements AutoCloseable {
 
   /** Starts Chromium; fails with a clear message when it is not installed. */
   public static Browser launch() throws Exception {
+    return launch(List.of());
+  }
+
+  /** Starts Chromium with these command-line flags too ({@code --ignore-certificate-errors}, say). */
+  public static Browser launch(List<String> flags) throws Exception {
     Path executable = Path.of("/usr/bin/chromium");
     if (!Files.isExecutable(executable)) {
       throw new IllegalStateException("Chromium is required for browser tests: apt-get install chromium");
     }
     Path profile = Files.createTempDirectory("chorus-chromium");
-    Process process = new ProcessBuilder(List.of(executable.toString(),
+    List<String> command = new java.util.ArrayList<>(List.of(executable.toString(),
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--host-resolver-rules=MAP *.example 127.0.0.1",
-        "--user-data-dir=" + profile, "--remote-debugging-port=0", "about:blank"))
+        "--user-data-dir=" + profile, "--remote-debugging-port=0"));
+    command.addAll(flags);
+    command.add("about:blank");
+    Process process = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .start();
     String url = readDevtoolsUrl(process);

@@ -16,14 +16,20 @@ public final class TestClients implements AutoCloseable {
 
   private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
   // Held in a field: Vert.x closes a WebSocketClient that is no longer reachable.
-  private final WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
-      .setMaxConnections(50_000)
-      .setMaxFrameSize(16 << 20)
-      .setMaxMessageSize(16 << 20));
+  private final WebSocketClient client;
   private final int port;
 
   public TestClients(int port) {
+    this(port, new WebSocketClientOptions());
+  }
+
+  /** Clients that connect with these options: {@code wss://} ones with their TLS settings, for instance. */
+  public TestClients(int port, WebSocketClientOptions options) {
     this.port = port;
+    this.client = vertx.createWebSocketClient(options
+        .setMaxConnections(50_000)
+        .setMaxFrameSize(16 << 20)
+        .setMaxMessageSize(16 << 20));
   }
 
   /** Connects to {@code path} and waits for the welcome message. */

@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
+import io.netty.channel.ServerChannel;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -13,6 +14,7 @@ import io.vertx.core.http.HttpServerOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -66,6 +68,22 @@ class InternalsTest {
     assertThat(connectionHandlerLast.get(10, TimeUnit.SECONDS))
         .as("Vert.x's connection handler is the last one, the place Chorus's handlers go before").isTrue();
     assertThat(onItsEventLoop.get(10, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void serversSharingAPortShowTheOneListeningSocketTheyShare() throws Exception {
+    HttpServer first = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(-1))
+        .requestHandler(request -> request.response().end("ok"));
+    HttpServer second = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(-1))
+        .requestHandler(request -> request.response().end("ok"));
+    first.listen().await(10, TimeUnit.SECONDS);
+    second.listen().await(10, TimeUnit.SECONDS);
+
+    Channel listening = Internals.listeningChannel(first);
+
+    assertThat(listening).isInstanceOf(ServerChannel.class);
+    assertThat(((InetSocketAddress) listening.localAddress()).getPort()).isEqualTo(first.actualPort());
+    assertThat(Internals.listeningChannel(second)).isSameAs(listening);
   }
 
   @Test

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import java.net.URI;
@@ -84,9 +85,16 @@ final class Client {
         this.publisherSlots = publisherSlots;
     }
 
-    /** @param sse a chorus.v1 subscriber that reads {@code GET /sse/<room>} instead of a WebSocket */
-    void attach(Channel ch, URI url, boolean sse) {
+    /**
+     * @param sse a chorus.v1 subscriber that reads {@code GET /sse/<room>} instead of a WebSocket
+     * @param tls the TLS context for a {@code wss://} url, or null
+     */
+    void attach(Channel ch, URI url, boolean sse, SslContext tls) {
         this.channel = ch;
+        if (tls != null) {
+            // Writes wait in the TLS handler until its handshake is done: the upgrade request goes out after it.
+            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), url.getHost(), port(url)));
+        }
         if (protocol == Protocol.CHORUS_V1) {
             room = ChorusV1.roomOf(url);
             messagePrefix = ChorusV1.messagePrefix(room);
@@ -103,6 +111,10 @@ final class Client {
 
     Channel channel() {
         return channel;
+    }
+
+    static int port(URI url) {
+        return url.getPort() > 0 ? url.getPort() : "wss".equals(url.getScheme()) ? 443 : 80;
     }
 
     String room() {

@@ -12,6 +12,7 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -52,6 +53,8 @@ final class LocalEngine implements Engine, Client.Listener {
     private final Bootstrap bootstrap;
     private final InetSocketAddress remote;
     private final InetSocketAddress publisherRemote;
+    private final SslContext tls;
+    private final SslContext publisherTls;
     private final InetSocketAddress[] sources;
     private final AtomicLong attempted = new AtomicLong();
     private final AtomicLong ready = new AtomicLong();
@@ -71,6 +74,8 @@ final class LocalEngine implements Engine, Client.Listener {
         }
         this.remote = address(options.url());
         this.publisherRemote = address(options.publisherUrl());
+        this.tls = ClientTls.forUrl(options.url());
+        this.publisherTls = ClientTls.forUrl(options.publisherUrl());
         this.sources = new InetSocketAddress[options.sourceAddresses()];
         for (int i = 0; i < sources.length; i++) {
             sources[i] = new InetSocketAddress("127.0.0." + (2 + i), 0);
@@ -111,7 +116,7 @@ final class LocalEngine implements Engine, Client.Listener {
     }
 
     private static InetSocketAddress address(URI url) {
-        return new InetSocketAddress(url.getHost(), url.getPort() > 0 ? url.getPort() : 80);
+        return new InetSocketAddress(url.getHost(), Client.port(url));
     }
 
     private void open(int i) {
@@ -124,7 +129,8 @@ final class LocalEngine implements Engine, Client.Listener {
             protected void initChannel(Channel ch) {
                 LoopState loop = loops.get(ch.eventLoop());
                 new Client(options.protocol(), loop, publisherId, LocalEngine.this, share.publisherTotal())
-                        .attach(ch, url, publisherId < 0 && options.transport() == Options.Transport.SSE);
+                        .attach(ch, url, publisherId < 0 && options.transport() == Options.Transport.SSE,
+                                publisherId >= 0 ? publisherTls : tls);
             }
         }).connect(publisherId >= 0 ? publisherRemote : remote, source);
         f.addListener(r -> {

@@ -95,7 +95,8 @@ public final class Main {
                 "%s %s%s %s%s | connections ready %,d of %,d (failed %,d)%s | %d process%s x %d thread%s, %d source addresses",
                 o.mode().name().toLowerCase(Locale.ROOT), o.protocol().wireName(),
                 o.transport() == Options.Transport.SSE ? " (subscribers read GET /sse/<room>)" : "",
-                o.url(), o.publisherUrl().equals(o.url()) ? "" : " (publishers at " + o.publisherUrl() + ")",
+                o.url(), (o.publisherUrl().equals(o.url()) ? "" : " (publishers at " + o.publisherUrl() + ")")
+                        + ("wss".equals(o.url().getScheme()) ? " TLS client: " + ClientTls.engine() : ""),
                 connected.connectionsReady, o.totalConnections(), connected.connectionsFailed,
                 connected.failures.isEmpty() ? "" : " " + connected.failures,
                 o.processes(), o.processes() == 1 ? "" : "es", o.threads(), o.threads() == 1 ? "" : "s",

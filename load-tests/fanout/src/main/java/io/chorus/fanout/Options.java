@@ -74,7 +74,8 @@ record Options(
                             requests/s, status counts and latency.
 
             Target
-              --url URL               ws://127.0.0.1:8080/ws/bench (loopback addresses only)
+              --url URL               ws://127.0.0.1:8080/ws/bench (loopback addresses only); wss://
+                                      for TLS, trusting any certificate (OpenSSL when it loads)
                                       http-publish: http://127.0.0.1:8080/api/rooms/bench/messages
               --publisher-url URL     where the publishers connect, e.g. another node of a cluster [--url]
               --protocol P            plain | socketio (Engine.IO v4 / Socket.IO v5) | chorus.v1
@@ -192,12 +193,12 @@ record Options(
     }
 
     private void validate() {
-        String scheme = mode == Mode.HTTP_PUBLISH ? "http" : "ws";
+        List<String> schemes = mode == Mode.HTTP_PUBLISH ? List.of("http") : List.of("ws", "wss");
         for (URI target : List.of(url, publisherUrl)) {
             String host = target.getHost();
-            if (!scheme.equals(target.getScheme()) || host == null
+            if (!schemes.contains(target.getScheme()) || host == null
                     || !(host.startsWith("127.") || host.equals("localhost"))) {
-                throw new UsageException("--url and --publisher-url must be " + scheme
+                throw new UsageException("--url and --publisher-url must be " + String.join(":// or ", schemes)
                         + ":// on a loopback address (127.0.0.0/8), got " + target);
             }
         }
