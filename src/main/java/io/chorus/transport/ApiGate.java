@@ -33,10 +33,16 @@ public final class ApiGate {
   private final AddressRateLimits rateLimits;
   private final ApiResponses responses;
   private final ApiKeys keys;
+  /**
+   * Whether connections need a token (JWT authentication is on). The API knows no tokens: without keys of its own it
+   * would publish where the tokens forbid it, so it is then closed rather than open.
+   */
+  private final boolean tokensRequired;
 
   public ApiGate(ChorusConfig config, Readiness readiness, ChorusMetrics metrics, ApiKeys keys) {
     this.readiness = readiness;
     this.keys = keys;
+    this.tokensRequired = config.authentication().enabled();
     int rate = config.limits().rateLimit();
     this.rateLimits = rate == 0 ? null : new AddressRateLimits(new RateLimit(rate, config.limits().rateLimitBurst()));
     this.responses = new ApiResponses(new OriginPolicy(config.allowedOrigins()), metrics);
@@ -81,9 +87,16 @@ public final class ApiGate {
    * Whether the request carries a key with {@code scope}, or no keys are configured; if not, it has been answered
    * with RFC 6750's challenge: 401 {@code unauthorized} without {@code Authorization: Bearer}, or with a key the file
    * does not hold ({@code error="invalid_token"}), 403 {@code forbidden} for a key without the scope
-   * ({@code error="insufficient_scope"}). An allowed {@code Origin} is no credential: any client can send one.
+   * ({@code error="insufficient_scope"}). An allowed {@code Origin} is no credential: any client can send one. With
+   * JWT authentication on and no keys, every API request gets the 401: the API would otherwise bypass the tokens.
    */
   boolean authorizes(HttpServerRequest request, Scope scope) {
+    if (tokensRequired && !keys.guards() && scope != Scope.METRICS) {
+      request.response().putHeader(WWW_AUTHENTICATE, CHALLENGE);
+      responses.problem(request, Problem.UNAUTHORIZED,
+          "Connections need tokens on this server, and the HTTP API has no keys (api-keys): it is closed");
+      return false;
+    }
     ApiKeys.Verdict verdict = keys.check(request.getHeader(HttpHeaders.AUTHORIZATION), scope);
     if (verdict instanceof ApiKeys.Admitted) {
       return true;
