@@ -6,6 +6,7 @@ import static io.gatling.javaapi.core.CoreDsl.substring;
 import static io.gatling.javaapi.http.HttpDsl.ws;
 
 import chorus.load.ChatMessage;
+import chorus.load.ConnectionTokens;
 import chorus.load.LoadParameters;
 import chorus.load.StructuredFrame;
 import io.gatling.javaapi.core.ActionBuilder;
@@ -38,6 +39,7 @@ public final class StructuredChains {
   private static final String SEQ = "seq";
   private static final String LEDGER = "ledger";
   private static final String FRAME = "frame";
+  private static final String PATH = "path";
   private static final Duration ACCOUNTING_PERIOD = Duration.ofMillis(100);
   /** How often a user waiting for a command's reply looks for it: the granularity of the reply's wait. */
   private static final Duration REPLY_POLL = Duration.ofMillis(10);
@@ -45,6 +47,7 @@ public final class StructuredChains {
   private final LoadParameters parameters;
   private final String roomPrefix;
   private final ReportRecorder recorder = new ReportRecorder();
+  private final ConnectionTokens tokens = ConnectionTokens.fromProperties();
 
   /** @param roomPrefix prepended to the room numbers, unique per run (see {@link ChatChains}) */
   public StructuredChains(LoadParameters parameters, String roomPrefix) {
@@ -62,18 +65,19 @@ public final class StructuredChains {
       long user = session.userId();
       String room = roomPrefix + "-" + (user % parameters.rooms());
       String sender = "u" + user;
-      return session.set(ROOM, room).set(SENDER, sender).set(SEQ, 0L)
+      return session.set(ROOM, room).set(SENDER, sender).set(SEQ, 0L).set(PATH, tokens.path("/ws", sender))
           .set(LEDGER, new StructuredLedger(room, sender, parameters.timeout().toMillis()));
     });
   }
 
   /**
-   * Opens a socket to {@code /ws} offering chorus.v1 (no room yet) and waits, for up to {@code within},
-   * for the welcome, which must name the protocol: a server that ignored the offer speaks plain mode.
+   * Opens a socket to {@code /ws} offering chorus.v1 (no room yet; with the user's token when
+   * {@code -DjwtSecret} is set, see {@link ConnectionTokens}) and waits, for up to {@code within}, for the
+   * welcome, which must name the protocol: a server that ignored the offer speaks plain mode.
    */
   public ChainBuilder connect(String name, String welcomeCheck, Duration within) {
     return exec(ws(name, SOCKET)
-        .connect("/ws")
+        .connect("#{" + PATH + "}")
         .subprotocol(SUBPROTOCOL)
         .await(within)
         .on(ws.checkTextMessage(welcomeCheck)
