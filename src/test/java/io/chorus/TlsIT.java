@@ -215,7 +215,7 @@ class TlsIT {
     Path certificate = folder.resolve("tls.crt");
     Path key = folder.resolve("tls.key");
     ca.issue(1).writePem(certificate, key);
-    try (ServerProcess process = ServerProcess.start("--tls-cert", certificate.toString(), "--tls-key",
+    try (ServerProcess process = ServerProcess.start("--port", "0", "--tls-cert", certificate.toString(), "--tls-key",
         key.toString(), "--tls-reload-interval", "0s")) {
       assertThat(process.output()).contains("TLS 1.2 and 1.3 with the OpenSSL engine (BoringSSL)")
           .contains("Chorus listening on https://");
