@@ -24,17 +24,13 @@ final class Admission {
   private static final String CHALLENGE = "Bearer realm=\"chorus\"";
 
   /** What the request gets. */
-  sealed interface Verdict permits Admitted, Refused {
+  sealed interface Verdict permits Admitted, HandshakeRefusal {
   }
 
   /** Let in with {@code grant}; null when it must still send a chorus.v1 connect. */
   record Admitted(Grant grant) implements Verdict {
   }
 
-  /** Answer {@code status} (401 or 403) with a one-line reason and, for a 401, the challenge header. */
-  record Refused(Handshake outcome, HttpResponseStatus status, String reason, CharSequence header, String value)
-      implements Verdict {
-  }
 
   private Admission() {
   }
@@ -72,7 +68,7 @@ final class Admission {
   private static Verdict allowed(Grant grant, Collection<String> rooms) {
     for (String room : rooms) {
       if (!grant.permissions().maySubscribe(room)) {
-        return new Refused(Handshake.FORBIDDEN, HttpResponseStatus.FORBIDDEN,
+        return new HandshakeRefusal(Handshake.FORBIDDEN, HttpResponseStatus.FORBIDDEN,
             (grant.authenticated() ? "The token does not allow room " : "Anonymous clients may not join room ")
                 + room, null, null);
       }
@@ -80,8 +76,8 @@ final class Admission {
     return new Admitted(grant);
   }
 
-  private static Refused unauthorized(String reason) {
-    return new Refused(Handshake.UNAUTHORIZED, HttpResponseStatus.UNAUTHORIZED, "Unauthorized: " + reason,
+  private static HandshakeRefusal unauthorized(String reason) {
+    return new HandshakeRefusal(Handshake.UNAUTHORIZED, HttpResponseStatus.UNAUTHORIZED, "Unauthorized: " + reason,
         HttpHeaderNames.WWW_AUTHENTICATE, CHALLENGE);
   }
 }

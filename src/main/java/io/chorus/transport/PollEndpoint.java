@@ -107,7 +107,7 @@ public final class PollEndpoint {
     if (request.response().closed()) {
       return;
     }
-    if (admission instanceof Admission.Refused refused) {
+    if (admission instanceof HandshakeRefusal refused) {
       if (refused.header() != null) {
         request.response().putHeader(refused.header(), refused.value());
       }

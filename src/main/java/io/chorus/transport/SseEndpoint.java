@@ -42,7 +42,7 @@ final class SseEndpoint {
   private static final String RETRY_FULL_AFTER_SECONDS = "10";
 
   /** What to do with one SSE request. */
-  sealed interface Verdict permits Accepted, Refused {
+  sealed interface Verdict permits Accepted, HandshakeRefusal {
   }
 
   /**
@@ -52,17 +52,6 @@ final class SseEndpoint {
   record Accepted(Map<String, Position> rooms, boolean pathForm, Grant grant) implements Verdict {
   }
 
-  /**
-   * Answer {@code status} with a one-line reason (and one extra header when named), then close; counted as
-   * {@code outcome}, in the words of a refused WebSocket upgrade.
-   */
-  record Refused(Handshake outcome, HttpResponseStatus status, String reason, CharSequence header, String value)
-      implements Verdict {
-
-    Refused(Handshake outcome, HttpResponseStatus status, String reason) {
-      this(outcome, status, reason, null, null);
-    }
-  }
 
   private final Sessions sessions;
   private final ChorusMetrics metrics;
@@ -105,21 +94,21 @@ final class SseEndpoint {
     List<String> rooms = pathForm ? List.of(path.substring(PATH.length() + 1)) : uri.parameters().getOrDefault("room", List.of());
     HttpHeaders headers = request.headers();
     if (rooms.isEmpty()) {
-      return immediately(new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
+      return immediately(new HandshakeRefusal(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
           "Name at least one room: /sse/{room} or /sse?room=a&room=b"));
     } else if (!rooms.stream().allMatch(RoomName::isValid)) {
-      return immediately(new Refused(Handshake.INVALID_ROOM, HttpResponseStatus.BAD_REQUEST,
+      return immediately(new HandshakeRefusal(Handshake.INVALID_ROOM, HttpResponseStatus.BAD_REQUEST,
           "Invalid room name: use 1 to " + RoomName.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ -"));
     } else if (rooms.size() > maxRooms || rooms.stream().distinct().count() != rooms.size()) {
-      return immediately(new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
+      return immediately(new HandshakeRefusal(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
           "At most " + maxRooms + " distinct rooms per stream"));
     } else if (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) != 0) {
-      return immediately(new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST, "An SSE request has no body"));
+      return immediately(new HandshakeRefusal(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST, "An SSE request has no body"));
     } else if (readiness.state() != Readiness.State.READY) {
-      return immediately(new Refused(Handshake.DRAINING, HttpResponseStatus.SERVICE_UNAVAILABLE,
+      return immediately(new HandshakeRefusal(Handshake.DRAINING, HttpResponseStatus.SERVICE_UNAVAILABLE,
           "Server is shutting down: reconnect to another node"));
     } else if (!originPolicy.allows(headers.get(HttpHeaderNames.ORIGIN), headers.get(HttpHeaderNames.HOST))) {
-      return immediately(new Refused(Handshake.FORBIDDEN_ORIGIN, HttpResponseStatus.FORBIDDEN,
+      return immediately(new HandshakeRefusal(Handshake.FORBIDDEN_ORIGIN, HttpResponseStatus.FORBIDDEN,
           "Origin not allowed: " + headers.get(HttpHeaderNames.ORIGIN)));
     }
     // An EventSource sends Last-Event-ID on its own reconnects only, so a page resuming a stream it did not open
@@ -132,17 +121,16 @@ final class SseEndpoint {
     try {
       positions = SseEventId.parse(resumeFrom, rooms, pathForm);
     } catch (IllegalArgumentException badId) {
-      return immediately(new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
+      return immediately(new HandshakeRefusal(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
           "Invalid " + (fromHeader ? "Last-Event-ID" : "since") + ": " + badId.getMessage()));
     }
     Map<String, Position> resumed = positions;
     return Admission.check(sessions.authenticator(), uri.parameters().getOrDefault("token", List.of()),
         headers.get(HttpHeaderNames.AUTHORIZATION), rooms, false).map(admission -> {
-          if (admission instanceof Admission.Refused refused) {
-            return new Refused(refused.outcome(), refused.status(), refused.reason(), refused.header(),
-                refused.value());
+          if (admission instanceof HandshakeRefusal refused) {
+            return refused;
           } else if (!connectionLimit.tryOpenWebSocket()) {
-            return new Refused(Handshake.NODE_FULL, HttpResponseStatus.SERVICE_UNAVAILABLE,
+            return new HandshakeRefusal(Handshake.NODE_FULL, HttpResponseStatus.SERVICE_UNAVAILABLE,
                 "Server is full: try again later or another node",
                 HttpHeaderNames.RETRY_AFTER, RETRY_FULL_AFTER_SECONDS);
           }
@@ -198,7 +186,7 @@ final class SseEndpoint {
     return head;
   }
 
-  private static Future<Verdict> immediately(Refused refused) {
+  private static Future<Verdict> immediately(HandshakeRefusal refused) {
     return Future.succeededFuture(refused);
   }
 

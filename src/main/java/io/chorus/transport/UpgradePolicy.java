@@ -37,7 +37,7 @@ final class UpgradePolicy {
   static final String RETRY_FULL_AFTER_SECONDS = "10";
 
   /** What to do with one upgrade request. */
-  sealed interface Verdict permits Accepted, Refused {
+  sealed interface Verdict permits Accepted, HandshakeRefusal {
   }
 
   /**
@@ -48,14 +48,6 @@ final class UpgradePolicy {
   record Accepted(String room, Protocol protocol, Grant grant) implements Verdict {
   }
 
-  /** Answer {@code status} with a one-line reason (and one extra header when named), then close. */
-  record Refused(Handshake outcome, HttpResponseStatus status, String reason, CharSequence header, String value)
-      implements Verdict {
-
-    Refused(Handshake outcome, HttpResponseStatus status, String reason) {
-      this(outcome, status, reason, null, null);
-    }
-  }
 
   private final OriginPolicy originPolicy;
   private final Readiness readiness;
@@ -76,7 +68,7 @@ final class UpgradePolicy {
    * it later, and never fails.
    */
   Future<Verdict> check(HttpRequest request) {
-    Refused early = refusal(request);
+    HandshakeRefusal early = refusal(request);
     if (early != null) {
       return Future.succeededFuture(early);
     }
@@ -90,11 +82,10 @@ final class UpgradePolicy {
     return Admission.check(authenticator, uri.parameters().getOrDefault("token", List.of()),
         request.headers().get(HttpHeaderNames.AUTHORIZATION), rooms, protocol == Protocol.STRUCTURED)
         .map(admission -> {
-          if (admission instanceof Admission.Refused refused) {
-            return new Refused(refused.outcome(), refused.status(), refused.reason(), refused.header(),
-                refused.value());
+          if (admission instanceof HandshakeRefusal refused) {
+            return refused;
           } else if (!connectionLimit.tryOpenWebSocket()) {
-            return new Refused(Handshake.NODE_FULL, HttpResponseStatus.SERVICE_UNAVAILABLE,
+            return new HandshakeRefusal(Handshake.NODE_FULL, HttpResponseStatus.SERVICE_UNAVAILABLE,
                 "Server is full: try again later or another node", HttpHeaderNames.RETRY_AFTER,
                 RETRY_FULL_AFTER_SECONDS);
           }
@@ -103,38 +94,38 @@ final class UpgradePolicy {
   }
 
   /** The checks of the request itself, before its token: the refusal, or null when it passes them. */
-  private Refused refusal(HttpRequest request) {
+  private HandshakeRefusal refusal(HttpRequest request) {
     String path = new QueryStringDecoder(request.uri()).rawPath();
     boolean lobby = path.equals("/") || path.equals("/ws");
     String room = lobby ? RoomName.DEFAULT : path.startsWith(ROOM_PATH) ? path.substring(ROOM_PATH.length()) : null;
     HttpHeaders headers = request.headers();
     if (room == null) {
-      return new Refused(Handshake.NOT_FOUND, HttpResponseStatus.NOT_FOUND,
+      return new HandshakeRefusal(Handshake.NOT_FOUND, HttpResponseStatus.NOT_FOUND,
           "No WebSocket endpoint at " + path + ": use / or /ws/{room}");
     } else if (!RoomName.isValid(room)) {
-      return new Refused(Handshake.INVALID_ROOM, HttpResponseStatus.BAD_REQUEST,
+      return new HandshakeRefusal(Handshake.INVALID_ROOM, HttpResponseStatus.BAD_REQUEST,
           "Invalid room name: use 1 to " + RoomName.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ -");
     } else if (!HttpMethod.GET.equals(request.method())) {
-      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.METHOD_NOT_ALLOWED, "WebSocket upgrades use GET",
+      return new HandshakeRefusal(Handshake.BAD_REQUEST, HttpResponseStatus.METHOD_NOT_ALLOWED, "WebSocket upgrades use GET",
           HttpHeaderNames.ALLOW, "GET");
     } else if (!HttpVersion.HTTP_1_1.equals(request.protocolVersion())
         || !headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
-      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
+      return new HandshakeRefusal(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST,
           "A WebSocket upgrade needs HTTP/1.1 and Connection: Upgrade");
     } else if (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) != 0) {
       // The WebSocket decoder takes over right after the head: a body would be read as frames.
-      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST, "A WebSocket upgrade has no body");
+      return new HandshakeRefusal(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST, "A WebSocket upgrade has no body");
     } else if (readiness.state() != Readiness.State.READY) {
-      return new Refused(Handshake.DRAINING, HttpResponseStatus.SERVICE_UNAVAILABLE,
+      return new HandshakeRefusal(Handshake.DRAINING, HttpResponseStatus.SERVICE_UNAVAILABLE,
           "Server is shutting down: reconnect to another node");
     } else if (!originPolicy.allows(headers.get(HttpHeaderNames.ORIGIN), headers.get(HttpHeaderNames.HOST))) {
-      return new Refused(Handshake.FORBIDDEN_ORIGIN, HttpResponseStatus.FORBIDDEN,
+      return new HandshakeRefusal(Handshake.FORBIDDEN_ORIGIN, HttpResponseStatus.FORBIDDEN,
           "Origin not allowed: " + headers.get(HttpHeaderNames.ORIGIN));
     } else if (!"13".equals(headers.get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
-      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.UPGRADE_REQUIRED,
+      return new HandshakeRefusal(Handshake.BAD_REQUEST, HttpResponseStatus.UPGRADE_REQUIRED,
           "Unsupported WebSocket version: use 13 (RFC 6455)", HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
     } else if (!isValidKey(headers.get(HttpHeaderNames.SEC_WEBSOCKET_KEY))) {
-      return new Refused(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST, "Missing or invalid Sec-WebSocket-Key");
+      return new HandshakeRefusal(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST, "Missing or invalid Sec-WebSocket-Key");
     }
     return null;
   }

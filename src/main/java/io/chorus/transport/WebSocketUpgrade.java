@@ -62,7 +62,7 @@ final class WebSocketUpgrade extends HttpRequests {
         if (verdict instanceof SseEndpoint.Accepted accepted) {
           sse.open(ctx, request, accepted);
         } else {
-          SseEndpoint.Refused refused = (SseEndpoint.Refused) verdict;
+          HandshakeRefusal refused = (HandshakeRefusal) verdict;
           metrics.sseRequest(refused.outcome());
           refuse(refused.status(), refused.reason(), refused.header(), refused.value());
         }
@@ -77,7 +77,7 @@ final class WebSocketUpgrade extends HttpRequests {
       if (verdict instanceof UpgradePolicy.Accepted accepted) {
         endpoint.open(ctx, request, accepted);
       } else {
-        UpgradePolicy.Refused refused = (UpgradePolicy.Refused) verdict;
+        HandshakeRefusal refused = (HandshakeRefusal) verdict;
         metrics.handshake(refused.outcome());
         refuse(refused.status(), refused.reason(), refused.header(), refused.value());
       }
