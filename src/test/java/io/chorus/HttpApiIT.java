@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static io.chorus.support.Api.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -260,16 +261,6 @@ class HttpApiIT {
           .value("chorus_api_problems_total{problem=\"draining\",status=\"503\"}")).isGreaterThanOrEqualTo(2);
       stopped.await(30, TimeUnit.SECONDS);
     }
-  }
-
-  private static void assertProblem(HttpResponse<String> response, int status, String type) {
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-    JsonObject problem = new JsonObject(response.body());
-    assertThat(problem.getString("type")).isEqualTo("urn:chorus:problem:" + type);
-    assertThat(problem.getInteger("status")).isEqualTo(status);
-    assertThat(problem.getString("title")).isNotBlank();
-    assertThat(problem.getString("detail")).isNotBlank();
   }
 
   private static List<Integer> numbers(JsonObject history) {

@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 
+import static io.chorus.support.Api.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -347,15 +348,5 @@ class PollIT {
 
   private static List<Long> seqs(JsonObject answer) {
     return answer.getJsonArray("messages").stream().map(message -> ((JsonObject) message).getLong("seq")).toList();
-  }
-
-  private static void assertProblem(HttpResponse<String> response, int status, String type) {
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-    JsonObject problem = new JsonObject(response.body());
-    assertThat(problem.getString("type")).isEqualTo("urn:chorus:problem:" + type);
-    assertThat(problem.getInteger("status")).isEqualTo(status);
-    assertThat(problem.getString("title")).isNotBlank();
-    assertThat(problem.getString("detail")).isNotBlank();
   }
 }

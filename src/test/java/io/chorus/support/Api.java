@@ -10,6 +10,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /** A client of the HTTP API (java.net.http, HTTP/1.1 keep-alive), as a backend would call it. */
 public final class Api {
 
@@ -45,5 +47,16 @@ public final class Api {
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
     headers.forEach(request::header);
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Asserts an RFC 9457 problem: its status, content type, {@code urn:chorus:problem:<type>}, title and detail. */
+  public static void assertProblem(HttpResponse<String> response, int status, String type) {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    JsonObject problem = new JsonObject(response.body());
+    assertThat(problem.getString("type")).isEqualTo("urn:chorus:problem:" + type);
+    assertThat(problem.getInteger("status")).isEqualTo(status);
+    assertThat(problem.getString("title")).isNotBlank();
+    assertThat(problem.getString("detail")).isNotBlank();
   }
 }
