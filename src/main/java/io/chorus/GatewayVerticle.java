@@ -108,7 +108,8 @@ final class GatewayVerticle extends VerticleBase {
     webSockets = new WebSocketEndpoint(config, sessions, metrics, connectionLimit, readiness, refusals,
         inputBudget, liveness.register());
     ChatPageEndpoint chatPage = new ChatPageEndpoint();
-    ApiGate apiGate = new ApiGate(config, readiness, metrics, apiKeys);
+    ApiGate apiGate = new ApiGate(config, readiness, metrics, apiKeys,
+        config.authentication().enabled() ? authenticator : null);
     polls = new PollEndpoint(config, hub, apiGate, connectionLimit, authenticator, metrics, eventLoop);
 
     HttpRoutes routes = new HttpRoutes(vertx, metrics.failures())

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -68,32 +67,6 @@ class AuthIT {
       assertThat(metrics.value("chorus_handshakes_total{outcome=\"unauthorized\"}")).isEqualTo(4);
       assertThat(metrics.value("chorus_sse_requests_total{outcome=\"unauthorized\"}")).isEqualTo(1);
       bystander.assertUnharmed();
-    }
-  }
-
-  @Test
-  void withTokensOnAndNoApiKeysTheHttpApiIsClosedInsteadOfBypassingThem() throws Exception {
-    try (TestServer server = TestServer.start("--jwt-secret", Tokens.SECRET);
-        TestClients clients = new TestClients(server.port());
-        Bystander bystander = Bystander.join(clients, BYSTANDER + HS256.anything("calm"))) {
-      TestSocket listener = clients.connect(BYSTANDER + HS256.anything("calm"));
-      Api api = new Api(server.port());
-      String bearer = "Bearer " + HS256.anything("alice");
-      List<HttpResponse<String>> refused = List.of(
-          api.post("calm", "application/json", "\"sneaked in\"".getBytes(StandardCharsets.UTF_8)),
-          api.send("POST", "/api/rooms/calm/messages", Map.of("Content-Type", "text/plain", "Authorization", bearer),
-              "with a token".getBytes(StandardCharsets.UTF_8)),
-          api.get("/api/rooms/calm/messages"),
-          api.get("/api/rooms/calm"));
-
-      for (HttpResponse<String> answer : refused) {
-        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(401);
-        assertThat(answer.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(
-            challenge -> assertThat(challenge).startsWith("Bearer"));
-        assertThat(new JsonObject(answer.body()).getString("detail")).contains("api-keys");
-      }
-      bystander.assertUnharmed();
-      assertThat(listener.texts()).noneMatch(text -> text.contains("sneaked in") || text.contains("with a token"));
     }
   }
 

@@ -14,8 +14,8 @@ import io.vertx.ext.web.RoutingContext;
  * The HTTP API of one gateway, for backends and for browsers that cannot keep a WebSocket: a room
  * ({@code /api/rooms/{room}}) and its presence ({@code /api/rooms/{room}/presence}), see {@link ApiRoom}, and its
  * messages ({@code /api/rooms/{room}/messages}, see {@link ApiMessages}). Under the same origin policy as WebSocket
- * upgrades, with an API key when the node has some (a {@code publish} key to POST, a {@code read} key for the rest),
- * and rate limited per client address. Every refusal is an RFC 9457 problem. One per gateway, touched by its event
+ * upgrades, rate limited per client address, with an API key when the node has some (a {@code publish} key to POST,
+ * a {@code read} key for the rest) or a connection token that allows it (see {@link ApiCredentials}). Every refusal is an RFC 9457 problem. One per gateway, touched by its event
  * loop only.
  */
 public final class ApiEndpoint {
@@ -73,16 +73,18 @@ public final class ApiEndpoint {
     } else if (!RoomName.isValid(roomName)) {
       responses.problem(request, Problem.INVALID_ROOM,
           "A room name is 1 to " + RoomName.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ -");
-    } else if (gate.admits(request, resource.allow, posts ? Scope.PUBLISH : Scope.READ)) {
-      if (resource == Resource.ROOM) {
-        room.show(request, roomName);
-      } else if (resource == Resource.PRESENCE) {
-        room.presence(request, roomName);
-      } else if (posts) {
-        messages.publish(routing.vertx(), request, roomName);
-      } else {
-        messages.history(request, roomName);
-      }
+    } else {
+      gate.admit(request, resource.allow, posts ? Scope.PUBLISH : Scope.READ, roomName, () -> {
+        if (resource == Resource.ROOM) {
+          room.show(request, roomName);
+        } else if (resource == Resource.PRESENCE) {
+          room.presence(request, roomName);
+        } else if (posts) {
+          messages.publish(routing.vertx(), request, roomName);
+        } else {
+          messages.history(request, roomName);
+        }
+      });
     }
   }
 }
