@@ -111,9 +111,7 @@ function onState(state, info) {
   } else if (state === "open") {
     me = info.client;
     setStatus("connected (" + TRANSPORTS[info.transport] + ")", "open");
-    if (info.transport === "websocket") {
-      document.getElementById("user").textContent = info.info?.name || info.user || "guest";
-    }
+    document.getElementById("user").textContent = info.info?.name || info.user || "guest";
     if (!welcomed && info.message) {
       welcomed = true;
       show(info.message, "system");

@@ -14,8 +14,9 @@
  *     its first command, {"type":"connect","token":…} (none: anonymous), so it never appears in a URL of a socket.
  *     A refused token closes the socket with a code from 4500 (the reason in {reason}): the client stops, since
  *     retrying the same token would be refused again. Codes 4000-4499 (e.g. 4001 token expired) reconnect, calling
- *     the token function again. On the fallback the token goes as ?token= on the stream (the HTTP API takes API
- *     keys, not connection tokens).
+ *     the token function again. On the fallback the token goes as ?token= on the stream (an EventSource cannot send
+ *     headers) and as Authorization: Bearer on the HTTP API's requests, which may do what a socket with it may; a
+ *     token function is called for each stream, and again when the API answers 401 to the last token.
  *     fallback (off unless given): when there is no WebSocket in the browser, or 3 sockets in a row closed within
  *     10 s of being opened (a proxy that refuses or cuts WebSockets), the client receives over Server-Sent Events
  *     (an EventSource on /sse, next to the socket's path) and publishes and reads history over the HTTP API (fetch),
@@ -96,6 +97,7 @@ class Chorus {
   #stream = null;
   #streamTimer = null;
   #relistening = false;
+  #streamOpenings = 0; // the last stream opening wins when a token function answers late
   #posted = Promise.resolve();
   // The token option, the last token it gave (for the fallback's requests), and why the server refused it.
   #tokenSource;
@@ -448,14 +450,21 @@ class Chorus {
   // One stream for every room, each from its position (the query's since: the stream's first request cannot send
   // Last-Event-ID). The browser reconnects a dropped stream by itself, with the last event's id, which holds every
   // room's position; a refused one (a full or draining node) is opened again here after a backoff delay.
-  #listen() {
+  async #listen() {
     clearTimeout(this.#streamTimer);
     this.#stream?.close();
     this.#stream = null;
+    const opening = ++this.#streamOpenings;
     const rooms = [...this.#rooms.keys()];
     if (rooms.length === 0) {
       this.#streamOpened({});
       return;
+    }
+    if (typeof this.#tokenSource === "function") {
+      await this.#nextToken().catch(() => {});
+      if (opening !== this.#streamOpenings || !this.#onFallback || this.#closed) {
+        return;
+      }
     }
     const positions = rooms.filter((room) => this.#rooms.get(room).position)
       .map((room) => room + "=" + this.#rooms.get(room).position.epoch + ":" + this.#rooms.get(room).position.seq);
@@ -481,7 +490,8 @@ class Chorus {
     }
     this.#open = true;
     this.#queue.splice(0).forEach(({ command, resolve, reject }) => this.#send(command, resolve, reject));
-    this.#onState("open", { message: welcome.message, client: welcome.client, transport: "sse" });
+    this.#onState("open", { message: welcome.message, client: welcome.client, user: welcome.user ?? null,
+      info: welcome.info, transport: "sse" });
   }
 
   #streamLost(stream) {
@@ -501,7 +511,7 @@ class Chorus {
   // publish, history and presence over the HTTP API; publishes wait for the one before, to be numbered in order.
   #fetch({ type, room, data, binary, since, limit }) {
     if (type === "presence") {
-      return fetch(this.#http + "/api/rooms/" + room + "/presence").then(answer, unreachable);
+      return this.#fetchWithToken(this.#http + "/api/rooms/" + room + "/presence").then(answer, unreachable);
     }
     const messages = this.#http + "/api/rooms/" + room + "/messages";
     if (type === "history") {
@@ -512,14 +522,27 @@ class Chorus {
       if (limit !== undefined) {
         query.set("limit", limit);
       }
-      return fetch(messages + "?" + query).then(answer, unreachable);
+      return this.#fetchWithToken(messages + "?" + query).then(answer, unreachable);
     }
     const body = binary === undefined
       ? { headers: { "Content-Type": "application/json" }, body: JSON.stringify(data) }
       : { headers: { "Content-Type": "application/octet-stream" }, body: fromBase64(binary) };
-    const created = this.#posted.then(() => fetch(messages, { method: "POST", ...body })).then(answer, unreachable);
+    const created = this.#posted.then(() => this.#fetchWithToken(messages, { method: "POST", ...body }))
+      .then(answer, unreachable);
     this.#posted = created.catch(() => {});
     return created;
+  }
+
+  // With the connection's token, if it has one; a token function is asked for a fresh one when the API answers 401
+  // (the last may have expired), and the request is made once more with it.
+  async #fetchWithToken(url, init = {}) {
+    const send = (token) => fetch(url, token ? { ...init, headers: { ...init.headers, Authorization: "Bearer " + token } }
+      : init);
+    const response = await send(this.#token);
+    if (response.status !== 401 || typeof this.#tokenSource !== "function") {
+      return response;
+    }
+    return send(await this.#nextToken().catch(() => undefined));
   }
 }
 

@@ -214,6 +214,8 @@ class ChatPageBrowserIT {
     JsonObject claims = Tokens.claims("alice", 3600, List.of("*"), List.of("*"))
         .put("info", new JsonObject().put("name", "Alice A."));
     String page = "http://127.0.0.1:" + guarded.port() + "/";
+    String accepted = "chorus_handshakes_total{outcome=\"accepted\"}";
+    double acceptedBefore = Scrape.of(guarded.managementPort()).value(accepted);
     Browser.Tab alice = browser.open(page + "#token=" + Tokens.hs256(Tokens.SECRET).sign(claims), "");
     await().atMost(Duration.ofSeconds(20)).until(() -> alice.text("#status").equals(VIA_WEBSOCKET));
     assertThat(alice.text("#user")).isEqualTo("Alice A.");
@@ -222,9 +224,31 @@ class ChatPageBrowserIT {
     await().atMost(Duration.ofSeconds(20)).until(() -> stranger.text("#status").startsWith("unauthorised"));
     assertThat(stranger.text("#status")).isEqualTo("unauthorised: a token is required");
     assertThat(stranger.texts("#messages li.error")).anyMatch(text -> text.startsWith("Not connected"));
-    String accepted = "chorus_handshakes_total{outcome=\"accepted\"}";
     await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
-        .until(() -> Scrape.of(guarded.managementPort()).value(accepted) == 2);
+        .until(() -> Scrape.of(guarded.managementPort()).value(accepted) == acceptedBefore + 2);
+  }
+
+  @Test
+  void underTokensATabWithoutWebSocketChatsWithItsTokenOverSseAndHttp() throws Exception {
+    Tokens tokens = Tokens.hs256(Tokens.SECRET);
+    String page = "http://127.0.0.1:" + guarded.port() + "/?room=team-fallback#token=";
+    JsonObject carol = Tokens.claims("carol", 3600, List.of("team-*"), List.of("team-*"))
+        .put("info", new JsonObject().put("name", "Carol C."));
+    Browser.Tab fallback = browser.open(page + tokens.sign(carol), "delete window.WebSocket;");
+    Browser.Tab socket = browser.open(page + tokens.anything("dave"), "");
+    await().atMost(Duration.ofSeconds(20)).until(() -> fallback.text("#status").equals(VIA_SSE)
+        && socket.text("#status").equals(VIA_WEBSOCKET));
+    assertThat(fallback.text("#user")).isEqualTo("Carol C.");
+    await().until(() -> fallback.texts("#people li").contains("carol") && socket.texts("#people li").contains("dave"));
+
+    fallback.eval("document.getElementById('messageInput').value = 'posted with a token';"
+        + "document.getElementById('composer').requestSubmit()");
+    await().until(() -> socket.texts("#messages li").contains("posted with a token"));
+    socket.eval("document.getElementById('messageInput').value = 'answered on a socket';"
+        + "document.getElementById('composer').requestSubmit()");
+    await().until(() -> fallback.texts("#messages li").contains("answered on a socket"));
+    assertThat(fallback.texts("#messages li")).containsSubsequence("posted with a token", "answered on a socket");
+    assertThat(fallback.texts("#messages li.error")).isEmpty();
   }
 
   @Test

@@ -49,6 +49,14 @@ final class Commands {
         .put("message", sessions.welcomeText())
         .put("protocol", Protocol.STRUCTURED.subprotocol())
         .put("client", session.id());
+    Grant grant = session.grant();
+    if (grant != null && grant.authenticated()) {
+      // A token given with the request (an SSE stream has no other way) is answered here, as a connect would be.
+      welcome.put("user", grant.identity().user());
+      if (grant.identity().info() != null) {
+        welcome.put("info", grant.identity().info());
+      }
+    }
     if (session.sendText(welcome.encode())) {
       session.flush();
     }
