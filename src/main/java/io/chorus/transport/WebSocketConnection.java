@@ -300,7 +300,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
     session.onMessage(payload, binary);
   }
 
-  /** The message inflated, or null when it was refused: too big once inflated (1009), or not DEFLATE data (1007). */
+  /** The message inflated, or null when it was refused: too big once inflated (1009), or not DEFLATE data (1002). */
   private byte[] inflate(byte[] compressed) {
     if (decompressor == null) {
       decompressor = endpoint.decompressor(deflate);
@@ -312,7 +312,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
       }
       return payload;
     } catch (DataFormatException e) {
-      refuse(CloseReason.INVALID_PAYLOAD);
+      abort(CloseReason.PROTOCOL_ERROR);
       return null;
     }
   }

@@ -41,8 +41,8 @@ class PerMessageDeflateTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"permessage-deflate; client_max_window_bits=10", "permessage-deflate; client_max_window_bits=\"15\"",
-      "permessage-deflate;client_max_window_bits=8", "PerMessage-Deflate ; Client_Max_Window_Bits"})
+  @ValueSource(strings = {"permessage-deflate; client_max_window_bits=10",
+      "permessage-deflate; client_max_window_bits=\"15\"", "permessage-deflate;client_max_window_bits=8", "PerMessage-Deflate ; Client_Max_Window_Bits"})
   void anyClientWindowIsAcceptedAndNotNamedInTheAnswer(String offer) {
     assertThat(answer(offer)).contains(SHARED);
   }
