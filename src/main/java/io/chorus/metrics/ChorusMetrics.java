@@ -276,7 +276,7 @@ public final class ChorusMetrics {
     bytesDelivered.increment(payloadBytes);
   }
 
-  /** Bytes of WebSocket frames written (with compression on), permessage-deflate ones and the others. */
+  /** Bytes of WebSocket frames written since the last call (with compression on): permessage-deflate ones, others. */
   public void frameBytes(long compressed, long uncompressed) {
     compressedFrameBytes.increment(compressed);
     uncompressedFrameBytes.increment(uncompressed);

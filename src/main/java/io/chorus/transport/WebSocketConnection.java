@@ -67,17 +67,12 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   private final PerMessageDeflate deflate;
   /** Inflates the client's compressed messages; made when the first one arrives. */
   private Decompressor decompressor;
-  /** Frame bytes written since the last flush, counted with compression on: compressed (RSV1) and the others. */
-  private final boolean countsFrameBytes;
-  private long compressedBytes;
-  private long uncompressedBytes;
 
   /** @param deflate the permessage-deflate agreed with the client, or null */
   WebSocketConnection(WebSocketEndpoint endpoint, Encoding roomMessages, PerMessageDeflate deflate) {
     this.endpoint = endpoint;
     this.roomMessages = roomMessages;
     this.deflate = deflate;
-    this.countsFrameBytes = endpoint.compressing();
     this.input = endpoint.incompleteInputs().open(this::drop);
   }
 
@@ -125,12 +120,8 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
       return ctx.channel().isActive() ? Write.BACKED_UP : Write.CLOSED;
     }
     ByteBuf frame = message.encodedAs(encoding);
-    if (countsFrameBytes) {
-      if ((frame.getByte(frame.readerIndex()) & WebSocketFrameEncoding.RSV1) != 0) {
-        compressedBytes += frame.readableBytes();
-      } else {
-        uncompressedBytes += frame.readableBytes();
-      }
+    if (endpoint.compressing()) {
+      endpoint.wroteFrame(frame);
     }
     frameOutput.write(frame.retainedDuplicate(), quietPromise);
     return Write.QUEUED;
@@ -150,11 +141,6 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   public void flush() {
     if (!closing.isClosed()) {
       frameOutput.flush();
-    }
-    if (compressedBytes != 0 || uncompressedBytes != 0) {
-      endpoint.wroteFrames(compressedBytes, uncompressedBytes);
-      compressedBytes = 0;
-      uncompressedBytes = 0;
     }
   }
 
@@ -191,7 +177,8 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
         // Only a negotiated extension may set reserved bits; permessage-deflate only RSV1 on a message's first frame.
         abort(CloseReason.PROTOCOL_ERROR);
       } else if (data) {
-        onDataFrame(frame.content(), frame instanceof BinaryWebSocketFrame, frame.isFinalFragment(), frame.rsv() != 0);
+        onDataFrame(frame.content(), frame instanceof BinaryWebSocketFrame, frame.isFinalFragment(),
+            frame.rsv() != 0);
       } else if (frame instanceof ContinuationWebSocketFrame) {
         onContinuationFrame(frame.content(), frame.isFinalFragment());
       } else if (frame instanceof CloseWebSocketFrame close) {

@@ -10,6 +10,7 @@ import io.chorus.security.InputBudget;
 import io.chorus.security.OriginPolicy;
 import io.chorus.session.Protocol;
 import io.chorus.session.Sessions;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -54,7 +55,10 @@ public final class WebSocketEndpoint {
   private final Decompressor sharedDecompressor;
   private final Encoding compressedPlain;
   private final Encoding compressedStructured;
-  /** Frame bytes the connections flushed since the last tick: counted here, published to the meters each tick. */
+  /**
+   * Frame bytes written to the connections since the last tick, with compression on: counted in plain fields by
+   * this event loop, published to the meters once a tick rather than once a delivery.
+   */
   private long compressedFrameBytes;
   private long uncompressedFrameBytes;
   private final int maxMessageSize;
@@ -198,10 +202,13 @@ public final class WebSocketEndpoint {
     return compression.enabled();
   }
 
-  /** A connection flushed frames: their bytes wait for the next tick, so that the meters see one update a tick. */
-  void wroteFrames(long compressed, long uncompressed) {
-    compressedFrameBytes += compressed;
-    uncompressedFrameBytes += uncompressed;
+  /** A connection wrote {@code frame}: counted as compressed when RSV1 marks it as a permessage-deflate one. */
+  void wroteFrame(ByteBuf frame) {
+    if ((frame.getByte(frame.readerIndex()) & WebSocketFrameEncoding.RSV1) != 0) {
+      compressedFrameBytes += frame.readableBytes();
+    } else {
+      uncompressedFrameBytes += frame.readableBytes();
+    }
   }
 
   private void publishFrameBytes() {
