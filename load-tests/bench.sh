@@ -16,6 +16,13 @@
 #   SERVERS="chorus chorus-tls" load-tests/bench.sh
 #                                    what TLS costs: the same jar with ws:// and with wss:// (a self-signed
 #                                    certificate made with keytool into $OUT_DIR; the generator trusts any)
+#   SERVERS="chorus chorus-deflate uws uws-deflate" PAYLOAD=1024 load-tests/bench.sh
+#                                    permessage-deflate: Chorus with --compression and uWebSockets.js with its
+#                                    shared compressor, against both without, in one run; the generator offers
+#                                    the extension to the *-deflate servers (as Chromium does) and inflates what
+#                                    they compress; the Compression table gives wire bytes and server CPU per
+#                                    delivery (messages below Chorus's compression-min-size, 128 bytes, go
+#                                    uncompressed: use PAYLOAD >= 128)
 #
 # Each server runs alone on BENCH_PORT (Chorus's /metrics on BENCH_MANAGEMENT_PORT), pinned to CPU $SERVER_CPU (JVMs with
 # -XX:ActiveProcessorCount=1); the load generator (fanout/, Netty epoll) is pinned to CPU $GEN_CPU.
@@ -48,6 +55,7 @@ CHORUS_JAR="$ROOT/target/chorus.jar"
 : "${SCENARIOS:=ramp latency wide idle}"
 : "${V1_SCENARIOS:=ramp latency publish}"  # chorus-v1*, chorus-sse: what they change is the cost per message
 : "${TLS_SCENARIOS:=ramp latency idle}"  # chorus-tls: the cost per message, and the memory per connection
+: "${DEFLATE_SCENARIOS:=ramp latency}"  # *-deflate: the cost per message and its bytes on the wire
 : "${KEYTOOL:=keytool}"
 : "${OUT_DIR:=$LT_DIR/fanout/target/bench-$(date +%Y%m%d-%H%M%S)}"
 
@@ -165,11 +173,12 @@ build() {
 # Starts server $1 on CPU $SERVER_CPU; sets SERVER_PID, PROTOCOL, TRANSPORT, URL, METRICS, JVM. Fails when it cannot.
 start_server() {
   local name=$1 cmd=()
-  PROTOCOL=plain TRANSPORT=ws URL="ws://127.0.0.1:$BENCH_PORT/ws/bench" METRICS="" JVM=0
+  PROTOCOL=plain TRANSPORT=ws URL="ws://127.0.0.1:$BENCH_PORT/ws/bench" METRICS="" JVM=0 DEFLATE=0 COMPRESSION=""
   case "$name" in
     ws) cmd=(node "$PEERS/ws-server.js") ;;
     socketio) cmd=(node "$PEERS/socketio-server.js"); PROTOCOL=socketio; URL="ws://127.0.0.1:$BENCH_PORT/" ;;
     uws) cmd=(node "$PEERS/uws-server.js") ;;
+    uws-deflate) cmd=(node "$PEERS/uws-server.js"); COMPRESSION=shared DEFLATE=1 ;;
     vertx-textbook)
       [[ -f "$TEXTBOOK_JAR" ]] || { NOTES+=("vertx-textbook: skipped, no jar"); return 1; }
       cmd=("$JAVA" -XX:ActiveProcessorCount=1 -jar "$TEXTBOOK_JAR"); JVM=1
@@ -181,7 +190,7 @@ start_server() {
         --rate-limit 0 --management-port "$BENCH_MANAGEMENT_PORT")
       JVM=1
       METRICS="http://127.0.0.1:$BENCH_MANAGEMENT_PORT/metrics" ;;
-    chorus | chorus-nodelay | chorus-v1 | chorus-v1-nohistory | chorus-sse | chorus-tls)
+    chorus | chorus-nodelay | chorus-v1 | chorus-v1-nohistory | chorus-sse | chorus-tls | chorus-deflate)
       if [[ -z "$CHORUS_SKIP" && ! -f "$CHORUS_JAR" ]]; then
         CHORUS_SKIP="chorus: skipped, the build did not produce $CHORUS_JAR"
       fi
@@ -195,6 +204,8 @@ start_server() {
         --management-port "$BENCH_MANAGEMENT_PORT")
       # chorus-nodelay: every broadcast written at the end of its event-loop turn, instead of within 1 ms.
       if [[ "$name" == chorus-nodelay ]]; then cmd+=(--write-delay 0ms); fi
+      # chorus-deflate: permessage-deflate for the clients that offer it, each broadcast compressed once.
+      if [[ "$name" == chorus-deflate ]]; then cmd+=(--compression true); DEFLATE=1; fi
       # chorus-v1*: the clients speak chorus.v1 (acked publishes, sequenced deliveries); history off, or the default 100.
       if [[ "$name" == chorus-v1* ]]; then PROTOCOL=chorus.v1; fi
       if [[ "$name" == chorus-v1-nohistory ]]; then cmd+=(--history-size 0); fi
@@ -214,14 +225,14 @@ start_server() {
     echo "port $BENCH_PORT is already in use by a process this script did not start; set BENCH_PORT" >&2
     exit 1
   fi
-  (cd "$ROOT" && PORT="$BENCH_PORT" CHORUS_TLS_KEYSTORE_PASSWORD="$TLS_PASSWORD" exec taskset -c "$SERVER_CPU" "${cmd[@]}") \
+  (cd "$ROOT" && PORT="$BENCH_PORT" COMPRESSION="$COMPRESSION" CHORUS_TLS_KEYSTORE_PASSWORD="$TLS_PASSWORD" exec taskset -c "$SERVER_CPU" "${cmd[@]}") \
     > "$OUT_DIR/$name-server.log" 2>&1 &
   SERVER_PID=$!
   STARTED+=("$SERVER_PID")
   if ! wait_port "$SERVER_PID"; then
     local code=0
     wait "$SERVER_PID" 2>/dev/null || code=$?
-    if [[ "$name" == uws && "$code" == 3 ]]; then
+    if [[ "$name" == uws* && "$code" == 3 ]]; then
       NOTES+=("uws: skipped, no loadable uWebSockets.js addon: $(tail -n 1 "$OUT_DIR/$name-server.log")")
     else
       NOTES+=("$name: skipped, did not answer on port $BENCH_PORT (exit $code, see $OUT_DIR/$name-server.log)")
@@ -251,6 +262,7 @@ gen() {
   if [[ "$mode" == http-publish ]]; then target=(--url "http://127.0.0.1:$BENCH_PORT/api/rooms/bench/messages"); fi
   if [[ -n "$METRICS" ]]; then extra+=(--metrics-url "$METRICS"); fi
   if [[ "$JVM" == 1 && "$mode" == connections ]]; then extra+=(--server-gc); fi
+  if [[ "$DEFLATE" == 1 && "$mode" != connections && "$mode" != http-publish ]]; then extra+=(--deflate); fi
   taskset -c "$GEN_CPU" "$JAVA" -jar "$FANOUT_JAR" "$mode" "${target[@]}" \
     --server-pid "$SERVER_PID" --max-runtime 10m --summary "$out.txt" "${extra[@]}" "$@" > "$out.log" 2>&1 &
   pid=$!
@@ -263,6 +275,7 @@ run_server() {
   local name=$1 scenarios=" $SCENARIOS "
   if [[ "$name" == chorus-v1* || "$name" == chorus-sse ]]; then scenarios=" $V1_SCENARIOS "; fi
   if [[ "$name" == chorus-tls ]]; then scenarios=" $TLS_SCENARIOS "; fi
+  if [[ "$name" == *-deflate ]]; then scenarios=" $DEFLATE_SCENARIOS "; fi
   log "---- $name (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
   start_server "$name" || return 0
   if [[ "$scenarios" == *" ramp "* ]]; then
@@ -343,6 +356,7 @@ report() {
   echo "  still open (JVM servers get 'jcmd GC.run' before each sample; heap+direct needs a /metrics endpoint)."
   report_structured
   report_fallbacks
+  report_compression
   report_tls
   echo
   echo "Notes"
@@ -492,6 +506,34 @@ report_tls() {
   echo "  max deliv/s from the ramp; p99, server and generator CPU at a fixed $LAT_RATE deliveries/s (the server's"
   echo "  CPU there is what TLS costs at that rate); RSS/conn from the idle scenario ($IDLE_CONNS connections)."
   echo "  The server's TLS engine is in $OUT_DIR/chorus-tls-server.log (OpenSSL engine when netty-tcnative loads)."
+}
+
+# permessage-deflate: every server of the run at the fixed rate, with the bytes each delivery took on the wire.
+report_compression() {
+  local ran=" ${RAN[*]} " name f
+  [[ "$ran" == *"-deflate "* ]] || return 0
+  echo
+  echo "Compression ($FANOUT_SUBS subscribers + $FANOUT_PUBS publishers, ${PAYLOAD}-byte messages at $LAT_RATE deliveries/s)"
+  printf '%-16s %12s %10s %12s %8s %12s %10s %12s
+' \
+    server "max deliv/s" "p99" "bytes/frame" "compr." "srv CPU" "µs/deliv" "gen CPU"
+  for name in "${RAN[@]}"; do
+    f="$OUT_DIR/$name"
+    [[ -f "$f-latency.txt" ]] || continue
+    local max p99 bytes compressed cpu gen
+    max=$(num max_deliveries_per_s "$f-ramp.txt")
+    p99=$(num p99_ms "$f-latency.txt")
+    bytes=$(num bytes_per_frame "$f-latency.txt")
+    compressed=$(num compressed_frames "$f-latency.txt")
+    cpu=$(num server_cpu_pct "$f-latency.txt")
+    gen=$(num generator_cpu_pct "$f-latency.txt")
+    printf '%-16s %12s %7s ms %12s %8s %10s %% %10s %10s %%\n' \
+      "$name" "$(int "$max")" "${p99:--}" "${bytes:--}" "${compressed:--}" "${cpu:--}" \
+      "$(per_delivery "$f-latency.txt")" "${gen:--}"
+  done
+  echo "  bytes/frame: what the generator read from the socket per frame received (headers included), compr.: how"
+  echo "  many frames of the step were permessage-deflate ones; µs/deliv: server CPU per delivery at that rate. The"
+  echo "  generator inflates like a browser, so its own CPU rises with compression: check gen CPU in the ramp."
 }
 
 main() {

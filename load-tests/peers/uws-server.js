@@ -16,6 +16,9 @@ try {
 }
 
 const port = Number(process.env.PORT || 8080);
+// COMPRESSION=shared: permessage-deflate with one compressor shared by every socket (uWS.SHARED_COMPRESSOR, no
+// context takeover), each published message compressed once for all its subscribers, as Chorus's --compression does.
+const shared = process.env.COMPRESSION === "shared";
 const welcome = JSON.stringify({ type: "welcome", message: "Welcome to the chat!" });
 
 const app = uWS.App().ws("/*", {
@@ -24,13 +27,14 @@ const app = uWS.App().ws("/*", {
   // while uWS silently skips a subscriber above the limit, which the generator would count as loss.
   idleTimeout: 0,
   maxBackpressure: 1024 * 1024,
+  compression: shared ? uWS.SHARED_COMPRESSOR : uWS.DISABLED,
   open: (ws) => {
     ws.subscribe("chat");
-    ws.send(welcome, false);
+    ws.send(welcome, false, shared);
   },
   message: (ws, message, isBinary) => {
     // app.publish (not ws.publish) includes the sender, like the other peers.
-    app.publish("chat", message, isBinary);
+    app.publish("chat", message, isBinary, shared);
   },
 });
 
@@ -39,5 +43,5 @@ app.listen("127.0.0.1", port, (token) => {
     console.error(`uws: cannot listen on 127.0.0.1:${port}`);
     process.exit(1);
   }
-  console.log(`uWebSockets.js server is running on ws://127.0.0.1:${port}`);
+  console.log(`uWebSockets.js server is running on ws://127.0.0.1:${port}${shared ? " (shared compressor)" : ""}`);
 });

@@ -36,6 +36,7 @@ import java.util.stream.Collectors;
  *                       and refused upgrades, below the open-file limit so that accepting never runs out of
  *                       descriptors
  * @param apiKeys        the file of API keys the HTTP API asks for; empty when the API is open
+ * @param compression    permessage-deflate for WebSocket clients that offer it
  */
 public record ChorusConfig(
     String host,
@@ -52,7 +53,8 @@ public record ChorusConfig(
     Authentication authentication,
     Tls tls,
     int maxTcpConnections,
-    Optional<Path> apiKeys) {
+    Optional<Path> apiKeys,
+    Compression compression) {
 
   /**
    * Descriptors kept free below the open-file limit: half for plain HTTP and refused upgrades (the TCP budget above
@@ -110,7 +112,9 @@ public record ChorusConfig(
         Authentication.from(settings),
         tls(settings, managementPort),
         maxConnections + headroom / 2,
-        apiKeys(settings));
+        apiKeys(settings),
+        new Compression(settings.bool(Setting.COMPRESSION),
+            (int) settings.size(Setting.COMPRESSION_MIN_SIZE, 0, 64L << 20)));
   }
 
   private static Limits limits(Settings settings, int maxConnections) throws ConfigException {

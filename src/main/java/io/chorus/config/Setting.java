@@ -48,6 +48,10 @@ public enum Setting {
   API_KEYS("api-keys", "",
       "File of hashed API keys the HTTP API asks for (Authorization: Bearer), read again when it changes; empty: the "
           + "API is open. Make a key with: java -jar chorus.jar api-key <name> <scopes>."),
+  COMPRESSION("compression", "false",
+      "Offer permessage-deflate to WebSocket clients: each broadcast is compressed once per event loop for all of them."),
+  COMPRESSION_MIN_SIZE("compression-min-size", "128",
+      "Messages shorter than this go uncompressed even to clients that negotiated compression."),
   WRITE_DELAY("write-delay", "1ms",
       "How long a broadcast may wait to be written together with later ones; 0ms: at the end of each event-loop turn."),
   PING_INTERVAL("ping-interval", "25s", "How often the server pings each connection."),

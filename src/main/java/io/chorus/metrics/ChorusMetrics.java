@@ -38,6 +38,8 @@ public final class ChorusMetrics {
   private final Counter bytesReceived;
   private final Counter delivered;
   private final Counter bytesDelivered;
+  private final Counter compressedFrameBytes;
+  private final Counter uncompressedFrameBytes;
   private final Map<Drop, Counter> dropped = new EnumMap<>(Drop.class);
   private final Map<Handshake, Counter> handshakes = new EnumMap<>(Handshake.class);
   private final Map<Handshake, Counter> sseRequests = new EnumMap<>(Handshake.class);
@@ -93,6 +95,8 @@ public final class ChorusMetrics {
     bytesDelivered = Counter.builder("chorus_bytes_delivered")
         .description("Payload bytes written to client connections")
         .register(registry);
+    compressedFrameBytes = frameBytesCounter(registry, true);
+    uncompressedFrameBytes = frameBytesCounter(registry, false);
     for (Drop drop : Drop.values()) {
       dropped.put(drop, Counter.builder("chorus_messages_dropped")
           .description("Messages not broadcast or not delivered, by reason")
@@ -272,6 +276,12 @@ public final class ChorusMetrics {
     bytesDelivered.increment(payloadBytes);
   }
 
+  /** Bytes of WebSocket frames written since the last call (with compression on): permessage-deflate ones, others. */
+  public void frameBytes(long compressed, long uncompressed) {
+    compressedFrameBytes.increment(compressed);
+    uncompressedFrameBytes.increment(uncompressed);
+  }
+
   public void dropped(Drop reason, int messages) {
     dropped.get(reason).increment(messages);
   }
@@ -293,6 +303,15 @@ public final class ChorusMetrics {
     return Counter.builder("chorus_resumes")
         .description("chorus.v1 subscribes that came back with a position, by whether every missed message came")
         .tag("outcome", outcome)
+        .register(registry);
+  }
+
+  private static Counter frameBytesCounter(MeterRegistry registry, boolean compressed) {
+    return Counter.builder("chorus_websocket_frame_bytes")
+        .description("Bytes of WebSocket frames written with compression on, by whether permessage-deflate "
+            + "compressed them")
+        .baseUnit("bytes")
+        .tag("compressed", Boolean.toString(compressed))
         .register(registry);
   }
 

@@ -8,12 +8,15 @@ import java.util.Arrays;
 final class FragmentedMessage {
 
   private final boolean binary;
+  private final boolean compressed;
   private final int maxSize;
   private byte[] bytes;
   private int length;
 
-  FragmentedMessage(boolean binary, int maxSize, int firstFrameSize) {
+  /** @param compressed whether its first frame had RSV1 set: the frames carry it deflated (RFC 7692) */
+  FragmentedMessage(boolean binary, boolean compressed, int maxSize, int firstFrameSize) {
     this.binary = binary;
+    this.compressed = compressed;
     this.maxSize = maxSize;
     this.bytes = new byte[Math.min(maxSize, Math.max(256, firstFrameSize * 2))];
   }
@@ -39,6 +42,10 @@ final class FragmentedMessage {
 
   boolean binary() {
     return binary;
+  }
+
+  boolean compressed() {
+    return compressed;
   }
 
   byte[] bytes() {

@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.util.ReferenceCountUtil;
 
 import java.io.IOException;
+import java.util.zip.DataFormatException;
 
 /**
  * One WebSocket connection's transport, as a Netty handler behind the WebSocket codec and in front of Vert.x's (now
@@ -36,8 +37,14 @@ import java.io.IOException;
  * is bounded: past {@code max-pending-output} Netty reports the channel unwritable and the session's slow-consumer
  * policy decides, instead of a queue that would grow until the heap runs out. The bound holds for control frames
  * too: pings and pongs wait while the channel is unwritable, and only the close frame may pass it, once.
+ *
+ * <p>A connection that negotiated permessage-deflate gets room messages in a compressed encoding, and may send
+ * compressed messages (RSV1 on their first frame), which it inflates within the message size limit.
  */
 final class WebSocketConnection extends ChannelDuplexHandler implements Transport {
+
+  /** RSV1 as Netty reports a frame's reserved bits: the permessage-deflate bit (RFC 7692 section 6). */
+  private static final int RSV1 = 0b100;
 
   private final WebSocketEndpoint endpoint;
   /** How this connection's protocol shows a room's messages. */
@@ -56,10 +63,16 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   private FragmentedMessage fragmented;
   /** What waits for the output to drain below its bound; null when nothing does. */
   private Runnable onWritable;
+  /** What permessage-deflate the client agreed to; null when none. */
+  private final PerMessageDeflate deflate;
+  /** Inflates the client's compressed messages; made when the first one arrives. */
+  private Decompressor decompressor;
 
-  WebSocketConnection(WebSocketEndpoint endpoint, Encoding roomMessages) {
+  /** @param deflate the permessage-deflate agreed with the client, or null */
+  WebSocketConnection(WebSocketEndpoint endpoint, Encoding roomMessages, PerMessageDeflate deflate) {
     this.endpoint = endpoint;
     this.roomMessages = roomMessages;
+    this.deflate = deflate;
     this.input = endpoint.incompleteInputs().open(this::drop);
   }
 
@@ -106,7 +119,11 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
       // A connection that is gone, and about to leave its rooms, is not a slow one.
       return ctx.channel().isActive() ? Write.BACKED_UP : Write.CLOSED;
     }
-    frameOutput.write(message.encodedAs(encoding).retainedDuplicate(), quietPromise);
+    ByteBuf frame = message.encodedAs(encoding);
+    if (endpoint.compressing()) {
+      endpoint.wroteFrame(frame);
+    }
+    frameOutput.write(frame.retainedDuplicate(), quietPromise);
     return Write.QUEUED;
   }
 
@@ -155,8 +172,13 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
     }
     session.heard();
     try {
-      if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame) {
-        onDataFrame(frame.content(), frame instanceof BinaryWebSocketFrame, frame.isFinalFragment());
+      boolean data = frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame;
+      if (frame.rsv() != 0 && (deflate == null || frame.rsv() != RSV1 || !data)) {
+        // Only a negotiated extension may set reserved bits; permessage-deflate only RSV1 on a message's first frame.
+        abort(CloseReason.PROTOCOL_ERROR);
+      } else if (data) {
+        onDataFrame(frame.content(), frame instanceof BinaryWebSocketFrame, frame.isFinalFragment(),
+            frame.rsv() != 0);
       } else if (frame instanceof ContinuationWebSocketFrame) {
         onContinuationFrame(frame.content(), frame.isFinalFragment());
       } else if (frame instanceof CloseWebSocketFrame close) {
@@ -215,20 +237,23 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   public void channelInactive(ChannelHandlerContext ctx) {
     closing.closed();
     input.release();
+    if (decompressor != null && decompressor.keepsContext()) {
+      decompressor.end();
+    }
     session.closed();
     endpoint.closed(closing.closeCode());
     ctx.fireChannelInactive();
   }
 
-  private void onDataFrame(ByteBuf content, boolean binary, boolean last) {
+  private void onDataFrame(ByteBuf content, boolean binary, boolean last, boolean compressed) {
     if (!closing.isOpen()) {
       return;
     }
     if (last) {
-      deliver(ByteBufUtil.getBytes(content), binary);
+      deliver(ByteBufUtil.getBytes(content), binary, compressed);
       return;
     }
-    fragmented = new FragmentedMessage(binary, endpoint.maxMessageSize(), content.readableBytes());
+    fragmented = new FragmentedMessage(binary, compressed, endpoint.maxMessageSize(), content.readableBytes());
     append(content);
   }
 
@@ -238,7 +263,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
     }
     FragmentedMessage message = fragmented;
     fragmented = null;
-    deliver(message.bytes(), message.binary());
+    deliver(message.bytes(), message.binary(), message.compressed());
   }
 
   private boolean append(ByteBuf content) {
@@ -249,13 +274,34 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
     return false;
   }
 
-  private void deliver(byte[] payload, boolean binary) {
+  private void deliver(byte[] received, boolean binary, boolean compressed) {
     input.messageCompleted();
+    byte[] payload = compressed ? inflate(received) : received;
+    if (payload == null) {
+      return;
+    }
     if (!binary && !Utf8.isValid(payload, payload.length)) {
       refuse(CloseReason.INVALID_PAYLOAD);
       return;
     }
     session.onMessage(payload, binary);
+  }
+
+  /** The message inflated, or null when it was refused: too big once inflated (1009), or not DEFLATE data (1002). */
+  private byte[] inflate(byte[] compressed) {
+    if (decompressor == null) {
+      decompressor = endpoint.decompressor(deflate);
+    }
+    try {
+      byte[] payload = decompressor.inflate(compressed, endpoint.maxMessageSize());
+      if (payload == null) {
+        refuse(CloseReason.MESSAGE_TOO_BIG);
+      }
+      return payload;
+    } catch (DataFormatException e) {
+      abort(CloseReason.PROTOCOL_ERROR);
+      return null;
+    }
   }
 
   private void onPingOrPong(WebSocketFrame frame) {

@@ -1,6 +1,8 @@
 package io.chorus.transport;
 
 import io.chorus.config.ChorusConfig;
+import io.chorus.config.Compression;
+import io.chorus.hub.Encoding;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.metrics.Handshake;
 import io.chorus.security.ConnectionLimit;
@@ -8,14 +10,17 @@ import io.chorus.security.InputBudget;
 import io.chorus.security.OriginPolicy;
 import io.chorus.session.Protocol;
 import io.chorus.session.Sessions;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.vertx.core.http.HttpConnection;
@@ -43,6 +48,19 @@ public final class WebSocketEndpoint {
   private final HttpRefusals refusals;
   private final IncompleteInputs incompleteInputs;
   private final WebSocketDecoderConfig decoderConfig;
+  /** For connections that negotiated permessage-deflate: reserved bits reach the connection, which checks them. */
+  private final WebSocketDecoderConfig compressedDecoderConfig;
+  private final Compression compression;
+  /** Null when compression is off, as are the encodings: no deflater is made for nothing. */
+  private final Decompressor sharedDecompressor;
+  private final Encoding compressedPlain;
+  private final Encoding compressedStructured;
+  /**
+   * Frame bytes written to the connections since the last tick, with compression on: counted in plain fields by
+   * this event loop, published to the meters once a tick rather than once a delivery.
+   */
+  private long compressedFrameBytes;
+  private long uncompressedFrameBytes;
   private final int maxMessageSize;
   private final int maxPendingOutput;
   private final long closeTimeoutNanos;
@@ -79,6 +97,12 @@ public final class WebSocketEndpoint {
         .allowMaskMismatch(false)
         .closeOnProtocolViolation(false)
         .build();
+    this.compressedDecoderConfig = decoderConfig.toBuilder().allowExtensions(true).build();
+    this.compression = config.compression();
+    boolean compressing = compression.enabled();
+    this.sharedDecompressor = compressing ? new Decompressor(false) : null;
+    this.compressedPlain = compressing ? CompressedFrameEncoding.plain(compression.minSize()) : null;
+    this.compressedStructured = compressing ? CompressedFrameEncoding.structured(compression.minSize()) : null;
     this.maxPendingOutput = config.limits().maxPendingOutput();
     this.closeTimeoutNanos = config.timeouts().closeTimeout().toNanos();
     sessions.everyTick(now -> {
@@ -86,6 +110,7 @@ public final class WebSocketEndpoint {
       guard.closeExpired(now);
       incompleteInputs.expire(now);
       refusals.summarizeIfDue(now);
+      publishFrameBytes();
     });
   }
 
@@ -119,7 +144,8 @@ public final class WebSocketEndpoint {
    * Answers 101 and swaps the HTTP codec for the WebSocket codec (Netty's handshaker), puts a WebSocketConnection in
    * place of the upgrade handler (with a {@link FrameDecoder} as the decoder), and starts its session (which joins
    * the room) once the 101 is written; frames the client sent before that wait in {@link EarlyFrames}. Vert.x's HTTP
-   * connection stays last in the pipeline, idle, so that its metrics see the connection close.
+   * connection stays last in the pipeline, idle, so that its metrics see the connection close. With compression on,
+   * a client that offers permessage-deflate gets it in the 101 and compressed frames from then on.
    */
   void open(ChannelHandlerContext upgradeCtx, HttpRequest request, UpgradePolicy.Accepted accepted) {
     Channel channel = upgradeCtx.channel();
@@ -127,8 +153,14 @@ public final class WebSocketEndpoint {
     // Vert.x's idle timeout watched the HTTP connection; from now on the heartbeat watches the WebSocket.
     Internals.removeIdleTimeout(pipeline);
     Protocol protocol = accepted.protocol();
-    WebSocketConnection connection = new WebSocketConnection(this,
-        protocol == Protocol.STRUCTURED ? StructuredFrameEncoding.INSTANCE : WebSocketFrameEncoding.INSTANCE);
+    boolean structured = protocol == Protocol.STRUCTURED;
+    PerMessageDeflate deflate = compression.enabled()
+        ? PerMessageDeflate.negotiate(request.headers().getAll(HttpHeaderNames.SEC_WEBSOCKET_EXTENSIONS)).orElse(null)
+        : null;
+    Encoding roomMessages = deflate != null
+        ? (structured ? compressedStructured : compressedPlain)
+        : (structured ? StructuredFrameEncoding.INSTANCE : WebSocketFrameEncoding.INSTANCE);
+    WebSocketConnection connection = new WebSocketConnection(this, roomMessages, deflate);
     connection.serve(sessions.open(connection, protocol, accepted.room(), accepted.grant()));
     pipeline.replace(upgradeCtx.handler(), "chorus", connection);
     EarlyFrames early = new EarlyFrames();
@@ -137,8 +169,12 @@ public final class WebSocketEndpoint {
     metrics.connectionOpened();
     FullHttpRequest handshakeRequest = new DefaultFullHttpRequest(request.protocolVersion(), request.method(),
         request.uri(), Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE);
-    FrameDecoder.handshaker(webSocketLocation(request), protocol.subprotocol(), decoderConfig, connection.input())
-        .handshake(channel, handshakeRequest, null, channel.newPromise())
+    HttpHeaders answer = deflate == null
+        ? null
+        : new DefaultHttpHeaders().add(HttpHeaderNames.SEC_WEBSOCKET_EXTENSIONS, deflate.answer());
+    FrameDecoder.handshaker(webSocketLocation(request), protocol.subprotocol(),
+            deflate == null ? decoderConfig : compressedDecoderConfig, connection.input())
+        .handshake(channel, handshakeRequest, answer, channel.newPromise())
         .addListener(answered -> {
           if (answered.isSuccess()) {
             connection.start();
@@ -152,6 +188,35 @@ public final class WebSocketEndpoint {
   private static String webSocketLocation(HttpRequest request) {
     String host = request.headers().get(HttpHeaderNames.HOST, "localhost");
     return "ws://" + host + request.uri();
+  }
+
+  /**
+   * What inflates the messages of a client that agreed to {@code deflate}: the event loop's shared decompressor
+   * when the client keeps no context between messages, else one of its own.
+   */
+  Decompressor decompressor(PerMessageDeflate deflate) {
+    return deflate.clientNoContextTakeover() ? sharedDecompressor : new Decompressor(true);
+  }
+
+  boolean compressing() {
+    return compression.enabled();
+  }
+
+  /** A connection wrote {@code frame}: counted as compressed when RSV1 marks it as a permessage-deflate one. */
+  void wroteFrame(ByteBuf frame) {
+    if ((frame.getByte(frame.readerIndex()) & WebSocketFrameEncoding.RSV1) != 0) {
+      compressedFrameBytes += frame.readableBytes();
+    } else {
+      uncompressedFrameBytes += frame.readableBytes();
+    }
+  }
+
+  private void publishFrameBytes() {
+    if (compressedFrameBytes != 0 || uncompressedFrameBytes != 0) {
+      metrics.frameBytes(compressedFrameBytes, uncompressedFrameBytes);
+      compressedFrameBytes = 0;
+      uncompressedFrameBytes = 0;
+    }
   }
 
   /** A connection was closed because direct memory ran out: say so, once a minute at most. */

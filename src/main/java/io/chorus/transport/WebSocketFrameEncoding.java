@@ -14,6 +14,7 @@ final class WebSocketFrameEncoding implements Encoding {
   static final WebSocketFrameEncoding INSTANCE = new WebSocketFrameEncoding();
 
   private static final int FIN = 0x80;
+  static final int RSV1 = 0x40;
   private static final int OPCODE_TEXT = 0x1;
   private static final int OPCODE_BINARY = 0x2;
 
@@ -44,7 +45,12 @@ final class WebSocketFrameEncoding implements Encoding {
   }
 
   static void writeHeader(boolean binary, int payloadLength, ByteBuf out) {
-    out.writeByte(FIN | (binary ? OPCODE_BINARY : OPCODE_TEXT));
+    writeHeader(binary, false, payloadLength, out);
+  }
+
+  /** A header with RSV1 set when {@code compressed}: the payload is a permessage-deflate one (RFC 7692 section 6). */
+  static void writeHeader(boolean binary, boolean compressed, int payloadLength, ByteBuf out) {
+    out.writeByte(FIN | (compressed ? RSV1 : 0) | (binary ? OPCODE_BINARY : OPCODE_TEXT));
     if (payloadLength < 126) {
       out.writeByte(payloadLength);
     } else if (payloadLength <= 0xFFFF) {

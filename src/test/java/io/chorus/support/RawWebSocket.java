@@ -29,8 +29,8 @@ public final class RawWebSocket implements AutoCloseable {
   public static final int PING = 0x9;
   public static final int PONG = 0xA;
 
-  /** A frame the server sent. */
-  public record Frame(int opcode, boolean fin, byte[] payload) {
+  /** A frame the server sent; {@code rsv1} marks a permessage-deflate payload. */
+  public record Frame(int opcode, boolean fin, byte[] payload, boolean rsv1) {
     public String text() {
       return new String(payload, StandardCharsets.UTF_8);
     }
@@ -221,7 +221,7 @@ public final class RawWebSocket implements AutoCloseable {
     }
     byte[] payload = new byte[(int) length];
     in.readFully(payload);
-    return new Frame(first & 0x0F, (first & 0x80) != 0, payload);
+    return new Frame(first & 0x0F, (first & 0x80) != 0, payload, (first & 0x40) != 0);
   }
 
   /** Reads frames until a close frame arrives and returns it, skipping data and pings. */

@@ -27,6 +27,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.zip.DataFormatException;
 
 /**
  * One WebSocket connection: the HTTP upgrade (Netty's HTTP codec), then a frame reader that parses
@@ -38,6 +39,10 @@ import java.util.List;
  * payload's publisher sequence, as in plain mode, and by the room's sequence number, where a jump
  * that no {@code gap} push announced is a gap. A chorus.v1 subscriber may read an SSE stream instead
  * ({@link SseReader}), whose events carry the same objects and feed the same checks.
+ *
+ * <p>With {@code --deflate} the connection offers permessage-deflate as a browser does and inflates the frames the
+ * server compressed (RSV1) before the same checks; every connection counts the bytes it reads, so that runs with
+ * and without compression compare bytes on the wire per frame.
  */
 final class Client {
     /** Fixed key (base64 of 16 bytes, as RFC 6455 requires): the expected accept value is computed once. */
@@ -59,6 +64,10 @@ final class Client {
     static final AttributeKey<Client> KEY_ATTRIBUTE = AttributeKey.valueOf("chorus.client");
 
     final Protocol protocol;
+    /** Offer permessage-deflate in the upgrade request. */
+    private final boolean offersDeflate;
+    /** Inflates compressed frames; null unless the server accepted permessage-deflate. */
+    private FrameInflater inflater;
     final LoopState loop;
     /** Global publisher id, or -1 for a subscriber. */
     final int publisherId;
@@ -77,8 +86,10 @@ final class Client {
     private int[] highest;
     private long[] seen;
 
-    Client(Protocol protocol, LoopState loop, int publisherId, Listener listener, int publisherSlots) {
+    Client(Protocol protocol, boolean offersDeflate, LoopState loop, int publisherId, Listener listener,
+            int publisherSlots) {
         this.protocol = protocol;
+        this.offersDeflate = offersDeflate;
         this.loop = loop;
         this.publisherId = publisherId;
         this.listener = listener;
@@ -331,7 +342,9 @@ final class Client {
         loop.tally.frames++;
         switch (opcode) {
             case Frames.OP_TEXT, Frames.OP_BINARY -> {
-                if (fin) {
+                if (fin && (b0 & Frames.RSV1) != 0) {
+                    onCompressed(buf, at, length, now);
+                } else if (fin) {
                     onText(buf, at, length, now);
                 } else {
                     // Never expected for messages this small; counted, and then missing as loss.
@@ -345,6 +358,22 @@ final class Client {
                     Frames.frame(ctx.alloc(), Frames.OP_PONG, buf.slice(at, length)), ctx.voidPromise());
             case Frames.OP_CLOSE -> ctx.close();
             default -> loop.tally.otherFrames++;
+        }
+    }
+
+    private void onCompressed(ByteBuf buf, int at, int length, long now) {
+        loop.tally.compressedFrames++;
+        if (inflater == null) {
+            loop.tally.addFailure("protocol: compressed frame without permessage-deflate", 1);
+            channel.close();
+            return;
+        }
+        try {
+            ByteBuf message = inflater.inflate(buf, at, length);
+            onText(message, 0, message.readableBytes(), now);
+        } catch (DataFormatException e) {
+            loop.tally.addFailure("protocol: corrupt compressed frame", 1);
+            channel.close();
         }
     }
 
@@ -380,6 +409,10 @@ final class Client {
             if (protocol == Protocol.CHORUS_V1) {
                 req.headers().set(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, ChorusV1.SUBPROTOCOL);
             }
+            if (offersDeflate) {
+                // What Chromium offers.
+                req.headers().set(HttpHeaderNames.SEC_WEBSOCKET_EXTENSIONS, "permessage-deflate; client_max_window_bits");
+            }
             ctx.writeAndFlush(req);
             ctx.fireChannelActive();
         }
@@ -400,6 +433,11 @@ final class Client {
                             && !ChorusV1.SUBPROTOCOL.equals(res.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL))) {
                         fail("handshake: sub-protocol chorus.v1 not accepted");
                         return;
+                    }
+                    String extensions = res.headers().get(HttpHeaderNames.SEC_WEBSOCKET_EXTENSIONS);
+                    if (extensions != null && extensions.contains("permessage-deflate")) {
+                        inflater = extensions.contains("server_no_context_takeover")
+                                ? loop.sharedInflater() : new FrameInflater(false);
                     }
                     upgraded = true;
                 }
@@ -428,6 +466,9 @@ final class Client {
         public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
             // One per socket read: deliveries / reads says how many frames the server coalesces.
             loop.tally.reads++;
+            if (msg instanceof ByteBuf bytes) {
+                loop.tally.bytesReceived += bytes.readableBytes();
+            }
             super.channelRead(ctx, msg);
         }
 

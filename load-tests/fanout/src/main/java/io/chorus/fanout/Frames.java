@@ -19,6 +19,8 @@ final class Frames {
     static final int OP_CLOSE = 0x8;
     static final int OP_PING = 0x9;
     static final int OP_PONG = 0xA;
+    /** The permessage-deflate bit of a frame's first byte (RFC 7692 section 6). */
+    static final int RSV1 = 0x40;
 
     private static final int FIN = 0x80;
     private static final int MASKED = 0x80;

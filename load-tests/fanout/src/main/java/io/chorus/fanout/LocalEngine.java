@@ -128,7 +128,8 @@ final class LocalEngine implements Engine, Client.Listener {
             @Override
             protected void initChannel(Channel ch) {
                 LoopState loop = loops.get(ch.eventLoop());
-                new Client(options.protocol(), loop, publisherId, LocalEngine.this, share.publisherTotal())
+                new Client(options.protocol(), options.deflate(), loop, publisherId, LocalEngine.this,
+                        share.publisherTotal())
                         .attach(ch, url, publisherId < 0 && options.transport() == Options.Transport.SSE,
                                 publisherId >= 0 ? publisherTls : tls);
             }

@@ -14,11 +14,20 @@ final class LoopState {
     final EventLoop loop;
     final Tally tally = new Tally();
     private final List<Publisher> publishers = new ArrayList<>();
+    private FrameInflater inflater;
     private ScheduledFuture<?> pacer;
     private long lastTick;
 
     LoopState(EventLoop loop) {
         this.loop = loop;
+    }
+
+    /** The loop's inflater for servers that keep no context between compressed messages; made on first use. */
+    FrameInflater sharedInflater() {
+        if (inflater == null) {
+            inflater = new FrameInflater(true);
+        }
+        return inflater;
     }
 
     void add(Publisher p) {

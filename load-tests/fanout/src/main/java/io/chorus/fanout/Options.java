@@ -20,6 +20,7 @@ record Options(
         URI publisherUrl,
         Protocol protocol,
         Transport transport,
+        boolean deflate,
         int subscribers,
         int publishers,
         double publishRate,
@@ -83,6 +84,8 @@ record Options(
               --transport T           ws | sse: subscribers read GET /sse/<room> of --url's
                                       host and room (needs chorus.v1; publishers stay
                                       WebSocket chorus.v1)                                [ws]
+              --deflate               offer permessage-deflate (RFC 7692) and inflate what the
+                                      server compresses; reports wire bytes per frame      [off]
 
             Fan-out and ramp
               --subscribers S         receiving connections                               [1000]
@@ -145,7 +148,7 @@ record Options(
             if (!key.startsWith("--")) {
                 throw new UsageException("unexpected argument '" + key + "'");
             }
-            if (key.equals("--server-gc")) {
+            if (key.equals("--server-gc") || key.equals("--deflate")) {
                 values.put(key, "true");
             } else if (i + 1 < args.length) {
                 values.put(key, args[++i]);
@@ -167,7 +170,8 @@ record Options(
         int publishers = (int) r.count("--publishers", 10);
         Duration duration = r.duration("--duration", r.text("--hold", "10s"));
         Options o = new Options(
-                mode, url, publisherUrl, protocol, transport, subscribers, publishers,
+                mode, url, publisherUrl, protocol, transport, Boolean.parseBoolean(r.text("--deflate", "false")),
+                subscribers, publishers,
                 r.count("--rate", 100), r.count("--delivery-rate", 0),
                 (int) r.count("--payload", 64),
                 r.duration("--warmup", "3s"), duration, r.duration("--drain", "2s"),

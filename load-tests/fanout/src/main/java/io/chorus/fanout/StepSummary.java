@@ -61,6 +61,11 @@ record StepSummary(
         return tally.reads == 0 ? 0 : (double) tally.frames / tally.reads;
     }
 
+    /** What one server frame took on the wire, on average: compare runs with and without permessage-deflate. */
+    double bytesPerFrame() {
+        return tally.frames == 0 ? 0 : (double) tally.bytesReceived / tally.frames;
+    }
+
     boolean generatorSaturated() {
         return generatorCpuPercent > SATURATED * 100 * generatorCores;
     }
@@ -84,6 +89,8 @@ record StepSummary(
         sb.append(String.format(Locale.ROOT, "  generator    CPU %.1f %% (of %d core%s), %.2f frames per socket read, max pacing gap %.2f ms%s%n",
                 generatorCpuPercent, generatorCores, generatorCores == 1 ? "" : "s", framesPerRead(), maxTickGapMs,
                 generatorSaturated() ? "  << GENERATOR SATURATED: numbers are a lower bound for the server" : ""));
+        sb.append(String.format(Locale.ROOT, "  wire         %,.1f bytes per frame received, %,d of %,d frames compressed%n",
+                bytesPerFrame(), tally.compressedFrames, tally.frames));
         sb.append(serverCpuPercent < 0 ? "  server       CPU unknown (no --server-pid)\n"
                 : String.format(Locale.ROOT, "  server       CPU %.1f %%%n", serverCpuPercent));
         if (structured) {
@@ -136,6 +143,8 @@ record StepSummary(
         out.put(prefix + "generator_cpu_pct", fmt(generatorCpuPercent));
         out.put(prefix + "generator_saturated", Boolean.toString(generatorSaturated()));
         out.put(prefix + "frames_per_read", fmt3(framesPerRead()));
+        out.put(prefix + "bytes_per_frame", fmt3(bytesPerFrame()));
+        out.put(prefix + "compressed_frames", Long.toString(tally.compressedFrames));
         out.put(prefix + "server_cpu_pct", fmt(serverCpuPercent));
         if (structured) {
             out.put(prefix + "acks", Long.toString(tally.acksMeasured));

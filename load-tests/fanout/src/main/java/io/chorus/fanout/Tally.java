@@ -35,6 +35,9 @@ final class Tally {
     long otherFrames;
     long reads;
     long frames;
+    /** What the server's frames took on the wire (after TLS), and how many of them were permessage-deflate ones. */
+    long bytesReceived;
+    long compressedFrames;
     /** chorus.v1: a sequence number that skipped ahead with no gap push announcing it. */
     long seqGaps;
     /** chorus.v1: sequence numbers skipped in those jumps. */
@@ -93,6 +96,8 @@ final class Tally {
         otherFrames += o.otherFrames;
         reads += o.reads;
         frames += o.frames;
+        bytesReceived += o.bytesReceived;
+        compressedFrames += o.compressedFrames;
         seqGaps += o.seqGaps;
         seqMissing += o.seqMissing;
         seqDuplicates += o.seqDuplicates;
@@ -119,6 +124,7 @@ final class Tally {
         Tally copy = new Tally().add(this);
         sentMeasured = sentTotal = skippedMeasured = delivered = outOfOrder = duplicates = 0;
         unknownPublisher = fragmented = otherFrames = reads = frames = negativeLatency = maxTickGapNanos = 0;
+        bytesReceived = compressedFrames = 0;
         seqGaps = seqMissing = seqDuplicates = seqOutOfOrder = gapPushes = 0;
         acks = acksMeasured = acksUnmatched = errors = 0;
         failures.clear();
@@ -208,6 +214,8 @@ final class Tally {
         t.acksMeasured = v[28];
         t.acksUnmatched = v[29];
         t.errors = v[30];
+        t.bytesReceived = v[31];
+        t.compressedFrames = v[32];
         return t;
     }
 
@@ -216,7 +224,8 @@ final class Tally {
         "skippedMeasured", "delivered", "outOfOrder", "duplicates", "unknownPublisher", "fragmented",
         "otherFrames", "negativeLatency", "maxTickGapNanos", "generatorCpuNanos", "serverCpuNanos",
         "measureNanos", "generatorCores", "reads", "frames", "seqGaps", "seqMissing", "seqDuplicates",
-        "seqOutOfOrder", "gapPushes", "acks", "acksMeasured", "acksUnmatched", "errors",
+        "seqOutOfOrder", "gapPushes", "acks", "acksMeasured", "acksUnmatched", "errors", "bytesReceived",
+        "compressedFrames",
     };
 
     private long[] values() {
@@ -225,7 +234,8 @@ final class Tally {
             sentMeasured, sentTotal, skippedMeasured, delivered, outOfOrder, duplicates, unknownPublisher,
             fragmented, otherFrames, negativeLatency, maxTickGapNanos, generatorCpuNanos, serverCpuNanos,
             measureNanos, generatorCores, reads, frames, seqGaps, seqMissing, seqDuplicates,
-            seqOutOfOrder, gapPushes, acks, acksMeasured, acksUnmatched, errors,
+            seqOutOfOrder, gapPushes, acks, acksMeasured, acksUnmatched, errors, bytesReceived,
+            compressedFrames,
         };
     }
 }
