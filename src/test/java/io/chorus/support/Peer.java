@@ -39,11 +39,30 @@ public final class Peer implements AutoCloseable {
     reader.start();
   }
 
+  /**
+   * Installs the npm ws client the first time a test needs it (the version in src/test/node's lock file), so that
+   * the README's test command needs nothing but node and npm on the machine.
+   */
+  private static synchronized void installNodeWs() throws IOException {
+    if (Files.isDirectory(NODE_WS)) {
+      return;
+    }
+    Process npm = new ProcessBuilder("npm", "ci", "--prefix", "src/test/node", "--no-audit", "--no-fund")
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      if (!npm.waitFor(5, TimeUnit.MINUTES) || npm.exitValue() != 0 || !Files.isDirectory(NODE_WS)) {
+        npm.destroyForcibly();
+        throw new IllegalStateException("The npm ws client is required, and `npm ci --prefix src/test/node` failed");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+  }
+
   /** The npm ws client on {@code ws://127.0.0.1:port/path}, offering permessage-deflate when {@code deflate}. */
   public static Peer nodeWs(int port, String path, boolean deflate) throws IOException {
-    if (!Files.isDirectory(NODE_WS)) {
-      throw new IllegalStateException("The npm ws client is required: npm ci --prefix src/test/node");
-    }
+    installNodeWs();
     List<String> command = new ArrayList<>(List.of("node", NODE_PEER.toString(), "ws://127.0.0.1:" + port + path));
     if (deflate) {
       command.add("deflate");
