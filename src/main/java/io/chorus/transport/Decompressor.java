@@ -9,10 +9,10 @@ import java.util.zip.Inflater;
  * grows as it is produced and stops at {@code max-message-size}, so that a few kilobytes that would inflate to
  * gigabytes (a zip bomb) cost no more than one message of the maximum size.
  *
- * <p>A client that resets its compressor after each message ({@code client_no_context_takeover}) is served by its
- * event loop's shared decompressor, reset after each message. One that keeps its context may refer back to its
- * earlier messages, so it has one of its own: zlib's inflate state and its 32 KiB window, about 40 KiB of native
- * memory, from its first compressed message until it closes. Touched by one event loop only.
+ * <p>Every client is told to reset its compressor after each message ({@code client_no_context_takeover}, see
+ * {@link PerMessageDeflate}), so one decompressor per event loop, reset after each message, serves all its
+ * connections; a client that refers back to an earlier message anyway sends data this cannot inflate, and is closed
+ * with 1002. Touched by one event loop only.
  */
 final class Decompressor {
 
@@ -20,17 +20,7 @@ final class Decompressor {
   private static final byte[] TAIL = {0, 0, (byte) 0xff, (byte) 0xff};
 
   private final Inflater inflater = new Inflater(true);
-  private final boolean keepsContext;
   private final byte[] probe = new byte[1];
-
-  /** @param keepsContext whether one client's messages may refer back to its earlier ones */
-  Decompressor(boolean keepsContext) {
-    this.keepsContext = keepsContext;
-  }
-
-  boolean keepsContext() {
-    return keepsContext;
-  }
 
   /**
    * The message's payload, or null when it inflates to more than {@code maxSize} bytes.
@@ -70,14 +60,7 @@ final class Decompressor {
       }
       return length == out.length ? out : Arrays.copyOf(out, length);
     } finally {
-      if (!keepsContext || inflater.finished()) {
-        inflater.reset();
-      }
+      inflater.reset();
     }
-  }
-
-  /** Frees the native memory now rather than when the collector finds the object. */
-  void end() {
-    inflater.end();
   }
 }

@@ -65,8 +65,6 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   private Runnable onWritable;
   /** What permessage-deflate the client agreed to; null when none. */
   private final PerMessageDeflate deflate;
-  /** Inflates the client's compressed messages; made when the first one arrives. */
-  private Decompressor decompressor;
 
   /** @param deflate the permessage-deflate agreed with the client, or null */
   WebSocketConnection(WebSocketEndpoint endpoint, Encoding roomMessages, PerMessageDeflate deflate) {
@@ -237,9 +235,6 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   public void channelInactive(ChannelHandlerContext ctx) {
     closing.closed();
     input.release();
-    if (decompressor != null && decompressor.keepsContext()) {
-      decompressor.end();
-    }
     session.closed();
     endpoint.closed(closing.closeCode());
     ctx.fireChannelInactive();
@@ -289,11 +284,8 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
 
   /** The message inflated, or null when it was refused: too big once inflated (1009), or not DEFLATE data (1002). */
   private byte[] inflate(byte[] compressed) {
-    if (decompressor == null) {
-      decompressor = endpoint.decompressor(deflate);
-    }
     try {
-      byte[] payload = decompressor.inflate(compressed, endpoint.maxMessageSize());
+      byte[] payload = endpoint.decompressor().inflate(compressed, endpoint.maxMessageSize());
       if (payload == null) {
         refuse(CloseReason.MESSAGE_TOO_BIG);
       }

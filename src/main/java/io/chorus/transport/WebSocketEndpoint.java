@@ -52,7 +52,7 @@ public final class WebSocketEndpoint {
   private final WebSocketDecoderConfig compressedDecoderConfig;
   private final Compression compression;
   /** Null when compression is off, as are the encodings: no deflater is made for nothing. */
-  private final Decompressor sharedDecompressor;
+  private final Decompressor decompressor;
   private final Encoding compressedPlain;
   private final Encoding compressedStructured;
   /**
@@ -100,7 +100,7 @@ public final class WebSocketEndpoint {
     this.compressedDecoderConfig = decoderConfig.toBuilder().allowExtensions(true).build();
     this.compression = config.compression();
     boolean compressing = compression.enabled();
-    this.sharedDecompressor = compressing ? new Decompressor(false) : null;
+    this.decompressor = compressing ? new Decompressor() : null;
     this.compressedPlain = compressing ? CompressedFrameEncoding.plain(compression.minSize()) : null;
     this.compressedStructured = compressing ? CompressedFrameEncoding.structured(compression.minSize()) : null;
     this.maxPendingOutput = config.limits().maxPendingOutput();
@@ -190,12 +190,9 @@ public final class WebSocketEndpoint {
     return "ws://" + host + request.uri();
   }
 
-  /**
-   * What inflates the messages of a client that agreed to {@code deflate}: the event loop's shared decompressor
-   * when the client keeps no context between messages, else one of its own.
-   */
-  Decompressor decompressor(PerMessageDeflate deflate) {
-    return deflate.clientNoContextTakeover() ? sharedDecompressor : new Decompressor(true);
+  /** What inflates the messages of every client of this event loop that agreed to permessage-deflate. */
+  Decompressor decompressor() {
+    return decompressor;
   }
 
   boolean compressing() {

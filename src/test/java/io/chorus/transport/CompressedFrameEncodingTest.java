@@ -46,7 +46,7 @@ class CompressedFrameEncodingTest {
     if ((frame.getUnsignedByte(0) & 0x40) == 0) {
       return new String(bytes, StandardCharsets.UTF_8);
     }
-    return new String(new Decompressor(false).inflate(bytes, 1 << 20), StandardCharsets.UTF_8);
+    return new String(new Decompressor().inflate(bytes, 1 << 20), StandardCharsets.UTF_8);
   }
 
   @Test

@@ -14,7 +14,7 @@ class DecompressorTest {
 
   @Test
   void aMessageOfExactlyTheMaximumSizeInflatesAndOneByteMoreIsRefused() throws Exception {
-    Decompressor decompressor = new Decompressor(false);
+    Decompressor decompressor = new Decompressor();
 
     assertThat(decompressor.inflate(deflate(new byte[1000]), 1000)).hasSize(1000);
     assertThat(decompressor.inflate(deflate(new byte[1001]), 1000)).isNull();
@@ -27,22 +27,24 @@ class DecompressorTest {
     byte[] bomb = deflate(new byte[16 << 20]);
 
     assertThat(bomb.length).isLessThan(20_000);
-    assertThat(new Decompressor(false).inflate(bomb, 64 << 10)).isNull();
+    assertThat(new Decompressor().inflate(bomb, 64 << 10)).isNull();
   }
 
   @Test
-  void aCompressorThatKeepsItsContextIsFollowedAcrossMessages() throws Exception {
+  void aMessageReferringBackToAnEarlierOneIsRejectedAsEachStartsAfresh() throws Exception {
     Deflater keptContext = new Deflater(6, true);
-    Decompressor decompressor = new Decompressor(true);
+    Decompressor decompressor = new Decompressor();
     byte[] text = "the same words, twice: the same words, twice".getBytes(StandardCharsets.UTF_8);
 
     assertThat(decompressor.inflate(deflate(keptContext, text), 1000)).isEqualTo(text);
-    assertThat(decompressor.inflate(deflate(keptContext, text), 1000)).isEqualTo(text);
+    assertThatThrownBy(() -> decompressor.inflate(deflate(keptContext, text), 1000))
+        .isInstanceOf(DataFormatException.class);
+    assertThat(decompressor.inflate(deflate(text), 1000)).as("and the next message, alone, inflates").isEqualTo(text);
   }
 
   @Test
   void dataThatIsNotDeflateIsRejected() {
-    assertThatThrownBy(() -> new Decompressor(false).inflate(new byte[] {(byte) 0xFF, (byte) 0xFF, 0}, 1000))
+    assertThatThrownBy(() -> new Decompressor().inflate(new byte[] {(byte) 0xFF, (byte) 0xFF, 0}, 1000))
         .isInstanceOf(DataFormatException.class);
   }
 

@@ -11,33 +11,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class PerMessageDeflateTest {
 
-  private static final String SHARED = "permessage-deflate; server_no_context_takeover";
+  private static final String SHARED = "permessage-deflate; server_no_context_takeover; client_no_context_takeover";
 
   private static Optional<String> answer(String... headers) {
     return PerMessageDeflate.negotiate(List.of(headers)).map(PerMessageDeflate::answer);
   }
 
   @Test
-  void whatBrowsersOfferIsAcceptedWithTheServerKeepingNoContext() {
+  void whatBrowsersOfferIsAcceptedWithNeitherSideKeepingContext() {
     assertThat(answer("permessage-deflate; client_max_window_bits")).contains(SHARED);
     assertThat(answer("permessage-deflate")).contains(SHARED);
   }
 
   @Test
-  void clientNoContextTakeoverIsRepeatedAndLetsTheServerShareItsInflater() {
-    Optional<PerMessageDeflate> agreed =
-        PerMessageDeflate.negotiate(List.of("permessage-deflate; client_no_context_takeover"));
-
-    assertThat(agreed.map(PerMessageDeflate::answer)).contains(SHARED + "; client_no_context_takeover");
-    assertThat(agreed.orElseThrow().clientNoContextTakeover()).isTrue();
-    assertThat(PerMessageDeflate.negotiate(List.of("permessage-deflate")).orElseThrow().clientNoContextTakeover())
-        .isFalse();
-  }
-
-  @Test
-  void serverNoContextTakeoverAskedForIsAnsweredOnce() {
-    assertThat(answer("permessage-deflate; server_no_context_takeover; client_no_context_takeover"))
-        .contains(SHARED + "; client_no_context_takeover");
+  void contextTakeoverParametersAskedForAreAnsweredOnce() {
+    assertThat(answer("permessage-deflate; client_no_context_takeover")).contains(SHARED);
+    assertThat(answer("permessage-deflate; server_no_context_takeover; client_no_context_takeover")).contains(SHARED);
   }
 
   @ParameterizedTest
@@ -67,7 +56,7 @@ class PerMessageDeflateTest {
   @Test
   void theFirstAcceptableOfferOfSeveralIsTaken() {
     assertThat(answer("permessage-deflate; server_max_window_bits=10, permessage-deflate; client_no_context_takeover"))
-        .contains(SHARED + "; client_no_context_takeover");
+        .contains(SHARED);
     assertThat(answer("x-webkit-deflate-frame", "permessage-deflate")).contains(SHARED);
   }
 }
