@@ -239,6 +239,37 @@ class AuthIT {
   }
 
   @Test
+  void aRefreshWhoseTokenNoLongerAllowsARoomUnsubscribesFromItAndSaysSo() throws Exception {
+    try (TestServer server = TestServer.start("--jwt-secret", Tokens.SECRET);
+        TestClients clients = new TestClients(server.port());
+        Bystander bystander = Bystander.join(clients, BYSTANDER + HS256.anything("calm"))) {
+      List<String> teams = List.of("team-*");
+      V1Client alice = V1Client.connect(clients, "/ws/team-a?token=" + HS256.token("alice", 3600, teams, teams));
+      assertThat(alice.subscribe("team-b").getString("type")).isEqualTo("subscribed");
+      V1Client writer = V1Client.connect(clients, "/ws/team-b?token=" + HS256.anything("writer"));
+
+      JsonObject refreshed = alice.request(new JsonObject().put("type", "refresh")
+          .put("token", HS256.token("alice", 3600, List.of("team-a"), List.of())));
+      assertThat(refreshed.getString("type")).isEqualTo("refreshed");
+      List<JsonObject> revoked = alice.pushes("unsubscribed", "team-b");
+      assertThat(revoked).as("told before the reply").hasSize(1);
+      assertThat(revoked.get(0).getString("reason")).isEqualTo("forbidden");
+      assertThat(alice.pushes("unsubscribed", "team-a")).isEmpty();
+
+      assertThat(writer.publish("team-b", "after").getString("type")).isEqualTo("ack");
+      assertThat(writer.publish("team-a", "kept").getString("type")).isEqualTo("ack");
+      await().until(() -> alice.data("team-a").contains("kept"));
+      assertThat(alice.data("team-b")).isEmpty();
+      await().until(() -> writer.request(new JsonObject().put("type", "presence").put("room", "team-b"))
+          .getJsonArray("clients").size() == 1);
+      assertThat(alice.publish("team-a", "no longer").getString("code")).as("the new token's publish list")
+          .isEqualTo("forbidden");
+      assertThat(alice.subscribe("team-b").getString("code")).isEqualTo("forbidden");
+      bystander.assertUnharmed();
+    }
+  }
+
+  @Test
   void anonymousClientsMayDoWhatAllowAnonymousGrantsAndNoMore() throws Exception {
     try (TestServer server = TestServer.start("--jwt-secret", Tokens.SECRET,
         "--allow-anonymous", "subscribe=lobby,news-*;publish=lobby");
