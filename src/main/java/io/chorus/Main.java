@@ -64,19 +64,22 @@ public final class Main {
         chorus.isNativeTransportEnabled() ? "epoll" : "NIO", managementTls ? "https" : "http", config.host(),
         chorus.managementPort());
     stopOnSignals(chorus, config.timeouts().shutdownBound().plus(HALT_MARGIN));
-    if (tls) {
-      reloadCertificateOnHangup(chorus);
+    if (tls || chorus.reloadsTokenKeys()) {
+      reloadOnHangup(chorus, tls);
     }
   }
 
   /**
-   * SIGHUP reloads the TLS certificate, as it makes nginx and HAProxy reload theirs; without TLS it keeps the JVM's
-   * default, which ends the process.
+   * SIGHUP reloads the TLS certificate, as it makes nginx and HAProxy reload theirs, and the JWKS file of token keys;
+   * with neither it keeps the JVM's default, which ends the process.
    */
-  private static void reloadCertificateOnHangup(Chorus chorus) {
+  private static void reloadOnHangup(Chorus chorus, boolean tls) {
     Signal.handle(new Signal("HUP"), signal -> {
-      log.info("SIGHUP received: reloading the TLS certificate");
+      String what = !chorus.reloadsTokenKeys() ? "the TLS certificate"
+          : tls ? "the TLS certificate and the JWKS file" : "the JWKS file";
+      log.info("SIGHUP received: reloading {}", what);
       chorus.reloadCertificate();
+      chorus.reloadTokenKeys();
     });
   }
 

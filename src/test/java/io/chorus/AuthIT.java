@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -358,6 +359,48 @@ class AuthIT {
         assertThat(forged.status()).isEqualTo(401);
       }
       bystander.assertUnharmed();
+    }
+  }
+
+  @Test
+  void aRotatedJwksFileVerifiesTheNewKeyWithoutARestartAndABrokenOneKeepsTheOld(@TempDir Path directory)
+      throws Exception {
+    Tokens old = Tokens.generate("RS256");
+    Tokens rotated = Tokens.generate("RS256");
+    Path file = Tokens.jwks(directory.resolve("keys.json"), old);
+    try (TestServer server = TestServer.start("--jwt-jwks", file.toString());
+        TestClients clients = new TestClients(server.port());
+        Bystander bystander = Bystander.join(clients, BYSTANDER + old.anything("calm"))) {
+      int port = server.port();
+      V1Client early = V1Client.connect(clients, "/ws/lobby?token=" + old.anything("early"));
+      assertThat(status(port, rotated.anything("alice"))).as("before the file names the new key").isEqualTo(401);
+
+      Files.writeString(file, "{\"keys\":[{\"kty\":\"RSA\",");
+      await().until(() -> Scrape.of(server.managementPort())
+          .value("chorus_jwks_reloads_total{outcome=\"failed\"}") == 1);
+      assertThat(status(port, old.anything("bob"))).as("a broken file keeps the keys read before").isEqualTo(101);
+
+      Tokens.jwks(file, rotated);
+      await().until(() -> status(port, rotated.anything("alice")) == 101);
+      assertThat(status(port, old.anything("bob"))).as("the old key left the file").isEqualTo(401);
+      assertThat(early.publish("lobby", "still here").getString("type")).isEqualTo("ack");
+      assertThat(early.socket().isClosed()).isFalse();
+
+      server.chorus().reloadTokenKeys();
+      await().until(() -> Scrape.of(server.managementPort())
+          .value("chorus_jwks_reloads_total{outcome=\"reloaded\"}") == 2);
+      Scrape metrics = Scrape.of(server.managementPort());
+      assertThat(metrics.value("chorus_jwks_reloads_total{outcome=\"failed\"}")).as("once per broken file")
+          .isEqualTo(1);
+      assertThat(status(port, rotated.anything("alice"))).isEqualTo(101);
+      bystander.assertUnharmed();
+    }
+  }
+
+  /** The status of a plain WebSocket handshake to the lobby with the token. */
+  private static int status(int port, String token) throws Exception {
+    try (RawWebSocket handshake = RawWebSocket.connect(port, "/ws/lobby?token=" + token, Map.of())) {
+      return handshake.status();
     }
   }
 }
