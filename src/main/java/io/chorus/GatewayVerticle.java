@@ -134,6 +134,7 @@ final class GatewayVerticle extends VerticleBase {
     return server.listen().onSuccess(listening -> tls.ifPresent(ports -> {
       ports.serve(server);
       PlainHttpRefusal.install(server, refusals);
+      webSockets.servesTls(server, eventLoop);
     }));
   }
 
