@@ -58,15 +58,16 @@ public final class Main {
     }
     boolean tls = config.tls().enabled();
     boolean managementTls = config.managementPort().isPresent() ? config.tls().management() : tls;
+    // Before the line that says the node listens: whoever waits for it (a supervisor, a test) may signal at once.
+    stopOnSignals(chorus, config.timeouts().shutdownBound().plus(HALT_MARGIN));
+    if (tls || chorus.reloadsTokenKeys()) {
+      reloadOnHangup(chorus, tls);
+    }
     log.info("Chorus listening on {}://{}:{} ({} event loops, {} transport); chat page at /, WebSocket at /ws/<room>;"
             + " /metrics and /health/* at {}://{}:{}",
         tls ? "https" : "http", config.host(), chorus.port(), config.instances(),
         chorus.isNativeTransportEnabled() ? "epoll" : "NIO", managementTls ? "https" : "http", config.host(),
         chorus.managementPort());
-    stopOnSignals(chorus, config.timeouts().shutdownBound().plus(HALT_MARGIN));
-    if (tls || chorus.reloadsTokenKeys()) {
-      reloadOnHangup(chorus, tls);
-    }
   }
 
   /**
