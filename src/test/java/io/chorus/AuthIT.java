@@ -4,6 +4,7 @@ import io.chorus.support.Api;
 import io.chorus.support.Bystander;
 import io.chorus.support.RawWebSocket;
 import io.chorus.support.Scrape;
+import io.chorus.support.ServerProcess;
 import io.chorus.support.SseStream;
 import io.chorus.support.TestClients;
 import io.chorus.support.TestServer;
@@ -394,6 +395,21 @@ class AuthIT {
           .isEqualTo(1);
       assertThat(status(port, rotated.anything("alice"))).isEqualTo(101);
       bystander.assertUnharmed();
+    }
+  }
+
+  @Test
+  void sighupMakesTheProcessReloadItsJwksFileEvenUnchanged(@TempDir Path directory) throws Exception {
+    Tokens keys = Tokens.generate("RS256");
+    Path file = keys.jwksFile(directory);
+    try (ServerProcess process = ServerProcess.start("--port", "0", "--jwt-jwks", file.toString())) {
+      new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start().waitFor();
+
+      // An unchanged file is reloaded only when forced: this line can only come from the SIGHUP.
+      await().until(() -> process.output().contains("JWKS file " + file + " reloaded: 1 keys"));
+      assertThat(process.output()).contains("SIGHUP received: reloading the JWKS file");
+      assertThat(status(process.port(), keys.anything("alice"))).isEqualTo(101);
+      assertThat(process.isAlive()).isTrue();
     }
   }
 
