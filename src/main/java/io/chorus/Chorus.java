@@ -21,6 +21,7 @@ import io.chorus.metrics.Exposition;
 import io.chorus.metrics.MethodTag;
 import io.chorus.metrics.PromtoolFilter;
 import io.chorus.security.ApiKeys;
+import io.chorus.session.TokenKeys;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.security.InputBudget;
 import io.chorus.tls.TlsPorts;
@@ -69,11 +70,13 @@ public final class Chorus {
   private final int port;
   private final Optional<ManagementVerticle> management;
   private final Optional<TlsPorts> tls;
+  private final TokenKeys tokenKeys;
 
   private Chorus(ChorusConfig config, Vertx vertx, Readiness readiness, List<GatewayVerticle> gateways,
-      Optional<ManagementVerticle> management, Optional<TlsPorts> tls) {
+      Optional<ManagementVerticle> management, Optional<TlsPorts> tls, TokenKeys tokenKeys) {
     this.config = config;
     this.tls = tls;
+    this.tokenKeys = tokenKeys;
     this.vertx = vertx;
     this.readiness = readiness;
     this.gateways = List.copyOf(gateways);
@@ -132,6 +135,8 @@ public final class Chorus {
       return Future.failedFuture(new StartupException("read api-keys file " + config.apiKeys().get(), e));
     }
 
+    TokenKeys tokenKeys = new TokenKeys(config.authentication(), metrics);
+
     Promise<Chorus> started = Promise.promise();
     startVertx(config, registry, clusterManager).onComplete(created -> {
       if (created.failed()) {
@@ -142,6 +147,7 @@ public final class Chorus {
       Vertx vertx = created.result();
       RoomBus.registerCodec(vertx.eventBus());
       apiKeys.watch(vertx);
+      tokenKeys.watch(vertx);
       Broker broker = new RoomBus(vertx.eventBus(), streams(config.retention(), metrics, clusterManager));
       Census census = clusterManager == null ? new LocalCensus()
           : new ClusterCensus(clusterManager.getHazelcastInstance());
@@ -151,8 +157,8 @@ public final class Chorus {
       startManagement(vertx, config, management, metrics.failures(), tls.filter(ports -> config.tls().management()),
           refusals)
           .compose(managementVerticle -> deployGateways(vertx, config, metrics, management, connectionLimit,
-              readiness, refusals, inputBudget, liveness, broker, census, apiKeys, presence, tls)
-              .map(gateways -> new Chorus(config, vertx, readiness, gateways, managementVerticle, tls)))
+              readiness, refusals, inputBudget, liveness, broker, census, apiKeys, tokenKeys, presence, tls)
+              .map(gateways -> new Chorus(config, vertx, readiness, gateways, managementVerticle, tls, tokenKeys)))
           .onComplete(deployed -> {
             if (deployed.succeeded()) {
               tls.ifPresent(ports -> ports.watch(config.tls().reloadInterval()));
@@ -191,6 +197,16 @@ public final class Chorus {
   /** Reads the TLS certificate's files again and serves them to new connections, changed or not (SIGHUP). */
   public void reloadCertificate() {
     tls.ifPresent(TlsPorts::reload);
+  }
+
+  /** Reads the JWKS file of token keys again and verifies with its keys, changed or not (SIGHUP). */
+  public void reloadTokenKeys() {
+    tokenKeys.reload();
+  }
+
+  /** Whether the node verifies tokens with keys from a JWKS file, which {@link #reloadTokenKeys} reads. */
+  public boolean reloadsTokenKeys() {
+    return tokenKeys.reloads();
   }
 
   public boolean isNativeTransportEnabled() {
@@ -262,12 +278,12 @@ public final class Chorus {
   private static Future<List<GatewayVerticle>> deployGateways(Vertx vertx, ChorusConfig config,
       ChorusMetrics metrics, ManagementEndpoint management, ConnectionLimit connectionLimit, Readiness readiness,
       HttpRefusals refusals, InputBudget inputBudget, Liveness liveness, Broker broker, Census census,
-      ApiKeys apiKeys, Presence presence, Optional<TlsPorts> tls) {
+      ApiKeys apiKeys, TokenKeys tokenKeys, Presence presence, Optional<TlsPorts> tls) {
     List<GatewayVerticle> gateways = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
           GatewayVerticle gateway =
               new GatewayVerticle(config, metrics, management, connectionLimit, readiness, refusals, inputBudget,
-                  liveness, broker, census, apiKeys, presence, tls);
+                  liveness, broker, census, apiKeys, tokenKeys, presence, tls);
           gateways.add(gateway);
           return gateway;
         }, new DeploymentOptions().setInstances(config.instances()))

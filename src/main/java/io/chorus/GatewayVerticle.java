@@ -8,6 +8,7 @@ import io.chorus.hub.Presence;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.security.ApiKeys;
 import io.chorus.session.Authenticator;
+import io.chorus.session.TokenKeys;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.security.InputBudget;
 import io.chorus.session.Sessions;
@@ -60,6 +61,7 @@ final class GatewayVerticle extends VerticleBase {
   private final Broker broker;
   private final Census census;
   private final ApiKeys apiKeys;
+  private final TokenKeys tokenKeys;
   private final Presence presence;
   private final Optional<TlsPorts> tls;
   private HttpServer server;
@@ -74,14 +76,17 @@ final class GatewayVerticle extends VerticleBase {
    * @param broker     the node's streams and bus, shared by every gateway
    * @param census     counts the rooms' subscribers over the node's hubs (and the cluster's), shared by every gateway
    * @param apiKeys    the keys the HTTP API (and /metrics on this port) asks for, shared by every gateway
+   * @param tokenKeys  the keys that verify connection tokens, shared by every gateway
    * @param presence   who is in each room, on the node (and the cluster), shared by every gateway
    * @param tls        the certificate the port serves, when it serves TLS
    */
   GatewayVerticle(ChorusConfig config, ChorusMetrics metrics, ManagementEndpoint management,
       ConnectionLimit connectionLimit, Readiness readiness, HttpRefusals refusals, InputBudget inputBudget,
-      Liveness liveness, Broker broker, Census census, ApiKeys apiKeys, Presence presence, Optional<TlsPorts> tls) {
+      Liveness liveness, Broker broker, Census census, ApiKeys apiKeys, TokenKeys tokenKeys, Presence presence,
+      Optional<TlsPorts> tls) {
     this.config = config;
     this.apiKeys = apiKeys;
+    this.tokenKeys = tokenKeys;
     this.tls = tls;
     this.broker = broker;
     this.census = census;
@@ -103,7 +108,7 @@ final class GatewayVerticle extends VerticleBase {
     Hub hub = new Hub(broker, eventLoop, flushes, PooledByteBufAllocator.DEFAULT, metrics,
         config.retention().historySize());
     census.add(hub);
-    authenticator = new Authenticator(vertx, config.authentication(), eventLoop);
+    authenticator = new Authenticator(vertx, tokenKeys, eventLoop);
     sessions = new Sessions(config, hub, presence, metrics, eventLoop, authenticator);
     webSockets = new WebSocketEndpoint(config, sessions, metrics, connectionLimit, readiness, refusals,
         inputBudget, liveness.register());
@@ -130,6 +135,7 @@ final class GatewayVerticle extends VerticleBase {
     return server.listen().onSuccess(listening -> tls.ifPresent(ports -> {
       ports.serve(server);
       PlainHttpRefusal.install(server, refusals);
+      webSockets.servesTls(server, eventLoop);
     }));
   }
 

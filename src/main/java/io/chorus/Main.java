@@ -58,25 +58,29 @@ public final class Main {
     }
     boolean tls = config.tls().enabled();
     boolean managementTls = config.managementPort().isPresent() ? config.tls().management() : tls;
+    // Before the line that says the node listens: whoever waits for it (a supervisor, a test) may signal at once.
+    stopOnSignals(chorus, config.timeouts().shutdownBound().plus(HALT_MARGIN));
+    if (tls || chorus.reloadsTokenKeys()) {
+      reloadOnHangup(chorus, tls);
+    }
     log.info("Chorus listening on {}://{}:{} ({} event loops, {} transport); chat page at /, WebSocket at /ws/<room>;"
             + " /metrics and /health/* at {}://{}:{}",
         tls ? "https" : "http", config.host(), chorus.port(), config.instances(),
         chorus.isNativeTransportEnabled() ? "epoll" : "NIO", managementTls ? "https" : "http", config.host(),
         chorus.managementPort());
-    stopOnSignals(chorus, config.timeouts().shutdownBound().plus(HALT_MARGIN));
-    if (tls) {
-      reloadCertificateOnHangup(chorus);
-    }
   }
 
   /**
-   * SIGHUP reloads the TLS certificate, as it makes nginx and HAProxy reload theirs; without TLS it keeps the JVM's
-   * default, which ends the process.
+   * SIGHUP reloads the TLS certificate, as it makes nginx and HAProxy reload theirs, and the JWKS file of token keys;
+   * with neither it keeps the JVM's default, which ends the process.
    */
-  private static void reloadCertificateOnHangup(Chorus chorus) {
+  private static void reloadOnHangup(Chorus chorus, boolean tls) {
     Signal.handle(new Signal("HUP"), signal -> {
-      log.info("SIGHUP received: reloading the TLS certificate");
+      String what = !chorus.reloadsTokenKeys() ? "the TLS certificate"
+          : tls ? "the TLS certificate and the JWKS file" : "the JWKS file";
+      log.info("SIGHUP received: reloading {}", what);
       chorus.reloadCertificate();
+      chorus.reloadTokenKeys();
     });
   }
 

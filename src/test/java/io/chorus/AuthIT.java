@@ -4,6 +4,7 @@ import io.chorus.support.Api;
 import io.chorus.support.Bystander;
 import io.chorus.support.RawWebSocket;
 import io.chorus.support.Scrape;
+import io.chorus.support.ServerProcess;
 import io.chorus.support.SseStream;
 import io.chorus.support.TestClients;
 import io.chorus.support.TestServer;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -212,6 +214,37 @@ class AuthIT {
   }
 
   @Test
+  void aRefreshWhoseTokenNoLongerAllowsARoomUnsubscribesFromItAndSaysSo() throws Exception {
+    try (TestServer server = TestServer.start("--jwt-secret", Tokens.SECRET);
+        TestClients clients = new TestClients(server.port());
+        Bystander bystander = Bystander.join(clients, BYSTANDER + HS256.anything("calm"))) {
+      List<String> teams = List.of("team-*");
+      V1Client alice = V1Client.connect(clients, "/ws/team-a?token=" + HS256.token("alice", 3600, teams, teams));
+      assertThat(alice.subscribe("team-b").getString("type")).isEqualTo("subscribed");
+      V1Client writer = V1Client.connect(clients, "/ws/team-b?token=" + HS256.anything("writer"));
+
+      JsonObject refreshed = alice.request(new JsonObject().put("type", "refresh")
+          .put("token", HS256.token("alice", 3600, List.of("team-a"), List.of())));
+      assertThat(refreshed.getString("type")).isEqualTo("refreshed");
+      List<JsonObject> revoked = alice.pushes("unsubscribed", "team-b");
+      assertThat(revoked).as("told before the reply").hasSize(1);
+      assertThat(revoked.get(0).getString("reason")).isEqualTo("forbidden");
+      assertThat(alice.pushes("unsubscribed", "team-a")).isEmpty();
+
+      assertThat(writer.publish("team-b", "after").getString("type")).isEqualTo("ack");
+      assertThat(writer.publish("team-a", "kept").getString("type")).isEqualTo("ack");
+      await().until(() -> alice.data("team-a").contains("kept"));
+      assertThat(alice.data("team-b")).isEmpty();
+      await().until(() -> writer.request(new JsonObject().put("type", "presence").put("room", "team-b"))
+          .getJsonArray("clients").size() == 1);
+      assertThat(alice.publish("team-a", "no longer").getString("code")).as("the new token's publish list")
+          .isEqualTo("forbidden");
+      assertThat(alice.subscribe("team-b").getString("code")).isEqualTo("forbidden");
+      bystander.assertUnharmed();
+    }
+  }
+
+  @Test
   void anonymousClientsMayDoWhatAllowAnonymousGrantsAndNoMore() throws Exception {
     try (TestServer server = TestServer.start("--jwt-secret", Tokens.SECRET,
         "--allow-anonymous", "subscribe=lobby,news-*;publish=lobby");
@@ -300,6 +333,63 @@ class AuthIT {
         assertThat(forged.status()).isEqualTo(401);
       }
       bystander.assertUnharmed();
+    }
+  }
+
+  @Test
+  void aRotatedJwksFileVerifiesTheNewKeyWithoutARestartAndABrokenOneKeepsTheOld(@TempDir Path directory)
+      throws Exception {
+    Tokens old = Tokens.generate("RS256");
+    Tokens rotated = Tokens.generate("RS256");
+    Path file = Tokens.jwks(directory.resolve("keys.json"), old);
+    try (TestServer server = TestServer.start("--jwt-jwks", file.toString());
+        TestClients clients = new TestClients(server.port());
+        Bystander bystander = Bystander.join(clients, BYSTANDER + old.anything("calm"))) {
+      int port = server.port();
+      V1Client early = V1Client.connect(clients, "/ws/lobby?token=" + old.anything("early"));
+      assertThat(status(port, rotated.anything("alice"))).as("before the file names the new key").isEqualTo(401);
+
+      Files.writeString(file, "{\"keys\":[{\"kty\":\"RSA\",");
+      await().until(() -> Scrape.of(server.managementPort())
+          .value("chorus_jwks_reloads_total{outcome=\"failed\"}") == 1);
+      assertThat(status(port, old.anything("bob"))).as("a broken file keeps the keys read before").isEqualTo(101);
+
+      Tokens.jwks(file, rotated);
+      await().until(() -> status(port, rotated.anything("alice")) == 101);
+      assertThat(status(port, old.anything("bob"))).as("the old key left the file").isEqualTo(401);
+      assertThat(early.publish("lobby", "still here").getString("type")).isEqualTo("ack");
+      assertThat(early.socket().isClosed()).isFalse();
+
+      server.chorus().reloadTokenKeys();
+      await().until(() -> Scrape.of(server.managementPort())
+          .value("chorus_jwks_reloads_total{outcome=\"reloaded\"}") == 2);
+      Scrape metrics = Scrape.of(server.managementPort());
+      assertThat(metrics.value("chorus_jwks_reloads_total{outcome=\"failed\"}")).as("once per broken file")
+          .isEqualTo(1);
+      assertThat(status(port, rotated.anything("alice"))).isEqualTo(101);
+      bystander.assertUnharmed();
+    }
+  }
+
+  @Test
+  void sighupMakesTheProcessReloadItsJwksFileEvenUnchanged(@TempDir Path directory) throws Exception {
+    Tokens keys = Tokens.generate("RS256");
+    Path file = keys.jwksFile(directory);
+    try (ServerProcess process = ServerProcess.start("--port", "0", "--jwt-jwks", file.toString())) {
+      new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start().waitFor();
+
+      // An unchanged file is reloaded only when forced: this line can only come from the SIGHUP.
+      await().until(() -> process.output().contains("JWKS file " + file + " reloaded: 1 keys"));
+      assertThat(process.output()).contains("SIGHUP received: reloading the JWKS file");
+      assertThat(status(process.port(), keys.anything("alice"))).isEqualTo(101);
+      assertThat(process.isAlive()).isTrue();
+    }
+  }
+
+  /** The status of a plain WebSocket handshake to the lobby with the token. */
+  private static int status(int port, String token) throws Exception {
+    try (RawWebSocket handshake = RawWebSocket.connect(port, "/ws/lobby?token=" + token, Map.of())) {
+      return handshake.status();
     }
   }
 }

@@ -3,6 +3,7 @@ package io.chorus;
 import io.chorus.support.Bystander;
 import io.chorus.support.Scrape;
 import io.chorus.support.ServerProcess;
+import io.chorus.support.Sockets;
 import io.chorus.support.TestCa;
 import io.chorus.support.TestClients;
 import io.chorus.support.TestServer;
@@ -17,16 +18,19 @@ import org.junit.jupiter.api.io.TempDir;
 import javax.net.ssl.SSLSocket;
 import java.io.InputStream;
 import java.math.BigInteger;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -258,6 +262,54 @@ class TlsIT {
     assertThat(ready.statusCode()).isEqualTo(200);
     assertThat(metrics.body()).contains("chorus_tls_reloads_total{outcome=\"reloaded\"}");
     assertThat(ca.servedAt(server.managementPort()).getSerialNumber()).isEqualTo(BigInteger.ONE);
+  }
+
+  @Test
+  void tlsConnectionsThatNeverHandshakeAreHeldToTheBudgetAndTheHandshakeTimeout() throws Exception {
+    // max-connections 2: a TCP budget of 2 + 256 connections; 300 sockets that never send a ClientHello exceed it.
+    int budget = 258;
+    int silent = 300;
+    startWithPem(ca.issue(1), "--tls-reload-interval", "0s", "--max-connections", "2", "--handshake-timeout", "3s");
+    List<SocketChannel> sockets = new ArrayList<>();
+    try (Bystander bystander = Bystander.join(clients, "/ws/calm")) {
+      for (int i = 0; i < silent; i++) {
+        SocketChannel socket = SocketChannel.open(new InetSocketAddress("127.0.0.1", server.port()));
+        socket.configureBlocking(false);
+        sockets.add(socket);
+      }
+      // The bystander holds a slot: the longest-waiting silent ones make room for the others, and for a newcomer.
+      await().until(() -> closedByServer(sockets) >= silent - budget + 1);
+      Scrape flooded = Scrape.of(server.managementPort());
+      assertThat(flooded.value("chorus_http_rejections_total{reason=\"shed\"}")).isPositive();
+      TestSocket newcomer = clients.connect("/ws/calm");
+      newcomer.send("in despite the flood");
+      await().until(() -> newcomer.texts().contains("in despite the flood"));
+
+      await().until(() -> closedByServer(sockets) == silent);
+      Scrape after = Scrape.of(server.managementPort());
+      // Every silent socket was shed, refused at accept, or timed out in its handshake: each is counted once.
+      assertThat(after.value("chorus_http_rejections_total{reason=\"shed\"}")
+          + after.value("chorus_http_rejections_total{reason=\"over_budget\"}")
+          + after.value("chorus_handshakes_total{outcome=\"timeout\"}")).isGreaterThanOrEqualTo(silent);
+      assertThat(after.value("chorus_handshakes_total{outcome=\"timeout\"}")).isPositive();
+      bystander.assertUnharmed();
+    } finally {
+      for (SocketChannel socket : sockets) {
+        socket.close();
+      }
+    }
+  }
+
+  /** How many of the sockets the server has closed; each is closed here too once it has. */
+  private static long closedByServer(List<SocketChannel> sockets) throws java.io.IOException {
+    long closed = 0;
+    for (SocketChannel socket : sockets) {
+      if (socket.isOpen() && Sockets.closedByServer(socket)) {
+        socket.close();
+      }
+      closed += socket.isOpen() ? 0 : 1;
+    }
+    return closed;
   }
 
   private void startWithPem(TestCa.Issued issued, String... flags) throws Exception {

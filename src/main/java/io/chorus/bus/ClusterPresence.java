@@ -7,6 +7,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.map.IMap;
 import io.chorus.hub.Attendance;
 import io.chorus.hub.Present;
@@ -38,6 +39,10 @@ import java.util.function.Predicate;
  * hazelcast.max.no.heartbeat.seconds, 15 s, or at once when its connections reset), the oldest member left takes
  * the departed one's connections out of every room and announces their leaves. Joins and leaves of announcing rooms
  * are published on the event bus address {@value #ADDRESS}, which every node listens to.
+ *
+ * <p>A member that was only cut off (starved of CPU, or a network split, for longer than the heartbeat timeout) is
+ * removed all the same, and its connections forgotten, though they are still open. When it finds the others again
+ * and merges back (Hazelcast looks every 10 s), it lists them again: each node keeps its own connections' places.
  */
 public final class ClusterPresence implements Presence, MembershipListener {
 
@@ -51,7 +56,10 @@ public final class ClusterPresence implements Presence, MembershipListener {
   private final IMap<String, PresenceRoll> rolls;
   private final EventBus eventBus;
   private final Predicate<String> announces;
-  private final String member;
+  /** This member's Hazelcast UUID, which a merge back into the cluster changes. */
+  private volatile String member;
+  /** This node's connections in presence, by room and client: what it lists again after a merge. */
+  private final Map<String, Listing> here = new ConcurrentHashMap<>();
   private final List<Consumer<PresenceChange>> listeners = new CopyOnWriteArrayList<>();
   /**
    * Joins in flight, by room and client: the leave waits for its join, which it could otherwise overtake (Hazelcast
@@ -75,6 +83,14 @@ public final class ClusterPresence implements Presence, MembershipListener {
     this.member = hazelcast.getCluster().getLocalMember().getUuid().toString();
     eventBus.<JsonObject>consumer(ADDRESS, message -> tell(message.body()));
     hazelcast.getCluster().addMembershipListener(this);
+    hazelcast.getLifecycleService().addLifecycleListener(event -> {
+      if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+        forgetter.execute(this::listAgain);
+      }
+    });
+  }
+
+  private record Listing(String room, Present present) {
   }
 
   /**
@@ -91,6 +107,7 @@ public final class ClusterPresence implements Presence, MembershipListener {
   @Override
   public void joined(String room, Present present) {
     String key = room + '\n' + present.client();
+    here.put(key, new Listing(room, present));
     CompletionStage<PresenceRoll> join = edit(room, PresenceEdit.join(present, member));
     joining.put(key, join);
     join.whenComplete((done, failure) -> joining.remove(key, join));
@@ -99,6 +116,7 @@ public final class ClusterPresence implements Presence, MembershipListener {
 
   @Override
   public void left(String room, Present present) {
+    here.remove(room + '\n' + present.client());
     CompletionStage<PresenceRoll> join = joining.get(room + '\n' + present.client());
     Runnable leave = () -> edit(room, PresenceEdit.leave(present, member));
     if (join == null) {
@@ -153,6 +171,25 @@ public final class ClusterPresence implements Presence, MembershipListener {
     } catch (RuntimeException stopping) {
       log.warn("Presence could not forget the connections of departed member {}: {}", departed, stopping.toString());
     }
+  }
+
+  /**
+   * This member merged back into the cluster, under a new UUID: the others forgot its connections when they removed
+   * it, so it lists each again (a join of a connection still listed only updates its member) and announces its joins.
+   * A connection that leaves meanwhile is taken out again once its join is done.
+   */
+  private void listAgain() {
+    member = hazelcast.getCluster().getLocalMember().getUuid().toString();
+    for (Map.Entry<String, Listing> entry : here.entrySet()) {
+      Listing listing = entry.getValue();
+      edit(listing.room(), PresenceEdit.join(listing.present(), member)).whenComplete((done, failure) -> {
+        if (!here.containsKey(entry.getKey())) {
+          edit(listing.room(), PresenceEdit.leave(listing.present(), member));
+        }
+      });
+      announce(new PresenceChange(true, listing.room(), listing.present()));
+    }
+    log.info("Presence lists again the {} connections of this node, which merged back into the cluster", here.size());
   }
 
   private void announce(PresenceChange change) {

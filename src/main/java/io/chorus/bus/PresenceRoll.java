@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.ListIterator;
 import java.util.Map;
 
 /**
@@ -32,7 +33,18 @@ public final class PresenceRoll implements IdentifiedDataSerializable {
   public PresenceRoll() {
   }
 
+  /**
+   * Lists the connection, or, when it is listed already (a node listing its connections again after it merged back
+   * into the cluster), records the member it is connected to now. A scan of at most {@link Presence#MAX_LISTED}
+   * entries, on the room's owner, as a leave is.
+   */
   void join(Present present, String member) {
+    for (ListIterator<Listed> each = listed.listIterator(); each.hasNext(); ) {
+      if (each.next().present().client().equals(present.client())) {
+        each.set(new Listed(present, member));
+        return;
+      }
+    }
     if (listed.size() < Presence.MAX_LISTED) {
       listed.add(new Listed(present, member));
     } else {

@@ -21,6 +21,8 @@ import java.util.Optional;
  * may do anything), the claims checked besides the signature, and what clients without a token may do.
  *
  * @param keys               the verification keys; empty when authentication is off
+ * @param jwks               the JWKS file some of the keys come from, read again when it changes (see
+ *                           {@link #withJwks})
  * @param issuer             the {@code iss} a token must carry, when set
  * @param audience           a value a token's {@code aud} must hold, when set
  * @param leeway             clock skew allowed on {@code exp}, {@code nbf}, {@code iat}
@@ -28,8 +30,9 @@ import java.util.Optional;
  * @param anonymousSubscribe room patterns anonymous clients may subscribe to (when authentication is on)
  * @param anonymousPublish   room patterns anonymous clients may publish in (when authentication is on)
  */
-public record Authentication(List<JwtKey> keys, Optional<String> issuer, Optional<String> audience, Duration leeway,
-    boolean anonymous, List<String> anonymousSubscribe, List<String> anonymousPublish) {
+public record Authentication(List<JwtKey> keys, Optional<Path> jwks, Optional<String> issuer,
+    Optional<String> audience, Duration leeway, boolean anonymous, List<String> anonymousSubscribe,
+    List<String> anonymousPublish) {
 
   /**
    * One verification key. {@code algorithm} is HS256 ({@code material}: the secret), RS256 or ES256 ({@code material}:
@@ -38,8 +41,25 @@ public record Authentication(List<JwtKey> keys, Optional<String> issuer, Optiona
   public record JwtKey(String algorithm, String material) {
   }
 
+  /** The {@link JwtKey#algorithm} of a key from the JWKS file. */
+  public static final String JWK = "JWK";
+
   public boolean enabled() {
     return !keys.isEmpty();
+  }
+
+  /**
+   * The same authentication with the keys of {@code jwksText} in place of those the JWKS file held; the other keys
+   * and every check stay.
+   *
+   * @throws IllegalArgumentException when the text is not a JWKS with keys that name their alg, saying why
+   */
+  public Authentication withJwks(String jwksText) {
+    List<JwtKey> next = new ArrayList<>();
+    keys.stream().filter(key -> !key.algorithm().equals(JWK)).forEach(next::add);
+    next.addAll(Jwks.parse(jwksText));
+    return new Authentication(List.copyOf(next), jwks, issuer, audience, leeway, anonymous, anonymousSubscribe,
+        anonymousPublish);
   }
 
   static Authentication from(Settings settings) throws ConfigException {
@@ -78,7 +98,9 @@ public record Authentication(List<JwtKey> keys, Optional<String> issuer, Optiona
     }
     String issuer = settings.text(Setting.JWT_ISSUER).trim();
     String audience = settings.text(Setting.JWT_AUDIENCE).trim();
+    String jwks = settings.text(Setting.JWT_JWKS);
     return new Authentication(List.copyOf(keys),
+        jwks.isEmpty() ? Optional.empty() : Optional.of(Path.of(jwks)),
         issuer.isEmpty() ? Optional.empty() : Optional.of(issuer),
         audience.isEmpty() ? Optional.empty() : Optional.of(audience),
         settings.duration(Setting.JWT_LEEWAY, Duration.ZERO, Duration.ofMinutes(5)),

@@ -14,23 +14,32 @@ final class Jwks {
   }
 
   static List<Authentication.JwtKey> read(Settings settings, String text) throws ConfigException {
+    try {
+      return parse(text);
+    } catch (IllegalArgumentException invalid) {
+      throw settings.invalid(Setting.JWT_JWKS, invalid.getMessage());
+    }
+  }
+
+  /** The keys of a JWKS's text; throws saying what is wrong with it. */
+  static List<Authentication.JwtKey> parse(String text) {
     JsonArray keys;
     try {
       keys = new JsonObject(text).getJsonArray("keys");
     } catch (DecodeException | ClassCastException notJwks) {
-      throw settings.invalid(Setting.JWT_JWKS, "is not a JWKS: a JSON object with a keys array");
+      throw new IllegalArgumentException("is not a JWKS: a JSON object with a keys array");
     }
     if (keys == null || keys.isEmpty()) {
-      throw settings.invalid(Setting.JWT_JWKS, "holds no keys");
+      throw new IllegalArgumentException("holds no keys");
     }
     List<Authentication.JwtKey> read = new ArrayList<>();
     for (Object key : keys) {
       // The verifier picks keys by alg: a key without one would verify nothing, silently.
       if (!(key instanceof JsonObject jwk) || !(jwk.getValue("alg") instanceof String)) {
-        throw settings.invalid(Setting.JWT_JWKS, "has a key without alg (such as RS256 or ES256)");
+        throw new IllegalArgumentException("has a key without alg (such as RS256 or ES256)");
       }
-      read.add(new Authentication.JwtKey("JWK", jwk.encode()));
+      read.add(new Authentication.JwtKey(Authentication.JWK, jwk.encode()));
     }
-    return read;
+    return List.copyOf(read);
   }
 }

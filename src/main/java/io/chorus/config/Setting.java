@@ -70,7 +70,8 @@ public enum Setting {
   JWT_PUBLIC_KEY("jwt-public-key", "",
       "PEM file of the RSA (RS256) or EC P-256 (ES256) public key that verifies tokens."),
   JWT_JWKS("jwt-jwks", "",
-      "JWKS file ({\"keys\":[…]}) of the keys that verify tokens, chosen by the token's kid and alg."),
+      "JWKS file ({\"keys\":[…]}) of the keys that verify tokens, chosen by the token's kid and alg; read again "
+          + "when it changes and on SIGHUP."),
   JWT_ISSUER("jwt-issuer", "", "When set, a token's iss must equal it."),
   JWT_AUDIENCE("jwt-audience", "", "When set, a token's aud must hold it."),
   JWT_LEEWAY("jwt-leeway", "5s", "Clock skew allowed when checking a token's exp, nbf and iat."),

@@ -256,6 +256,23 @@ public final class ChorusMetrics {
     return outcome -> reloads.get(outcome).increment();
   }
 
+  /**
+   * Registers the counter of JWKS file reloads by outcome, when tokens are verified with keys from one.
+   *
+   * @return counts one more reload with the outcome it is given
+   */
+  public Consumer<JwksReload> jwks() {
+    Map<JwksReload, Counter> reloads = new EnumMap<>(JwksReload.class);
+    for (JwksReload outcome : JwksReload.values()) {
+      reloads.put(outcome, Counter.builder("chorus_jwks_reloads")
+          .description("Reloads of the JWKS file of token keys (file changed, or SIGHUP), by outcome; a failed one "
+              + "keeps the keys read before")
+          .tag("outcome", outcome.label())
+          .register(registry));
+    }
+    return outcome -> reloads.get(outcome).increment();
+  }
+
   /** A hub of this node now has connections in the room. */
   public void roomOpened(String room) {
     roomHubs.merge(room, 1, Integer::sum);

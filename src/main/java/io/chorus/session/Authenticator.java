@@ -21,12 +21,14 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 
 /**
  * Verifies connection tokens (JWTs) into {@link Grant}s, and holds the grant of clients without one. One per gateway:
  * the verifier locks each key while it checks a signature, so sharing one between event loops would make them wait
  * for each other. HS256 and RS256 tokens are checked on the event loop, ES256 ones on a thread of the gateway's own
- * (see {@link #OFF_LOOP}).
+ * (see {@link #OFF_LOOP}). The keys may change while it serves ({@link TokenKeys}: the JWKS file reloaded): the
+ * verifier is built anew, on the event loop, at the first check that sees another set.
  */
 public final class Authenticator {
 
@@ -48,20 +50,38 @@ public final class Authenticator {
   public record Refused(String reason) implements Verdict {
   }
 
+  /** The keys, as they are now. */
+  private final Supplier<Authentication> keys;
+  /** The keys {@link #verifier} was built from. */
+  private Authentication built;
   /** Null when authentication is off: every client is anonymous. */
-  private final JWTAuth verifier;
+  private JWTAuth verifier;
   /** Null when clients without a token are refused. */
   private final Grant anonymous;
+  private final Vertx vertx;
   private final long leewayMillis;
   /** Where a check made off the loop reports back: the gateway's event loop. */
   private final Executor loop;
   /** The gateway's thread for {@link #OFF_LOOP} checks, started on first use; null until then. */
   private ExecutorService worker;
 
-  /** @param loop the gateway's event loop, on which every {@link #check} completes */
+  /** With keys that never change. */
   public Authenticator(Vertx vertx, Authentication config, Executor loop) {
+    this(vertx, () -> config, loop);
+  }
+
+  /**
+   * @param keys what verifies tokens, read at each check: when it gives another {@link Authentication} than before
+   *             (its keys changed; the checks, the leeway and the anonymous grant never do), the verifier is rebuilt
+   * @param loop the gateway's event loop, on which every {@link #check} completes
+   */
+  public Authenticator(Vertx vertx, Supplier<Authentication> keys, Executor loop) {
+    Authentication config = keys.get();
+    this.vertx = vertx;
+    this.keys = keys;
     this.leewayMillis = config.leeway().toMillis();
     this.loop = loop;
+    this.built = config;
     this.verifier = config.enabled() ? JWTAuth.create(vertx, options(config)) : null;
     Permissions permissions = !config.enabled() ? Permissions.ALL
         : new Permissions(config.anonymousSubscribe(), config.anonymousPublish());
@@ -78,8 +98,9 @@ public final class Authenticator {
    * future completes on the event loop, and never fails.
    */
   public Future<Verdict> check(String token) {
+    JWTAuth verifier = verifier();
     if (verifier == null || !OFF_LOOP.contains(algorithm(token))) {
-      return Future.succeededFuture(verify(token));
+      return Future.succeededFuture(verify(verifier, token));
     }
     if (worker == null) {
       worker = Executors.newSingleThreadExecutor(task -> {
@@ -91,7 +112,7 @@ public final class Authenticator {
     Promise<Verdict> verdict = Promise.promise();
     try {
       worker.execute(() -> {
-        Verdict checked = verify(token);
+        Verdict checked = verify(verifier, token);
         loop.execute(() -> verdict.complete(checked));
       });
     } catch (RejectedExecutionException closed) {
@@ -112,6 +133,10 @@ public final class Authenticator {
    * {@code aud} as configured, a {@code sub}, and the shape of the {@code info} and {@code chorus} claims.
    */
   public Verdict verify(String token) {
+    return verify(verifier(), token);
+  }
+
+  private Verdict verify(JWTAuth verifier, String token) {
     if (verifier == null) {
       return new Refused("this server takes no tokens");
     }
@@ -157,13 +182,27 @@ public final class Authenticator {
     }
   }
 
-  private static JWTAuthOptions options(Authentication config) {
+  /**
+   * The verifier of the current keys, built anew when they changed. Called on the event loop only: a check made off
+   * it is handed the verifier of its time.
+   */
+  private JWTAuth verifier() {
+    Authentication now = keys.get();
+    if (now != built) {
+      built = now;
+      verifier = JWTAuth.create(vertx, options(now));
+    }
+    return verifier;
+  }
+
+  /** The verifier's options for these keys; building a verifier with them throws when a key is unusable. */
+  static JWTAuthOptions options(Authentication config) {
     JWTOptions checks = new JWTOptions().setLeeway((int) config.leeway().toSeconds());
     config.issuer().ifPresent(checks::setIssuer);
     config.audience().ifPresent(audience -> checks.setAudience(List.of(audience)));
     JWTAuthOptions options = new JWTAuthOptions().setJWTOptions(checks);
     for (Authentication.JwtKey key : config.keys()) {
-      if (key.algorithm().equals("JWK")) {
+      if (key.algorithm().equals(Authentication.JWK)) {
         options.addJwk(new JsonObject(key.material()));
       } else {
         options.addPubSecKey(new PubSecKeyOptions().setAlgorithm(key.algorithm()).setBuffer(key.material()));

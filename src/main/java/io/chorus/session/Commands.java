@@ -13,6 +13,7 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.json.JsonObject;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -211,7 +212,9 @@ final class Commands {
 
   /**
    * Replaces the connection's token before it expires: {@code {"type":"refresh","token":"…"}}, for the same
-   * {@code sub}. A refused refresh leaves the connection as it was, to be closed when the old token expires.
+   * {@code sub}. A refused refresh leaves the connection as it was, to be closed when the old token expires. The new
+   * token's permissions apply at once: the rooms it no longer lets the client read are left, each told with a
+   * {@code {"type":"unsubscribed","room":…,"reason":"forbidden"}} push before the reply.
    */
   private void refresh(Request request) throws BadCommand {
     String token = request.token(true);
@@ -234,8 +237,24 @@ final class Commands {
         return;
       }
       session.grant(fresh);
+      revokeForbiddenRooms();
       ok(Command.REFRESH, reply(id, "refreshed").put("expires_in", secondsLeft(fresh)));
     });
+  }
+
+  /**
+   * Leaves every room the grant no longer lets the client subscribe to. A subscribe still being answered gets its
+   * {@code unsubscribed} error as when the client unsubscribes early, and the push as well.
+   */
+  private void revokeForbiddenRooms() {
+    List<String> revoked = rooms.keySet().stream()
+        .filter(room -> !session.grant().permissions().maySubscribe(room))
+        .toList();
+    for (String room : revoked) {
+      rooms.remove(room).leave();
+      session.departed(room);
+      send(reply(null, "unsubscribed", room).put("reason", CommandOutcome.FORBIDDEN.label()));
+    }
   }
 
   private long secondsLeft(Grant grant) {

@@ -20,7 +20,7 @@ import io.netty.util.AttributeKey;
 @ChannelHandler.Sharable
 final class AcceptBudget extends ChannelInboundHandlerAdapter {
 
-  private static final String NAME = "chorus-accept-budget";
+  static final String NAME = "chorus-accept-budget";
   private static final AttributeKey<Boolean> COUNTED = AttributeKey.valueOf("chorus.tcp-counted");
 
   private final ConnectionLimit limit;

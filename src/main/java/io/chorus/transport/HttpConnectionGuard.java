@@ -17,7 +17,9 @@ import java.util.Map;
  * port's TCP budget, and gives each of its requests, head and body, the handshake timeout, counted from the
  * connection's opening or from when the last response owed on it was written (see {@link HttpRequests}); an idle
  * keep-alive connection gets the same. So neither a flood of connections, nor one that trickles its headers or its
- * body or its second request, holds a descriptor for long. One per event loop, touched by that loop only.
+ * body or its second request, holds a descriptor for long. On a TLS port, a connection is watched from its accept:
+ * its TLS handshake gets the handshake timeout too ({@link TlsHandshakes}). One per event loop, touched by that loop
+ * only.
  *
  * <p>When the port is over its budget, a new connection closes the connection of its event loop that has waited
  * longest for its current request, instead of being refused. Refusing newcomers would let a few hundred sockets that
@@ -37,7 +39,7 @@ final class HttpConnectionGuard {
    * Each connection whose clock runs, with the clock's start; oldest first, since a restarted clock moves it last. A
    * connection that Vert.x is answering is not here: it can neither time out nor be shed.
    */
-  private final Map<HttpRequests, Long> waiting = new LinkedHashMap<>();
+  private final Map<WaitingConnection, Long> waiting = new LinkedHashMap<>();
   /** Whether the node's {@link AcceptBudget} sits on the listening socket; the first connection puts it there. */
   private boolean budgetInstalled;
   /** The event loop's clock at its last tick. */
@@ -72,12 +74,12 @@ final class HttpConnectionGuard {
   }
 
   /** Starts the clock of the connection's first request. */
-  void watch(HttpRequests connection, long now) {
+  void watch(WaitingConnection connection, long now) {
     waiting.put(connection, now);
   }
 
   /** Nothing is owed on the connection any more: its clock starts again, with the whole timeout. */
-  void restart(HttpRequests connection) {
+  void restart(WaitingConnection connection) {
     waiting.remove(connection);
     if (connection.isOpen()) {
       waiting.put(connection, now);
@@ -85,17 +87,17 @@ final class HttpConnectionGuard {
   }
 
   /** Vert.x answers the connection, or it became a WebSocket, or it closed: its clock stops. */
-  void forget(HttpRequests connection) {
+  void forget(WaitingConnection connection) {
     waiting.remove(connection);
   }
 
-  /** Expires every connection whose clock has run for longer than the timeout (see {@link HttpRequests#expire}). */
+  /** Expires every connection whose clock has run for longer than the timeout ({@link WaitingConnection#expire}). */
   void closeExpired(long now) {
     this.now = now;
-    List<HttpRequests> expired = null;
-    for (Iterator<Map.Entry<HttpRequests, Long>> oldestFirst = waiting.entrySet().iterator();
+    List<WaitingConnection> expired = null;
+    for (Iterator<Map.Entry<WaitingConnection, Long>> oldestFirst = waiting.entrySet().iterator();
         oldestFirst.hasNext(); ) {
-      Map.Entry<HttpRequests, Long> entry = oldestFirst.next();
+      Map.Entry<WaitingConnection, Long> entry = oldestFirst.next();
       if (now - entry.getValue() <= timeoutNanos) {
         break;
       }
@@ -107,7 +109,7 @@ final class HttpConnectionGuard {
     }
     if (expired != null) {
       // Outside the iteration: expiring may restart the clock of a lingering close, or close and forget.
-      for (HttpRequests connection : expired) {
+      for (WaitingConnection connection : expired) {
         if (connection.isOpen()) {
           connection.expire();
         }
@@ -124,8 +126,8 @@ final class HttpConnectionGuard {
 
   /** Closes the open connection that has waited longest; false when this event loop has none. */
   private boolean shedLongestWaiting() {
-    for (Iterator<HttpRequests> oldestFirst = waiting.keySet().iterator(); oldestFirst.hasNext(); ) {
-      HttpRequests connection = oldestFirst.next();
+    for (Iterator<WaitingConnection> oldestFirst = waiting.keySet().iterator(); oldestFirst.hasNext(); ) {
+      WaitingConnection connection = oldestFirst.next();
       oldestFirst.remove();
       if (connection.isOpen()) {
         refusals.refused(HttpRejection.SHED);

@@ -20,7 +20,7 @@ import io.netty.util.ReferenceCountUtil;
  * answered it early (a GET with a body). A refusal that comes while a response is owed waits for it, reading nothing
  * more, so that answers leave in the order of their requests.
  */
-class HttpRequests extends ChannelDuplexHandler {
+class HttpRequests extends ChannelDuplexHandler implements WaitingConnection {
 
   private final HttpConnectionGuard guard;
   private final HttpRefusals refusals;
@@ -146,7 +146,8 @@ class HttpRequests extends ChannelDuplexHandler {
    * request that is still arriving cannot be told apart from idleness here, and is closed the same way), as is a
    * refused one that still lingers.
    */
-  void expire() {
+  @Override
+  public void expire() {
     if (discarding) {
       ctx.close();
     } else if (!sawRequest) {
@@ -164,12 +165,14 @@ class HttpRequests extends ChannelDuplexHandler {
   }
 
   /** Closed without an answer, to make room for a newer connection; only ever one that Vert.x owes nothing. */
-  void shed() {
+  @Override
+  public void shed() {
     discarding = true;
     ctx.close();
   }
 
-  boolean isOpen() {
+  @Override
+  public boolean isOpen() {
     return ctx.channel().isOpen();
   }
 

@@ -15,6 +15,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
@@ -24,6 +25,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +47,7 @@ public final class WebSocketEndpoint {
   private final UpgradePolicy upgradePolicy;
   private final SseEndpoint sse;
   private final HttpConnectionGuard guard;
+  private final long handshakeTimeoutNanos;
   private final HttpRefusals refusals;
   private final IncompleteInputs incompleteInputs;
   private final WebSocketDecoderConfig decoderConfig;
@@ -82,8 +85,8 @@ public final class WebSocketEndpoint {
     this.upgradePolicy = new UpgradePolicy(originPolicy, readiness, connectionLimit, sessions.authenticator());
     this.sse = new SseEndpoint(config, sessions, metrics, connectionLimit, readiness, originPolicy);
     this.refusals = refusals;
-    this.guard = new HttpConnectionGuard(connectionLimit, metrics, refusals,
-        config.timeouts().handshakeTimeout().toNanos());
+    this.handshakeTimeoutNanos = config.timeouts().handshakeTimeout().toNanos();
+    this.guard = new HttpConnectionGuard(connectionLimit, metrics, refusals, handshakeTimeoutNanos);
     this.maxMessageSize = config.limits().maxMessageSize();
     // An honest client finishes a message it has begun within a round trip or so; the idle timeout is a generous
     // bound that no live client reaches, and the one an idle client would get anyway.
@@ -121,11 +124,19 @@ public final class WebSocketEndpoint {
    */
   public void accepted(HttpConnection connection) {
     Channel channel = Internals.channel(connection);
-    if (guard.admit(channel)) {
+    if (TlsHandshakes.done(channel) || guard.admit(channel)) {
       WebSocketUpgrade upgrade = new WebSocketUpgrade(this, upgradePolicy, sse, metrics);
       Internals.addBeforeHttpConnection(channel, "chorus-upgrade", upgrade);
       guard.watch(upgrade, sessions.now());
     }
+  }
+
+  /**
+   * The gateway's server listens with TLS: its connections are held to the budget and to this gateway's guard from
+   * their accept, through their TLS handshake (see {@link TlsHandshakes}).
+   */
+  public void servesTls(HttpServer server, EventLoop eventLoop) {
+    TlsHandshakes.install(server, eventLoop, guard, connectionLimit, refusals, handshakeTimeoutNanos);
   }
 
   HttpConnectionGuard guard() {

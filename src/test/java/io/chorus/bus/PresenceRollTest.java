@@ -42,4 +42,17 @@ class PresenceRollTest {
     assertThat(roll.attendance().truncated()).isFalse();
     assertThat(roll.attendance().connections()).isEqualTo(Presence.MAX_LISTED);
   }
+
+  @Test
+  void aConnectionListedAgainAfterAMergeIsListedOnceUnderItsNewMember() {
+    PresenceRoll roll = new PresenceRoll();
+    roll.join(new Present("one", "alice", null), "member-c");
+    roll.join(new Present("two", "bob", null), "member-a");
+
+    roll.join(new Present("one", "alice", null), "member-c-merged");
+
+    assertThat(roll.attendance().connections()).isEqualTo(2);
+    assertThat(roll.forget("member-c")).isNull();
+    assertThat(roll.forget("member-c-merged").presents()).extracting(Present::client).containsExactly("one");
+  }
 }

@@ -57,20 +57,30 @@ public final class Tokens {
       generator.initialize(new ECGenParameterSpec("secp256r1"));
     }
     KeyPair pair = generator.generateKeyPair();
+    // Its own kid, as an identity provider names each key it signs with: a JWKS can hold an old key and a new one.
+    String kid = "key-" + Integer.toHexString(pair.getPublic().hashCode());
     String privatePem = pem("PRIVATE KEY", pair.getPrivate().getEncoded());
     JsonObject jwk = null;
     if (pair.getPublic() instanceof RSAPublicKey rsa) {
-      jwk = new JsonObject().put("kty", "RSA").put("alg", algorithm).put("use", "sig").put("kid", "test-key")
+      jwk = new JsonObject().put("kty", "RSA").put("alg", algorithm).put("use", "sig").put("kid", kid)
           .put("n", unsigned(rsa.getModulus())).put("e", unsigned(rsa.getPublicExponent()));
     }
-    return new Tokens(algorithm, new PubSecKeyOptions().setAlgorithm(algorithm).setBuffer(privatePem),
+    return new Tokens(algorithm, new PubSecKeyOptions().setAlgorithm(algorithm).setBuffer(privatePem).setId(kid),
         pem("PUBLIC KEY", pair.getPublic().getEncoded()), jwk);
   }
 
   /** Writes a JWKS holding the RSA public key, for --jwt-jwks. */
   public Path jwksFile(Path directory) throws IOException {
-    return Files.writeString(directory.resolve(algorithm + ".jwks.json"),
-        new JsonObject().put("keys", new JsonArray().add(jwk)).encode());
+    return jwks(directory.resolve(algorithm + ".jwks.json"), this);
+  }
+
+  /** Writes (or replaces) a JWKS holding the RSA public keys of {@code keys}, each with its own kid. */
+  public static Path jwks(Path file, Tokens... keys) throws IOException {
+    JsonArray jwks = new JsonArray();
+    for (Tokens key : keys) {
+      jwks.add(key.jwk);
+    }
+    return Files.writeString(file, new JsonObject().put("keys", jwks).encode());
   }
 
   /** RFC 7518 6.3.1: base64url of the big-endian bytes, without the sign byte. */
