@@ -61,6 +61,14 @@ record StepSummary(
         return tally.reads == 0 ? 0 : (double) tally.frames / tally.reads;
     }
 
+    /**
+     * µs of server CPU per delivery, which is also CPU seconds per million deliveries; -1 without --server-pid.
+     * Unlike the maximum rate, it does not sit at the generator's ceiling: it compares servers at any fixed rate.
+     */
+    double serverMicrosPerDelivery() {
+        return serverCpuPercent < 0 || deliveriesPerSecond == 0 ? -1 : serverCpuPercent * 1e4 / deliveriesPerSecond;
+    }
+
     boolean generatorSaturated() {
         return generatorCpuPercent > SATURATED * 100 * generatorCores;
     }
@@ -85,7 +93,8 @@ record StepSummary(
                 generatorCpuPercent, generatorCores, generatorCores == 1 ? "" : "s", framesPerRead(), maxTickGapMs,
                 generatorSaturated() ? "  << GENERATOR SATURATED: numbers are a lower bound for the server" : ""));
         sb.append(serverCpuPercent < 0 ? "  server       CPU unknown (no --server-pid)\n"
-                : String.format(Locale.ROOT, "  server       CPU %.1f %%%n", serverCpuPercent));
+                : String.format(Locale.ROOT, "  server       CPU %.1f %%, %.2f µs per delivery (CPU s per million deliveries)%n",
+                        serverCpuPercent, serverMicrosPerDelivery()));
         if (structured) {
             var a = tally.ackLatency;
             sb.append(String.format(Locale.ROOT, "  acks         %,d of %,d measured sends (unmatched %,d), p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms%n",
@@ -103,9 +112,9 @@ record StepSummary(
     }
 
     String oneLine() {
-        String line = String.format(Locale.ROOT, "%,12.0f/s of %,12.0f/s  loss %7.4f %%  p50 %8.3f  p99 %8.3f  max %9.3f ms  gen CPU %5.1f %% (%.1f frames/read)  server CPU %5.1f %%",
+        String line = String.format(Locale.ROOT, "%,12.0f/s of %,12.0f/s  loss %7.4f %%  p50 %8.3f  p99 %8.3f  max %9.3f ms  gen CPU %5.1f %% (%.1f frames/read)  server CPU %5.1f %% (%.2f µs/delivery)",
                 deliveriesPerSecond, targetDeliveriesPerSecond, 100 * lossRatio, p50Ms, p99Ms, maxMs,
-                generatorCpuPercent, framesPerRead(), serverCpuPercent);
+                generatorCpuPercent, framesPerRead(), serverCpuPercent, serverMicrosPerDelivery());
         return structured
                 ? line + String.format(Locale.ROOT, "  ack p99 %8.3f ms  gaps %,d", ackPercentileMs(99), tally.seqGaps)
                 : line;
@@ -137,6 +146,7 @@ record StepSummary(
         out.put(prefix + "generator_saturated", Boolean.toString(generatorSaturated()));
         out.put(prefix + "frames_per_read", fmt3(framesPerRead()));
         out.put(prefix + "server_cpu_pct", fmt(serverCpuPercent));
+        out.put(prefix + "server_us_per_delivery", fmt3(serverMicrosPerDelivery()));
         if (structured) {
             out.put(prefix + "acks", Long.toString(tally.acksMeasured));
             out.put(prefix + "acks_missing", Long.toString(sent - tally.acksMeasured));
