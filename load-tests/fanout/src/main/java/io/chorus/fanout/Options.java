@@ -101,9 +101,9 @@ record Options(
               --ramp-factor F         step multiplier                                     [1.25]
               --ramp-retries N        failing steps that are run again before stopping    [1]
               --ramp-through          after the first failing step, go on to --ramp-to for
-                                      the latency curve (stops at a saturated generator or a
-                                      closed connection); the maximum stays the last step
-                                      before the first failure
+                                      the latency curve (stops at a saturated generator, a
+                                      closed connection or under half the target delivered);
+                                      the maximum stays the last step before the first failure
               --steps-csv FILE        ramp: one CSV line per step (rate, p50, p99, CPU, pass)
               --p99-max T             ramp pass criterion                                 [50ms]
               --loss-max X            ramp pass criterion, fraction of deliveries         [0.001]

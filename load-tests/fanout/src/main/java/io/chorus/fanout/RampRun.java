@@ -71,8 +71,10 @@ final class RampRun {
                 }
                 if (failed) {
                     // Past the first failure the steps only draw the curve (a latency valley shows as failing steps
-                    // below passing ones), until the generator is the limit or the room has lost connections.
-                    if (!options.rampThrough() || s.generatorSaturated() || s.closedDuringStep() > 0) {
+                    // below passing ones), until the generator is the limit, the room has lost connections, or the
+                    // server delivers under half the target: far past its ceiling, higher steps only queue more.
+                    if (!options.rampThrough() || s.generatorSaturated() || s.closedDuringStep() > 0
+                            || s.deliveriesPerSecond() < 0.5 * s.targetDeliveriesPerSecond()) {
                         break;
                     }
                     if (!pass) {
