@@ -364,6 +364,9 @@ vs() {
     'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "–"; else printf "%.2f×\n", a / b }'
 }
 
+# thousands N: "19000" -> "19,000".
+thousands() { printf '%s\n' "$1" | sed -e :a -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/; ta'; }
+
 # A markdown table row of the arguments.
 row() {
   printf '| %s ' "$@"
@@ -395,7 +398,7 @@ report_fanout() {
     head+=("CPU s per 1M deliveries at $rate/s" "vs $b" "p99 at $rate/s" "loss at $rate/s")
   done
   head+=("max deliveries/s, p99 ≤ $P99_MAX" "vs $b" "generator CPU there" "frames per read there")
-  echo "### Fan-out: $FANOUT_SUBS subscribers + $FANOUT_PUBS publishers, ${PAYLOAD}-byte messages, server on CPU $SERVER_CPU"
+  echo "### Fan-out: $(thousands "$FANOUT_SUBS") subscribers + $FANOUT_PUBS publishers, ${PAYLOAD}-byte messages, server on CPU $SERVER_CPU"
   echo
   row "${head[@]}"
   row "${head[@]//*/---}"
@@ -427,7 +430,7 @@ report_connections() {
     if [[ -n "$(values open "$name-idle")$(values deliveries_per_s "$name-wide")" ]]; then any=1; fi
   done
   [[ "$any" == 1 ]] || return 0
-  local head=(server "$WIDE_SUBS subscribers: deliveries/s" "p99" "loss" "idle connections held of $IDLE_CONNS"
+  local head=(server "$(thousands "$WIDE_SUBS") subscribers: deliveries/s" "p99" "loss" "idle connections held of $(thousands "$IDLE_CONNS")"
     "RSS per connection" "vs $b" "heap + direct per connection")
   echo
   echo "### Many subscribers and idle connections"
@@ -443,8 +446,8 @@ report_connections() {
       "$(cell '%.1f KiB' heap_direct_per_conn_bytes "$name-idle" 0.0009765625)"
   done
   echo
-  echo "$WIDE_SUBS subscribers at $WIDE_RATE deliveries/s for $WIDE_DURATION. Memory: growth from a fresh server's baseline"
-  echo "to $IDLE_CONNS idle connections, divided by the connections still open (JVM servers get 'jcmd GC.run' before"
+  echo "$(thousands "$WIDE_SUBS") subscribers at $WIDE_RATE deliveries/s for $WIDE_DURATION. Memory: growth from a fresh server's baseline"
+  echo "to $(thousands "$IDLE_CONNS") idle connections, divided by the connections still open (JVM servers get 'jcmd GC.run' before"
   echo "each sample; heap + direct needs a /metrics endpoint)."
 }
 
@@ -571,10 +574,10 @@ report_curve() {
   done
   [[ "$any" == 1 ]] || return 0
   echo
-  echo "### Latency against rate (ramp steps, $FANOUT_SUBS subscribers, ${PAYLOAD}-byte messages)"
+  echo "### Latency against rate (ramp steps, $(thousands "$FANOUT_SUBS") subscribers, ${PAYLOAD}-byte messages)"
   echo
   if "$PYTHON" "$LT_DIR/curve.py" --p99-max "$P99_MAX" "$out" "$OUT_DIR/curve.svg" \
-      --title "p99 (solid) and p50 (dashed) per ramp step: $FANOUT_SUBS subscribers, ${PAYLOAD}-byte messages, server on one core, $(date -u +%Y-%m-%d)" \
+      --title "p99 (solid) and p50 (dashed) per ramp step: $(thousands "$FANOUT_SUBS") subscribers, ${PAYLOAD}-byte messages, server on one core, $(date -u +%Y-%m-%d)$([[ "$REPEATS" == 1 ]] || echo ", median of $REPEATS rounds")" \
       2> "$OUT_DIR/curve.log"; then
     echo
     echo "Plot: $OUT_DIR/curve.svg; every step of every round: $out."
@@ -608,6 +611,7 @@ report() {
 }
 
 main() {
+  [[ "$REPEATS" =~ ^[1-9][0-9]*$ ]] || { echo "REPEATS must be a whole number from 1, got '$REPEATS'" >&2; exit 2; }
   mkdir -p "$OUT_DIR"
   ulimit -n 20000
   LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
