@@ -325,10 +325,11 @@ run_server() {
 }
 
 # values KEY RESULT: KEY's value in every round's summary RESULT.txt (e.g. chorus-latency-100k), one a line;
-# missing and negative (unknown) values left out.
+# missing ones and -1 (unknown: no server pid, no /metrics) left out. Other negative values are measurements: memory
+# per connection can come out below zero when a GC frees more than a few thousand connections take.
 values() {
   local d
-  for d in "$OUT_DIR"/r*/; do get "$1" "$d$2.txt"; done | awk '$1 + 0 >= 0'
+  for d in "$OUT_DIR"/r*/; do get "$1" "$d$2.txt"; done | awk '$1 + 0 != -1'
 }
 
 # median KEY RESULT: the median over the rounds, or nothing.
@@ -446,9 +447,12 @@ report_connections() {
       "$(cell '%.1f KiB' heap_direct_per_conn_bytes "$name-idle" 0.0009765625)"
   done
   echo
-  echo "$(thousands "$WIDE_SUBS") subscribers at $WIDE_RATE deliveries/s for $WIDE_DURATION. Memory: growth from a fresh server's baseline"
-  echo "to $(thousands "$IDLE_CONNS") idle connections, divided by the connections still open (JVM servers get 'jcmd GC.run' before"
-  echo "each sample; heap + direct needs a /metrics endpoint)."
+  if [[ " $SCENARIOS " == *" wide "* ]]; then
+    echo "$(thousands "$WIDE_SUBS") subscribers: $WIDE_RATE deliveries/s for $WIDE_DURATION."
+  fi
+  echo "Memory: growth from a fresh server's baseline to $(thousands "$IDLE_CONNS") idle connections, divided by the"
+  echo "connections still open (JVM servers get 'jcmd GC.run' before each sample; heap + direct needs a /metrics"
+  echo "endpoint; below a few thousand connections a GC can make it negative)."
 }
 
 # Columns for CPU per delivery and p99 of RESULT-PREFIX against BASE-PREFIX at every fixed rate.
@@ -476,7 +480,7 @@ report_structured() {
   mapfile -t cells < <(rate_heads plain)
   head+=("${cells[@]}" "max deliveries/s" "vs plain" "ack p99 at $LAT_RATE/s" "gaps / duplicates")
   echo
-  echo "### chorus.v1 against plain, same jar ($FANOUT_SUBS subscribers + $FANOUT_PUBS publishers, ${PAYLOAD} bytes of data per message)"
+  echo "### chorus.v1 against plain, same jar ($(thousands "$FANOUT_SUBS") subscribers + $FANOUT_PUBS publishers, ${PAYLOAD} bytes of data per message)"
   echo
   row "${head[@]}"
   row "${head[@]//*/---}"
@@ -504,7 +508,7 @@ report_fallbacks() {
     mapfile -t cells < <(rate_heads "$b")
     head+=("${cells[@]}" "max deliveries/s" "vs $b" "events per read at $LAT_RATE/s" "gaps / duplicates")
     echo
-    echo "### SSE and WebSocket subscribers ($FANOUT_SUBS subscribers + $FANOUT_PUBS chorus.v1 WebSocket publishers, ${PAYLOAD} bytes of data per message)"
+    echo "### SSE and WebSocket subscribers ($(thousands "$FANOUT_SUBS") subscribers + $FANOUT_PUBS chorus.v1 WebSocket publishers, ${PAYLOAD} bytes of data per message)"
     echo
     row "${head[@]}"
     row "${head[@]//*/---}"
@@ -607,7 +611,7 @@ report() {
   echo "  for Node 16/18/20): the official uWebSockets.js is not published there; newer mirrors such as"
   echo "  @btc-vision/uwebsockets.js need glibc 2.38, which Debian 12 does not have."
   printf -- '- %s\n' "${NOTES[@]}" | awk 'NF > 1 && !seen[$0]++'
-  echo "- raw logs and key=value summaries: $OUT_DIR/r1 … r$REPEATS"
+  echo "- raw logs and key=value summaries: $OUT_DIR/r1$([[ "$REPEATS" == 1 ]] || echo " … r$REPEATS")"
 }
 
 main() {
