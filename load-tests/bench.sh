@@ -264,10 +264,29 @@ tls_keystore() {
     > "$OUT_DIR/tls/keytool.log" 2>&1
 }
 
+# CPU ticks (utime + stime) of process $1 so far.
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# Waits until the server has been quiet (at most 5 % of a core) for a second, at most 20 s: a server that could not
+# keep up with the previous scenario (the ramp's last steps, 500k deliveries/s for the slower servers) may still be
+# flushing or collecting, and that work would be counted against the next one.
+settle() {
+  local hz before after _
+  hz=$(getconf CLK_TCK)
+  for _ in $(seq 1 20); do
+    before=$(cpu_ticks "$SERVER_PID")
+    sleep 1
+    after=$(cpu_ticks "$SERVER_PID")
+    if (( (after - before) * 20 <= hz )); then return 0; fi
+  done
+  log "the server still used $(( (after - before) * 100 / hz )) % of a core after 20 s; measuring anyway"
+}
+
 # Runs the generator on CPU $GEN_CPU: gen SERVER SCENARIO MODE [options...]; writes $RUN_DIR/SERVER-SCENARIO.{log,txt}
 gen() {
   local name=$1 scenario=$2 mode=$3 pid
   shift 3
+  settle
   local out="$RUN_DIR/$name-$scenario"
   local extra=() target=(--url "$URL" --protocol "$PROTOCOL" --transport "$TRANSPORT")
   if [[ "$mode" == http-publish ]]; then target=(--url "http://127.0.0.1:$BENCH_PORT/api/rooms/bench/messages"); fi
