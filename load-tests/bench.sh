@@ -441,6 +441,19 @@ report_fanout() {
   echo "(×$RAMP_FACTOR from $RAMP_FROM) with loss ≤ $(awk -v l="$LOSS_MAX" 'BEGIN { printf "%g", 100 * l }') %, p99 ≤ $P99_MAX and ≥ 97 % of the target, below the first"
   echo "step that failed; generator CPU near 100 % there means the generator, not the server, was the limit; frames per"
   echo "read above 1: the server writes several frames per send. vs $b: ratio to $BASELINE."
+  local d saturated=()
+  for name in "${RAN[@]}"; do
+    for rate in $LAT_RATES; do
+      for d in "$OUT_DIR"/r*/; do
+        if [[ "$(get generator_saturated "$d$name-latency-$rate.txt")" == true ]]; then
+          saturated+=("$name at $rate/s in round $(basename "$d" | tr -d r)")
+        fi
+      done
+    done
+  done
+  if [[ ${#saturated[@]} -gt 0 ]]; then
+    echo "The generator used more than 85 % of its core, and may have been the limit, for: $(IFS=,; echo "${saturated[*]}" | sed 's/,/, /g')."
+  fi
 }
 
 # 10,000 subscribers at a low rate, and memory per idle connection.

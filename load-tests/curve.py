@@ -6,7 +6,7 @@
 One line per server: p99 (solid) and p50 (dashed) at each ramp step's target rate, both axes logarithmic, the
 p99 criterion as a red line. With several rounds a point is the median of the rounds and a bar spans their p99
 range. A step run twice (the ramp's retry) counts with its last attempt, the one that decided. A hollow point is a
-step that failed (p99 above the criterion, loss, or under 97 % of the target rate). Standard library only, so that
+step that failed (p99 above the criterion, loss, or under 97 % of the target rate) in half the rounds or more. Standard library only, so that
 a fresh clone needs nothing beyond python3.
 """
 import argparse
@@ -80,7 +80,8 @@ def table(steps, p99_max):
         print("| " + " | ".join(cells) + " |")
     print()
     print(f"p50 / p99 of each ramp step; ✗: the step failed (p99 above {p99_max:g} ms, loss above the bound, or under "
-          "97 % of the target rate)" + ("; medians of the rounds, p99 range in brackets." if several else "."))
+          "97 % of the target rate)" + ("; medians of the rounds, p99 range in brackets, ✗ when the step failed in "
+                                        "half the rounds or more." if several else "."))
 
 
 def svg(steps, p99_max, title):
