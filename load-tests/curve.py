@@ -14,11 +14,12 @@ import csv
 import math
 import statistics
 import sys
+import textwrap
 from collections import defaultdict
 from xml.sax.saxutils import escape
 
-WIDTH, HEIGHT = 820, 480
-LEFT, RIGHT, TOP, BOTTOM = 70, 170, 40, 55
+WIDTH, HEIGHT = 820, 500
+LEFT, RIGHT, TOP, BOTTOM = 70, 170, 60, 55
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
 
 
@@ -102,8 +103,10 @@ def svg(steps, p99_max, title):
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
            f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">',
-           f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
-           f'<text x="{LEFT}" y="22" font-size="14">{escape(title)}</text>']
+           f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>']
+    # About 7 px a character at 13 px: two lines of title fit above the plot.
+    for i, line in enumerate(textwrap.wrap(title, (WIDTH - LEFT) // 7)[:2]):
+        out.append(f'<text x="{LEFT}" y="{20 + 17 * i}" font-size="13">{escape(line)}</text>')
     decade = x_lo
     while decade <= x_hi:
         for m in (1, 2, 5):
