@@ -23,18 +23,36 @@
 #                                    they compress; the Compression table gives wire bytes and server CPU per
 #                                    delivery (messages below Chorus's compression-min-size, 128 bytes, go
 #                                    uncompressed: use PAYLOAD >= 128)
+#   SERVERS="uws chorus" BASELINE=uws REPEATS=3 load-tests/bench.sh
+#                                    a comparison to trust: each server 3 times, alternating (uws chorus uws
+#                                    chorus ...), medians and ranges; one run alone differs from the next by more
+#                                    than most changes are worth, so compare with REPEATS=3 or more
 #
 # Each server runs alone on BENCH_PORT (Chorus's /metrics on BENCH_MANAGEMENT_PORT), pinned to CPU $SERVER_CPU (JVMs with
 # -XX:ActiveProcessorCount=1); the load generator (fanout/, Netty epoll) is pinned to CPU $GEN_CPU.
-# Scenarios: (1) ramp at 1,000 subscribers to the highest sustained deliveries/s, (2) p99 latency at
-# a fixed 100,000 deliveries/s, (3) 10,000 subscribers at a low rate, (4) ~19,000 idle connections
+# Scenarios: (1) ramp at 1,000 subscribers to the highest deliveries/s with p99 <= 50 ms, going on past the first
+# failure to draw the latency-vs-rate curve, (2) server CPU per million deliveries, p99 and loss at fixed rates
+# (100k and 500k deliveries/s), (3) 10,000 subscribers at a low rate, (4) ~19,000 idle connections
 # with the server's memory per connection, (5) HTTP publish: PUB_CONNS keep-alive connections POSTing to
 # /api/rooms/bench/messages, each its next request once answered (Chorus only). SCENARIOS picks some; the
 # chorus.v1 servers and chorus-sse (chorus.v1 publishers, SSE subscribers) run V1_SCENARIOS, by default (1), (2)
 # and (5); chorus-tls runs TLS_SCENARIOS, by default (1), (2) and (4). All traffic goes to 127.0.0.1; every run is
 # bounded.
-# Results: one table at the end; raw logs and key=value summaries in $OUT_DIR.
+# REPEATS=n runs the whole list of servers n times in turn, so that a burst of load from a neighbour hits every
+# server alike instead of one; the tables give each figure's median, its range (min-max) and the ratio of medians.
+# Results: markdown tables at the end (also in $OUT_DIR/report.md); the curve in $OUT_DIR/curve.csv and curve.svg
+# (python3, standard library only); raw logs and key=value summaries in $OUT_DIR/r1, r2, ... (one per repeat).
 set -euo pipefail
+
+# The settings this run was given, before the defaults below fill in the rest: the report's command line.
+COMMAND=""
+for _v in SERVERS BASELINE REPEATS QUICK SCENARIOS V1_SCENARIOS TLS_SCENARIOS RAMP_FROM RAMP_TO RAMP_FACTOR \
+    RAMP_WARMUP RAMP_STEP RAMP_DRAIN RAMP_THROUGH P99_MAX LOSS_MAX LAT_RATES LAT_WARMUP LAT_DURATION PAYLOAD \
+    FANOUT_SUBS FANOUT_PUBS WIDE_WARMUP WIDE_DURATION IDLE_CONNS IDLE_HOLD BUILD BENCH_PORT BENCH_MANAGEMENT_PORT \
+    CHORUS_BASE_JAR; do
+  if [[ "${!_v-}" == *" "* ]]; then COMMAND+="$_v=\"${!_v}\" "; elif [[ -n "${!_v+x}" ]]; then COMMAND+="$_v=${!_v} "; fi
+done
+COMMAND+="load-tests/bench.sh"
 
 LT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$LT_DIR/.." && pwd)"
@@ -57,6 +75,8 @@ CHORUS_JAR="$ROOT/target/chorus.jar"
 : "${TLS_SCENARIOS:=ramp latency idle}"  # chorus-tls: the cost per message, and the memory per connection
 : "${DEFLATE_SCENARIOS:=ramp latency}"  # *-deflate: the cost per message and its bytes on the wire
 : "${KEYTOOL:=keytool}"
+: "${REPEATS:=1}"            # rounds over SERVERS, alternating; medians and ranges from 2 on
+: "${PYTHON:=python3}"       # draws the curve; without it the CSV is still written
 : "${OUT_DIR:=$LT_DIR/fanout/target/bench-$(date +%Y%m%d-%H%M%S)}"
 
 if [[ "${QUICK:-0}" == 1 ]]; then
@@ -68,18 +88,20 @@ if [[ "${QUICK:-0}" == 1 ]]; then
 fi
 : "${FANOUT_SUBS:=1000}"      # subscribers in the ramp and latency scenarios
 : "${FANOUT_PUBS:=10}"        # publishers (they receive too)
-: "${PAYLOAD:=64}"            # bytes per message
+: "${PAYLOAD:=128}"           # bytes per message
 : "${RAMP_FROM:=10k}"         # deliveries/s of the first ramp step
 : "${RAMP_TO:=4M}"
 : "${RAMP_FACTOR:=1.5}"
 : "${RAMP_WARMUP:=3s}"
 : "${RAMP_STEP:=5s}"
 : "${RAMP_DRAIN:=2s}"
-: "${P99_MAX:=100ms}"         # a ramp step passes with p99 below this and loss below LOSS_MAX;
-                              # a server that falls behind goes to seconds, while scheduler noise on a
-                              # shared 2-core machine alone reaches 50-100 ms
+: "${RAMP_THROUGH:=1}"        # 1: past the first failing step, go on to RAMP_TO for the curve (the maximum
+                              # stays the last step before that failure); 0: stop there
+: "${P99_MAX:=50ms}"          # a ramp step passes with p99 at most this and loss at most LOSS_MAX (issue 16:
+                              # the criterion users feel; scheduler noise on a busy 2-core machine can reach it)
 : "${LOSS_MAX:=0.001}"
-: "${LAT_RATE:=100k}"         # deliveries/s of the fixed-rate latency scenario
+: "${LAT_RATES:=100k 500k}"   # deliveries/s of the fixed-rate scenario, one run each: CPU per delivery, p99
+LAT_RATE=${LAT_RATES%% *}     # the first: the rate the chorus.v1, SSE and TLS tables compare at
 : "${LAT_WARMUP:=5s}"
 : "${LAT_DURATION:=20s}"
 : "${WIDE_SUBS:=10000}"
@@ -226,16 +248,16 @@ start_server() {
     exit 1
   fi
   (cd "$ROOT" && PORT="$BENCH_PORT" COMPRESSION="$COMPRESSION" CHORUS_TLS_KEYSTORE_PASSWORD="$TLS_PASSWORD" exec taskset -c "$SERVER_CPU" "${cmd[@]}") \
-    > "$OUT_DIR/$name-server.log" 2>&1 &
+    > "$RUN_DIR/$name-server.log" 2>&1 &
   SERVER_PID=$!
   STARTED+=("$SERVER_PID")
   if ! wait_port "$SERVER_PID"; then
     local code=0
     wait "$SERVER_PID" 2>/dev/null || code=$?
     if [[ "$name" == uws* && "$code" == 3 ]]; then
-      NOTES+=("uws: skipped, no loadable uWebSockets.js addon: $(tail -n 1 "$OUT_DIR/$name-server.log")")
+      NOTES+=("uws: skipped, no loadable uWebSockets.js addon: $(tail -n 1 "$RUN_DIR/$name-server.log")")
     else
-      NOTES+=("$name: skipped, did not answer on port $BENCH_PORT (exit $code, see $OUT_DIR/$name-server.log)")
+      NOTES+=("$name: skipped, did not answer on port $BENCH_PORT (exit $code, see $RUN_DIR/$name-server.log)")
     fi
     stop_pid "$SERVER_PID"
     return 1
@@ -253,11 +275,30 @@ tls_keystore() {
     > "$OUT_DIR/tls/keytool.log" 2>&1
 }
 
-# Runs the generator on CPU $GEN_CPU: gen SERVER SCENARIO MODE [options...]
+# CPU ticks (utime + stime) of process $1 so far.
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# Waits until the server has been quiet (at most 5 % of a core) for a second, at most 20 s: a server that could not
+# keep up with the previous scenario (the ramp's last steps, 500k deliveries/s for the slower servers) may still be
+# flushing or collecting, and that work would be counted against the next one.
+settle() {
+  local hz before after _
+  hz=$(getconf CLK_TCK)
+  for _ in $(seq 1 20); do
+    before=$(cpu_ticks "$SERVER_PID")
+    sleep 1
+    after=$(cpu_ticks "$SERVER_PID")
+    if (( (after - before) * 20 <= hz )); then return 0; fi
+  done
+  log "the server still used $(( (after - before) * 100 / hz )) % of a core after 20 s; measuring anyway"
+}
+
+# Runs the generator on CPU $GEN_CPU: gen SERVER SCENARIO MODE [options...]; writes $RUN_DIR/SERVER-SCENARIO.{log,txt}
 gen() {
   local name=$1 scenario=$2 mode=$3 pid
   shift 3
-  local out="$OUT_DIR/$name-$scenario"
+  settle
+  local out="$RUN_DIR/$name-$scenario"
   local extra=() target=(--url "$URL" --protocol "$PROTOCOL" --transport "$TRANSPORT")
   if [[ "$mode" == http-publish ]]; then target=(--url "http://127.0.0.1:$BENCH_PORT/api/rooms/bench/messages"); fi
   if [[ -n "$METRICS" ]]; then extra+=(--metrics-url "$METRICS"); fi
@@ -272,22 +313,26 @@ gen() {
 }
 
 run_server() {
-  local name=$1 scenarios=" $SCENARIOS "
+  local name=$1 scenarios=" $SCENARIOS " rate through=()
   if [[ "$name" == chorus-v1* || "$name" == chorus-sse ]]; then scenarios=" $V1_SCENARIOS "; fi
   if [[ "$name" == chorus-tls ]]; then scenarios=" $TLS_SCENARIOS "; fi
   if [[ "$name" == *-deflate ]]; then scenarios=" $DEFLATE_SCENARIOS "; fi
-  log "---- $name (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+  log "---- $name, round $ROUND of $REPEATS (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
   start_server "$name" || return 0
   if [[ "$scenarios" == *" ramp "* ]]; then
+    if [[ "$RAMP_THROUGH" == 1 ]]; then through=(--ramp-through); fi
     log "$name: ramp at $FANOUT_SUBS subscribers, $RAMP_FROM -> $RAMP_TO deliveries/s"
     gen "$name" ramp ramp --subscribers "$FANOUT_SUBS" --publishers "$FANOUT_PUBS" --payload "$PAYLOAD" \
       --ramp-from "$RAMP_FROM" --ramp-to "$RAMP_TO" --ramp-factor "$RAMP_FACTOR" --p99-max "$P99_MAX" \
-      --loss-max "$LOSS_MAX" --warmup "$RAMP_WARMUP" --duration "$RAMP_STEP" --drain "$RAMP_DRAIN"
+      --loss-max "$LOSS_MAX" --warmup "$RAMP_WARMUP" --duration "$RAMP_STEP" --drain "$RAMP_DRAIN" \
+      --steps-csv "$RUN_DIR/$name-ramp-steps.csv" "${through[@]}"
   fi
   if [[ "$scenarios" == *" latency "* ]]; then
-    log "$name: latency at $LAT_RATE deliveries/s"
-    gen "$name" latency fanout --subscribers "$FANOUT_SUBS" --publishers "$FANOUT_PUBS" --payload "$PAYLOAD" \
-      --delivery-rate "$LAT_RATE" --warmup "$LAT_WARMUP" --duration "$LAT_DURATION"
+    for rate in $LAT_RATES; do
+      log "$name: $rate deliveries/s"
+      gen "$name" "latency-$rate" fanout --subscribers "$FANOUT_SUBS" --publishers "$FANOUT_PUBS" \
+        --payload "$PAYLOAD" --delivery-rate "$rate" --warmup "$LAT_WARMUP" --duration "$LAT_DURATION"
+    done
   fi
   if [[ "$scenarios" == *" wide "* ]]; then
     log "$name: $WIDE_SUBS subscribers at $WIDE_RATE deliveries/s"
@@ -308,247 +353,364 @@ run_server() {
       --processes "$IDLE_PROCS"
     stop_pid "$SERVER_PID"
   fi
-  RAN+=("$name")
+  [[ " ${RAN[*]} " == *" $name "* ]] || RAN+=("$name")
 }
 
-num() { local v; v=$(get "$1" "$2"); echo "${v:-}"; }
+# values KEY RESULT: KEY's value in every round's summary RESULT.txt (e.g. chorus-latency-100k), one a line;
+# missing ones and -1 (unknown: no server pid, no /metrics) left out. Other negative values are measurements: memory
+# per connection can come out below zero when a GC frees more than a few thousand connections take.
+values() {
+  local d
+  for d in "$OUT_DIR"/r*/; do get "$1" "$d$2.txt"; done | awk '$1 + 0 != -1'
+}
 
-# ratio VALUE BASE -> "1.23x" or "-"
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0 || a + 0 < 0) print "-"; else printf "%.2fx", a / b }'; }
+# median KEY RESULT: the median over the rounds, or nothing.
+median() {
+  values "$1" "$2" | sort -g \
+    | awk '{ v[NR] = $1 } END { if (NR) printf "%.6f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 
-int() { awk -v a="$1" 'BEGIN { if (a == "") print "-"; else printf "%.0f", a }'; }
+# cell FORMAT KEY RESULT [FACTOR]: the median (times FACTOR), and with several rounds that differ the range:
+# "18.8 ms (16.4–21.0)". FORMAT is a printf number format, %n for an integer with thousands separators, then
+# optionally a space and a unit.
+cell() {
+  values "$2" "$3" | sort -g | awk -v f="$1" -v k="${4:-1}" '
+    function show(x) {
+      if (nf != "%n") return sprintf(nf, x)
+      x = sprintf("%.0f", x)
+      while (x ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", x)
+      return x
+    }
+    { v[NR] = $1 * k }
+    END {
+      if (!NR) { print "–"; exit }
+      nf = f; unit = ""
+      if (index(f, " ")) { nf = substr(f, 1, index(f, " ") - 1); unit = substr(f, index(f, " ")) }
+      s = show(NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) unit
+      if (show(v[1]) != show(v[NR])) s = s " (" show(v[1]) "–" show(v[NR]) ")"
+      print s }'
+}
 
-kib() { awk -v a="$1" 'BEGIN { if (a == "" || a + 0 < 0) print "-"; else printf "%.1f", a / 1024 }'; }
+# vs KEY RESULT BASE_RESULT: the ratio of the medians, "1.23×", or "–".
+vs() {
+  awk -v a="$(median "$1" "$2")" -v b="$(median "$1" "$3")" \
+    'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "–"; else printf "%.2f×\n", a / b }'
+}
 
-report() {
-  local base_max base_rss name f
-  base_max=$(num max_deliveries_per_s "$OUT_DIR/$BASELINE-ramp.txt")
-  base_rss=$(num rss_per_conn_bytes "$OUT_DIR/$BASELINE-idle.txt")
+# thousands N: "19000" -> "19,000".
+thousands() { printf '%s\n' "$1" | sed -e :a -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/; ta'; }
+
+# A markdown table row of the arguments.
+row() {
+  printf '| %s ' "$@"
+  printf '|\n'
+}
+
+ran() { [[ " ${RAN[*]} " == *" $1 "* ]]; }
+
+# A setting of server $1's fan-out runs (protocol, transport), from its first round's ramp or fixed-rate summary.
+run_field() {
+  local v
+  v=$(get "$2" "$OUT_DIR/r1/$1-ramp.txt")
+  [[ -n "$v" ]] || v=$(get "$2" "$OUT_DIR/r1/$1-latency-$LAT_RATE.txt")
+  echo "$v"
+}
+
+rounds_note() {
+  if [[ "$REPEATS" -gt 1 ]]; then
+    echo "Each figure is the median of $REPEATS rounds (the servers alternating), its range (min–max) in brackets; ratios are of medians."
+  else
+    echo "One round: no range. Compare servers with REPEATS=3 or more; one run alone differs from the next by more than most changes are worth."
+  fi
+}
+
+# The headline: server CPU per million deliveries at each fixed rate, p99 and loss there, and the ramp's maximum.
+report_fanout() {
+  local name rate head=(server) b="$BASELINE"
+  for rate in $LAT_RATES; do
+    head+=("CPU s per 1M deliveries at $rate/s" "vs $b" "p99 at $rate/s" "loss at $rate/s")
+  done
+  head+=("max deliveries/s, p99 ≤ $P99_MAX" "vs $b" "generator CPU there" "frames per read there")
+  echo "### Fan-out: $(thousands "$FANOUT_SUBS") subscribers + $FANOUT_PUBS publishers, ${PAYLOAD}-byte messages, server on CPU $SERVER_CPU"
   echo
-  echo "Results ($FANOUT_SUBS subscribers + $FANOUT_PUBS publishers, ${PAYLOAD}-byte messages; server on CPU $SERVER_CPU, generator on CPU $GEN_CPU)"
-  printf '%-19s %12s %6s %7s %5s %10s %9s %11s %9s %12s %9s %6s %10s\n' \
-    server "max deliv/s" "vs base" "gen CPU" "f/rd" "p99@$LAT_RATE" "loss" "$WIDE_SUBS subs" "p99" "idle open" \
-    "RSS/conn" "vs base" "heap+dir"
+  row "${head[@]}"
+  row "${head[@]//*/---}"
   for name in "${RAN[@]}"; do
-    f="$OUT_DIR/$name"
-    local max lat loss wide widep99 open rss heap cpu fpr
-    max=$(num max_deliveries_per_s "$f-ramp.txt")
-    cpu=$(num best_generator_cpu_pct "$f-ramp.txt")
-    fpr=$(num best_frames_per_read "$f-ramp.txt")
-    lat=$(num p99_ms "$f-latency.txt")
-    loss=$(num loss_ratio "$f-latency.txt")
-    wide=$(num deliveries_per_s "$f-wide.txt")
-    widep99=$(num p99_ms "$f-wide.txt")
-    open=$(num open "$f-idle.txt")
-    rss=$(num rss_per_conn_bytes "$f-idle.txt")
-    heap=$(num heap_direct_per_conn_bytes "$f-idle.txt")
-    printf '%-19s %12s %6s %6s%% %5s %7s ms %9s %9s/s %6s ms %12s %5s KiB %6s %6s KiB\n' \
-      "$name" "$(int "$max")" "$(ratio "$max" "$base_max")" "${cpu:--}" "${fpr:--}" "${lat:--}" "${loss:--}" "$(int "$wide")" \
-      "${widep99:--}" "${open:--}/$IDLE_CONNS" "$(kib "$rss")" "$(ratio "$rss" "$base_rss")" "$(kib "$heap")"
+    [[ -n "$(run_field "$name" transport)" ]] || continue
+    local cells=("$name")
+    for rate in $LAT_RATES; do
+      cells+=("$(cell %.2f server_us_per_delivery "$name-latency-$rate")"
+        "$(vs server_us_per_delivery "$name-latency-$rate" "$b-latency-$rate")"
+        "$(cell '%.1f ms' p99_ms "$name-latency-$rate")" "$(cell '%.2f %' loss_ratio "$name-latency-$rate" 100)")
+    done
+    cells+=("$(cell %n max_deliveries_per_s "$name-ramp")" "$(vs max_deliveries_per_s "$name-ramp" "$b-ramp")"
+      "$(cell '%.0f %' best_generator_cpu_pct "$name-ramp")" "$(cell %.1f best_frames_per_read "$name-ramp")")
+    row "${cells[@]}"
   done
   echo
-  echo "vs base: the ratio to $BASELINE."
-  echo "max deliv/s: highest ramp step with loss <= $LOSS_MAX, p99 <= $P99_MAX and >= 97 % of the target rate;"
-  echo "  gen CPU is the generator's CPU in that step (near 100 % means the generator, not the server, was the limit);"
-  echo "  f/rd is frames per socket read there (above 1: the server writes several frames per send, cheaper to receive)."
-  echo "loss: fraction of expected deliveries missing at $LAT_RATE deliveries/s. RSS/conn and heap+dir/conn:"
-  echo "  growth from a fresh server's baseline to $IDLE_CONNS idle connections, divided by the connections"
-  echo "  still open (JVM servers get 'jcmd GC.run' before each sample; heap+direct needs a /metrics endpoint)."
+  echo "CPU s per 1M deliveries: the server's CPU time (/proc/PID/stat) over $LAT_DURATION at a fixed rate, per million"
+  echo "deliveries received (= µs per delivery); lower is better, and unlike the maximum it does not sit at the generator's"
+  echo "ceiling. Loss above 0.1 % means the server did not keep up with that rate. max deliveries/s: the highest ramp step"
+  echo "(×$RAMP_FACTOR from $RAMP_FROM) with loss ≤ $(awk -v l="$LOSS_MAX" 'BEGIN { printf "%g", 100 * l }') %, p99 ≤ $P99_MAX and ≥ 97 % of the target, below the first"
+  echo "step that failed; generator CPU near 100 % there means the generator, not the server, was the limit; frames per"
+  echo "read above 1: the server writes several frames per send. vs $b: ratio to $BASELINE."
+  local d saturated=()
+  for name in "${RAN[@]}"; do
+    for rate in $LAT_RATES; do
+      for d in "$OUT_DIR"/r*/; do
+        if [[ "$(get generator_saturated "$d$name-latency-$rate.txt")" == true ]]; then
+          saturated+=("$name at $rate/s in round $(basename "$d" | tr -d r)")
+        fi
+      done
+    done
+  done
+  if [[ ${#saturated[@]} -gt 0 ]]; then
+    local joined
+    joined=$(IFS=,; echo "${saturated[*]}")
+    echo "The generator used more than 85 % of its core, and may have been the limit, for: ${joined//,/, }."
+  fi
+}
+
+# 10,000 subscribers at a low rate, and memory per idle connection.
+report_connections() {
+  local name b="$BASELINE" any=0
+  for name in "${RAN[@]}"; do
+    if [[ -n "$(values open "$name-idle")$(values deliveries_per_s "$name-wide")" ]]; then any=1; fi
+  done
+  [[ "$any" == 1 ]] || return 0
+  local head=(server "$(thousands "$WIDE_SUBS") subscribers: deliveries/s" "p99" "loss" "idle connections held of $(thousands "$IDLE_CONNS")"
+    "RSS per connection" "vs $b" "heap + direct per connection")
+  echo
+  echo "### Many subscribers and idle connections"
+  echo
+  row "${head[@]}"
+  row "${head[@]//*/---}"
+  for name in "${RAN[@]}"; do
+    [[ -n "$(values open "$name-idle")$(values deliveries_per_s "$name-wide")" ]] || continue
+    row "$name" "$(cell %n deliveries_per_s "$name-wide")" "$(cell '%.0f ms' p99_ms "$name-wide")" \
+      "$(cell '%.2f %' loss_ratio "$name-wide" 100)" "$(cell %n open "$name-idle")" \
+      "$(cell '%.1f KiB' rss_per_conn_bytes "$name-idle" 0.0009765625)" \
+      "$(vs rss_per_conn_bytes "$name-idle" "$b-idle")" \
+      "$(cell '%.1f KiB' heap_direct_per_conn_bytes "$name-idle" 0.0009765625)"
+  done
+  echo
+  if [[ " $SCENARIOS " == *" wide "* ]]; then
+    echo "$(thousands "$WIDE_SUBS") subscribers: $WIDE_RATE deliveries/s for $WIDE_DURATION."
+  fi
+  echo "Memory: growth from a fresh server's baseline to $(thousands "$IDLE_CONNS") idle connections, divided by the"
+  echo "connections still open (JVM servers get 'jcmd GC.run' before each sample; heap + direct needs a /metrics"
+  echo "endpoint; below a few thousand connections a GC can make it negative)."
+}
+
+# Columns for CPU per delivery and p99 of RESULT-PREFIX against BASE-PREFIX at every fixed rate.
+rate_cells() {
+  local name=$1 base=$2 rate
+  for rate in $LAT_RATES; do
+    printf '%s\n' "$(cell %.2f server_us_per_delivery "$name-latency-$rate")" \
+      "$(vs server_us_per_delivery "$name-latency-$rate" "$base-latency-$rate")" \
+      "$(cell '%.1f ms' p99_ms "$name-latency-$rate")"
+  done
+}
+
+rate_heads() {
+  local vs_what=$1 rate
+  for rate in $LAT_RATES; do
+    printf '%s\n' "CPU s per 1M deliveries at $rate/s" "vs $vs_what" "p99 at $rate/s"
+  done
+}
+
+# chorus.v1 against plain on the same jar: chorus, chorus-v1-nohistory, chorus-v1, whichever ran.
+report_structured() {
+  local name
+  ran chorus && { ran chorus-v1 || ran chorus-v1-nohistory; } || return 0
+  local head=(server) cells
+  mapfile -t cells < <(rate_heads plain)
+  head+=("${cells[@]}" "max deliveries/s" "vs plain" "ack p99 at $LAT_RATE/s" "gaps / duplicates")
+  echo
+  echo "### chorus.v1 against plain, same jar ($(thousands "$FANOUT_SUBS") subscribers + $FANOUT_PUBS publishers, ${PAYLOAD} bytes of data per message)"
+  echo
+  row "${head[@]}"
+  row "${head[@]//*/---}"
+  for name in chorus chorus-v1-nohistory chorus-v1; do
+    ran "$name" || continue
+    mapfile -t cells < <(rate_cells "$name" chorus)
+    row "$name" "${cells[@]}" "$(cell %n max_deliveries_per_s "$name-ramp")" \
+      "$(vs max_deliveries_per_s "$name-ramp" chorus-ramp)" "$(cell '%.1f ms' ack_p99_ms "$name-latency-$LAT_RATE")" \
+      "$(cell %.0f gaps "$name-latency-$LAT_RATE") / $(cell %.0f seq_duplicates "$name-latency-$LAT_RATE")"
+  done
+  echo
+  echo "vs plain above 1 is worse for CPU and p99, better for max deliveries/s. ack p99: publish command to its ack."
+  echo "gaps / duplicates: room sequence numbers skipped without a gap push / received twice."
+}
+
+# SSE subscribers against WebSocket ones, and HTTP publish requests/s, for the servers that ran them.
+report_fallbacks() {
+  local name any_sse=0 any_pub=0 b="$BASELINE" cells
+  for name in "${RAN[@]}"; do
+    if [[ "$(run_field "$name" transport)" == sse ]]; then any_sse=1; fi
+    if [[ -n "$(values created_per_s "$name-publish")" ]]; then any_pub=1; fi
+  done
+  if [[ "$any_sse" == 1 ]]; then
+    local head=(server subscribers)
+    mapfile -t cells < <(rate_heads "$b")
+    head+=("${cells[@]}" "max deliveries/s" "vs $b" "events per read at $LAT_RATE/s" "gaps / duplicates")
+    echo
+    echo "### SSE and WebSocket subscribers ($(thousands "$FANOUT_SUBS") subscribers + $FANOUT_PUBS chorus.v1 WebSocket publishers, ${PAYLOAD} bytes of data per message)"
+    echo
+    row "${head[@]}"
+    row "${head[@]//*/---}"
+    for name in "${RAN[@]}"; do
+      [[ "$(run_field "$name" protocol)" == chorus.v1 ]] || continue
+      mapfile -t cells < <(rate_cells "$name" "$b")
+      row "$name" "$(run_field "$name" transport)" "${cells[@]}" "$(cell %n max_deliveries_per_s "$name-ramp")" \
+        "$(vs max_deliveries_per_s "$name-ramp" "$b-ramp")" "$(cell %.1f frames_per_read "$name-latency-$LAT_RATE")" \
+        "$(cell %.0f gaps "$name-latency-$LAT_RATE") / $(cell %.0f seq_duplicates "$name-latency-$LAT_RATE")"
+    done
+  fi
+  if [[ "$any_pub" == 1 ]]; then
+    local head=(server "created/s" "vs $b" p50 p99 "µs of server CPU per request" "vs $b" "generator CPU"
+      "statuses (round 1)")
+    echo
+    echo "### HTTP publish (POST /api/rooms/bench/messages, $PUB_CONNS keep-alive connections, one request in flight each, a JSON string of ${PAYLOAD} characters)"
+    echo
+    row "${head[@]}"
+    row "${head[@]//*/---}"
+    for name in "${RAN[@]}"; do
+      [[ -n "$(values created_per_s "$name-publish")" ]] || continue
+      row "$name" "$(cell %n created_per_s "$name-publish")" "$(vs created_per_s "$name-publish" "$b-publish")" \
+        "$(cell '%.2f ms' p50_ms "$name-publish")" "$(cell '%.2f ms' p99_ms "$name-publish")" \
+        "$(cell %.1f server_us_per_request "$name-publish")" \
+        "$(vs server_us_per_request "$name-publish" "$b-publish")" "$(cell '%.0f %' generator_cpu_pct "$name-publish")" \
+        "$(sed -n 's/^status_\(.*\)=\(.*\)/\1:\2/p' "$OUT_DIR/r1/$name-publish.txt" 2>/dev/null | paste -sd ' ' -)"
+    done
+    echo
+    echo "created/s: 201 answers per second of the window (each connection sends its next POST once answered)."
+  fi
+}
+
+# TLS against plain on the same jar: chorus and chorus-tls, when both ran.
+report_tls() {
+  local name cells
+  ran chorus && ran chorus-tls || return 0
+  local head=(server)
+  mapfile -t cells < <(rate_heads plain)
+  head+=("${cells[@]}" "max deliveries/s" "vs plain" "RSS per idle connection" "vs plain")
+  echo
+  echo "### TLS against plain, same jar ($(sed -n 's/.*TLS client: \([^|]*\) |.*/\1/p' "$OUT_DIR"/r1/chorus-tls-*.log | head -n 1) client)"
+  echo
+  row "${head[@]}"
+  row "${head[@]//*/---}"
+  for name in chorus chorus-tls; do
+    mapfile -t cells < <(rate_cells "$name" chorus)
+    row "$name" "${cells[@]}" "$(cell %n max_deliveries_per_s "$name-ramp")" \
+      "$(vs max_deliveries_per_s "$name-ramp" chorus-ramp)" \
+      "$(cell '%.1f KiB' rss_per_conn_bytes "$name-idle" 0.0009765625)" "$(vs rss_per_conn_bytes "$name-idle" chorus-idle)"
+  done
+  echo
+  echo "The server's TLS engine is in its log (OpenSSL engine when netty-tcnative loads)."
+}
+
+# Every round's ramp steps in $OUT_DIR/curve.csv (server and round first), its p50/p99 per step as a table, and
+# the plot in curve.svg.
+report_curve() {
+  local out="$OUT_DIR/curve.csv" f d name any=0
+  for name in "${RAN[@]}"; do
+    for d in "$OUT_DIR"/r*/; do
+      f="$d$name-ramp-steps.csv"
+      [[ -f "$f" ]] || continue
+      d=$(basename "$d")
+      if [[ "$any" == 0 ]]; then echo "server,round,$(head -n 1 "$f")" > "$out"; any=1; fi
+      tail -n +2 "$f" | sed "s/^/$name,${d#r},/" >> "$out"
+    done
+  done
+  [[ "$any" == 1 ]] || return 0
+  echo
+  echo "### Latency against rate (ramp steps, $(thousands "$FANOUT_SUBS") subscribers, ${PAYLOAD}-byte messages)"
+  echo
+  if "$PYTHON" "$LT_DIR/curve.py" --p99-max "$P99_MAX" "$out" "$OUT_DIR/curve.svg" \
+      --title "p99 (solid) and p50 (dashed) per ramp step: $(thousands "$FANOUT_SUBS") subscribers, ${PAYLOAD}-byte messages, server on one core, $(date -u +%Y-%m-%d)$([[ "$REPEATS" == 1 ]] || echo ", median of $REPEATS rounds")" \
+      2> "$OUT_DIR/curve.log"; then
+    echo
+    echo "Plot: $OUT_DIR/curve.svg; every step of every round: $out."
+  else
+    echo "No plot ($PYTHON failed, see $OUT_DIR/curve.log); every step of every round: $out."
+  fi
+}
+
+report() {
+  echo "## Chorus broadcast benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "Command: \`$COMMAND\`"
+  echo
+  echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $("$JAVA" -version 2>&1 | head -n 1), node $(node --version 2>/dev/null || echo missing); load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg) (above ~0.2 before the run, other processes competed for the cores and the figures are pessimistic)."
+  echo
+  rounds_note
+  echo
+  report_fanout
+  report_connections
+  report_curve
   report_structured
   report_fallbacks
   report_compression
   report_tls
   echo
   echo "Notes"
-  echo "  - uws uses @trufflesuite/uws-js-unofficial (uWebSockets.js v20.30.0 copied to the npm registry, addons"
-  echo "    for Node 16/18/20): the official uWebSockets.js is not published there; newer mirrors such as"
-  echo "    @btc-vision/uwebsockets.js need glibc 2.38, which Debian 12 does not have."
-  local n
-  for n in "${NOTES[@]}"; do echo "  - $n"; done
-  echo "  - load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (anything above ~0.2 before the run means"
-  echo "    other processes competed for the 2 cores and the numbers are pessimistic)"
-  echo "  raw logs and key=value summaries: $OUT_DIR"
+  echo "- uws uses @trufflesuite/uws-js-unofficial (uWebSockets.js v20.30.0 copied to the npm registry, addons"
+  echo "  for Node 16/18/20): the official uWebSockets.js is not published there; newer mirrors such as"
+  echo "  @btc-vision/uwebsockets.js need glibc 2.38, which Debian 12 does not have."
+  printf -- '- %s\n' "${NOTES[@]}" | awk 'NF > 1 && !seen[$0]++'
+  echo "- raw logs and key=value summaries: $OUT_DIR/r1$([[ "$REPEATS" == 1 ]] || echo " … r$REPEATS")"
 }
 
-# chorus.v1 against plain on the same jar: chorus, chorus-v1-nohistory, chorus-v1, whichever ran.
-report_structured() {
-  local ran=" ${RAN[*]} " plain="$OUT_DIR/chorus" name f
-  [[ "$ran" == *" chorus "* && "$ran" == *" chorus-v1"* ]] || return 0
-  local pmax pp99 pcpu
-  pmax=$(num max_deliveries_per_s "$plain-ramp.txt")
-  pp99=$(num p99_ms "$plain-latency.txt")
-  pcpu=$(num server_cpu_pct "$plain-latency.txt")
-  echo
-  echo "chorus.v1 against plain, same jar ($FANOUT_SUBS subscribers + $FANOUT_PUBS publishers, ${PAYLOAD} bytes of data per message)"
-  printf '%-20s %12s %8s %10s %8s %10s %8s %8s %9s %10s\n' \
-    server "max deliv/s" "vs plain" "p99@$LAT_RATE" "vs plain" "srv CPU" "vs plain" "gen CPU" "ack p99" "gaps/dups"
-  for name in chorus chorus-v1-nohistory chorus-v1; do
-    [[ "$ran" == *" $name "* ]] || continue
-    f="$OUT_DIR/$name"
-    local max p99 cpu gen ack gaps dups
-    max=$(num max_deliveries_per_s "$f-ramp.txt")
-    p99=$(num p99_ms "$f-latency.txt")
-    cpu=$(num server_cpu_pct "$f-latency.txt")
-    gen=$(num generator_cpu_pct "$f-latency.txt")
-    ack=$(num ack_p99_ms "$f-latency.txt")
-    gaps=$(num gaps "$f-latency.txt")
-    dups=$(num seq_duplicates "$f-latency.txt")
-    printf '%-20s %12s %8s %7s ms %8s %8s %% %8s %6s %% %6s ms %10s\n' \
-      "$name" "$(int "$max")" "$(ratio "$max" "$pmax")" "${p99:--}" "$(ratio "$p99" "$pp99")" "${cpu:--}" \
-      "$(ratio "$cpu" "$pcpu")" "${gen:--}" "${ack:--}" "${gaps:--}/${dups:--}"
-  done
-  echo "  max deliv/s from the ramp; p99, server and generator CPU at a fixed $LAT_RATE deliveries/s. vs plain above 1"
-  echo "  is more for max deliv/s (better) and for p99 and CPU (worse). ack p99: publish command to its ack."
-  echo "  gaps/dups: room sequence numbers skipped without a gap push / received twice, at $LAT_RATE deliveries/s."
-}
-
-# SSE subscribers against WebSocket ones, and HTTP publish requests/s, for the servers that ran them.
-report_fallbacks() {
-  local name f any_sse=0 any_pub=0
-  for name in "${RAN[@]}"; do
-    if [[ "$(run_field "$name" transport)" == sse ]]; then any_sse=1; fi
-    if [[ -f "$OUT_DIR/$name-publish.txt" ]]; then any_pub=1; fi
-  done
-  local b="$OUT_DIR/$BASELINE"
-  if [[ "$any_sse" == 1 ]]; then
-    local bmax bus
-    bmax=$(num max_deliveries_per_s "$b-ramp.txt")
-    bus=$(per_delivery "$b-latency.txt")
-    echo
-    echo "SSE and WebSocket subscribers ($FANOUT_SUBS subscribers + $FANOUT_PUBS chorus.v1 WebSocket publishers, ${PAYLOAD} bytes of data per message)"
-    printf '%-20s %5s %12s %7s %10s %8s %10s %7s %8s %6s %10s\n' \
-      server subs "max deliv/s" "vs base" "p99@$LAT_RATE" "srv CPU" "us/deliv" "vs base" "gen CPU" "ev/rd" "gaps/dups"
-    for name in "${RAN[@]}"; do
-      f="$OUT_DIR/$name"
-      [[ "$(run_field "$name" protocol)" == chorus.v1 ]] || continue
-      local max p99 cpu us gen fpr gaps dups
-      max=$(num max_deliveries_per_s "$f-ramp.txt")
-      p99=$(num p99_ms "$f-latency.txt")
-      cpu=$(num server_cpu_pct "$f-latency.txt")
-      us=$(per_delivery "$f-latency.txt")
-      gen=$(num generator_cpu_pct "$f-latency.txt")
-      fpr=$(num frames_per_read "$f-latency.txt")
-      gaps=$(num gaps "$f-latency.txt")
-      dups=$(num seq_duplicates "$f-latency.txt")
-      printf '%-20s %5s %12s %7s %7s ms %6s %% %10s %7s %6s %% %6s %10s\n' \
-        "$name" "$(run_field "$name" transport)" "$(int "$max")" "$(ratio "$max" "$bmax")" "${p99:--}" "${cpu:--}" \
-        "${us:--}" "$(ratio "$us" "$bus")" "${gen:--}" "${fpr:--}" "${gaps:--}/${dups:--}"
-    done
-    echo "  max deliv/s from the ramp; at a fixed $LAT_RATE deliveries/s: p99, server CPU, us/deliv (µs of server CPU"
-    echo "  per delivery), generator CPU, ev/rd (events, or frames, per socket read). vs base: the ratio to $BASELINE."
-  fi
-  if [[ "$any_pub" == 1 ]]; then
-    local bpub bureq
-    bpub=$(num created_per_s "$b-publish.txt")
-    bureq=$(num server_us_per_request "$b-publish.txt")
-    echo
-    echo "HTTP publish (POST /api/rooms/bench/messages, $PUB_CONNS keep-alive connections, one request in flight each, a JSON string of ${PAYLOAD} characters)"
-    printf '%-20s %11s %7s %9s %9s %8s %8s %7s %8s %s\n' \
-      server "created/s" "vs base" "p50" "p99" "srv CPU" "us/req" "vs base" "gen CPU" statuses
-    for name in "${RAN[@]}"; do
-      f="$OUT_DIR/$name-publish.txt"
-      [[ -f "$f" ]] || continue
-      local created p50 p99 cpu us gen statuses
-      created=$(num created_per_s "$f")
-      p50=$(num p50_ms "$f")
-      p99=$(num p99_ms "$f")
-      cpu=$(num server_cpu_pct "$f")
-      us=$(num server_us_per_request "$f")
-      gen=$(num generator_cpu_pct "$f")
-      statuses=$(sed -n 's/^status_\(.*\)=\(.*\)/\1:\2/p' "$f" | paste -sd ' ' -)
-      printf '%-20s %11s %7s %6s ms %6s ms %6s %% %8s %7s %6s %% %s\n' \
-        "$name" "$(int "$created")" "$(ratio "$created" "$bpub")" "${p50:--}" "${p99:--}" "${cpu:--}" "${us:--}" \
-        "$(ratio "$us" "$bureq")" "${gen:--}" "${statuses:--}"
-    done
-    echo "  created/s: 201 answers per second of the window (each connection sends its next POST once answered);"
-    echo "  us/req: µs of server CPU per answered request. vs base: the ratio to $BASELINE."
-  fi
-}
-
-# A setting of server $1's fan-out runs (protocol, transport), from its ramp or latency summary.
-run_field() {
-  local v
-  v=$(num "$2" "$OUT_DIR/$1-ramp.txt")
-  [[ -n "$v" ]] || v=$(num "$2" "$OUT_DIR/$1-latency.txt")
-  echo "$v"
-}
-
-# µs of server CPU per delivery in a fixed-rate summary, or nothing.
-per_delivery() {
-  awk -v c="$(num server_cpu_pct "$1")" -v d="$(num deliveries_per_s "$1")" \
-    'BEGIN { if (c == "" || d == "" || c + 0 < 0 || d + 0 == 0) print ""; else printf "%.2f", c * 1e4 / d }'
-}
-
-# TLS against plain on the same jar: chorus and chorus-tls, when both ran.
-report_tls() {
-  local ran=" ${RAN[*]} " name f
-  [[ "$ran" == *" chorus "* && "$ran" == *" chorus-tls "* ]] || return 0
-  local pmax pcpu prss
-  pmax=$(num max_deliveries_per_s "$OUT_DIR/chorus-ramp.txt")
-  pcpu=$(num server_cpu_pct "$OUT_DIR/chorus-latency.txt")
-  prss=$(num rss_per_conn_bytes "$OUT_DIR/chorus-idle.txt")
-  echo
-  echo "TLS against plain, same jar ($FANOUT_SUBS subscribers + $FANOUT_PUBS publishers, ${PAYLOAD}-byte messages; $(sed -n 's/.*TLS client: \([^|]*\) |.*/\1/p' "$OUT_DIR/chorus-tls-ramp.log" | head -n 1) client)"
-  printf '%-12s %12s %8s %10s %8s %8s %8s %9s %8s\n' \
-    server "max deliv/s" "vs plain" "p99@$LAT_RATE" "srv CPU" "vs plain" "gen CPU" "RSS/conn" "vs plain"
-  for name in chorus chorus-tls; do
-    f="$OUT_DIR/$name"
-    local max p99 cpu gen rss
-    max=$(num max_deliveries_per_s "$f-ramp.txt")
-    p99=$(num p99_ms "$f-latency.txt")
-    cpu=$(num server_cpu_pct "$f-latency.txt")
-    gen=$(num generator_cpu_pct "$f-latency.txt")
-    rss=$(num rss_per_conn_bytes "$f-idle.txt")
-    printf '%-12s %12s %8s %7s ms %6s %% %8s %6s %% %5s KiB %8s\n' \
-      "$name" "$(int "$max")" "$(ratio "$max" "$pmax")" "${p99:--}" "${cpu:--}" "$(ratio "$cpu" "$pcpu")" \
-      "${gen:--}" "$(kib "$rss")" "$(ratio "$rss" "$prss")"
-  done
-  echo "  max deliv/s from the ramp; p99, server and generator CPU at a fixed $LAT_RATE deliveries/s (the server's"
-  echo "  CPU there is what TLS costs at that rate); RSS/conn from the idle scenario ($IDLE_CONNS connections)."
-  echo "  The server's TLS engine is in $OUT_DIR/chorus-tls-server.log (OpenSSL engine when netty-tcnative loads)."
-}
-
-# permessage-deflate: every server of the run at the fixed rate, with the bytes each delivery took on the wire.
+# permessage-deflate: every server of the run at the fixed rates, with the bytes each delivery took on the wire.
 report_compression() {
-  local ran=" ${RAN[*]} " name f
-  [[ "$ran" == *"-deflate "* ]] || return 0
-  echo
-  echo "Compression ($FANOUT_SUBS subscribers + $FANOUT_PUBS publishers, ${PAYLOAD}-byte messages at $LAT_RATE deliveries/s)"
-  printf '%-16s %12s %10s %12s %8s %12s %10s %12s
-' \
-    server "max deliv/s" "p99" "bytes/frame" "compr." "srv CPU" "µs/deliv" "gen CPU"
-  for name in "${RAN[@]}"; do
-    f="$OUT_DIR/$name"
-    [[ -f "$f-latency.txt" ]] || continue
-    local max p99 bytes compressed cpu gen
-    max=$(num max_deliveries_per_s "$f-ramp.txt")
-    p99=$(num p99_ms "$f-latency.txt")
-    bytes=$(num bytes_per_frame "$f-latency.txt")
-    compressed=$(num compressed_frames "$f-latency.txt")
-    cpu=$(num server_cpu_pct "$f-latency.txt")
-    gen=$(num generator_cpu_pct "$f-latency.txt")
-    printf '%-16s %12s %7s ms %12s %8s %10s %% %10s %10s %%\n' \
-      "$name" "$(int "$max")" "${p99:--}" "${bytes:--}" "${compressed:--}" "${cpu:--}" \
-      "$(per_delivery "$f-latency.txt")" "${gen:--}"
+  local name rate head=(server) cells
+  [[ " ${RAN[*]} " == *"-deflate "* ]] || return 0
+  for rate in $LAT_RATES; do
+    head+=("CPU s per 1M deliveries at $rate/s" "bytes per frame at $rate/s" "compressed frames at $rate/s"
+      "p99 at $rate/s")
   done
-  echo "  bytes/frame: what the generator read from the socket per frame received (headers included), compr.: how"
-  echo "  many frames of the step were permessage-deflate ones; µs/deliv: server CPU per delivery at that rate. The"
-  echo "  generator inflates like a browser, so its own CPU rises with compression: check gen CPU in the ramp."
+  head+=("max deliveries/s" "generator CPU there")
+  echo
+  echo "### Compression ($(thousands "$FANOUT_SUBS") subscribers + $FANOUT_PUBS publishers, ${PAYLOAD}-byte messages)"
+  echo
+  row "${head[@]}"
+  row "${head[@]//*/---}"
+  for name in "${RAN[@]}"; do
+    cells=("$name")
+    for rate in $LAT_RATES; do
+      cells+=("$(cell %.2f server_us_per_delivery "$name-latency-$rate")" "$(cell %.1f bytes_per_frame "$name-latency-$rate")"
+        "$(cell %.0f compressed_frames "$name-latency-$rate")" "$(cell '%.1f ms' p99_ms "$name-latency-$rate")")
+    done
+    cells+=("$(cell %n max_deliveries_per_s "$name-ramp")" "$(cell '%.0f %' best_generator_cpu_pct "$name-ramp")")
+    row "${cells[@]}"
+  done
+  echo
+  echo "bytes per frame: what the generator read from the socket per frame received (headers included); compressed"
+  echo "frames: how many of the run's frames were permessage-deflate ones. The generator inflates like a browser, so its"
+  echo "own CPU rises with compression: check the generator CPU column."
 }
 
 main() {
+  [[ "$REPEATS" =~ ^[1-9][0-9]*$ ]] || { echo "REPEATS must be a whole number from 1, got '$REPEATS'" >&2; exit 2; }
   mkdir -p "$OUT_DIR"
   ulimit -n 20000
+  LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
   log "Chorus broadcast benchmark; repository $ROOT; results in $OUT_DIR"
   log "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $("$JAVA" -version 2>&1 | head -n 1), node $(node --version 2>/dev/null || echo missing)"
   if [[ "$BUILD" == 1 ]]; then build; fi
   [[ -f "$FANOUT_JAR" ]] || { echo "no $FANOUT_JAR (run with BUILD=1)"; exit 1; }
   RAN=()
   local name
-  for name in $SERVERS; do
-    run_server "$name"
+  for ROUND in $(seq 1 "$REPEATS"); do
+    RUN_DIR="$OUT_DIR/r$ROUND"
+    mkdir -p "$RUN_DIR"
+    for name in $SERVERS; do
+      run_server "$name"
+    done
   done
-  report
+  echo
+  report | tee "$OUT_DIR/report.md"
 }
 
 main "$@"

@@ -33,6 +33,7 @@ record Options(
         double rampTo,
         double rampFactor,
         int rampRetries,
+        boolean rampThrough,
         Duration p99Max,
         double lossMax,
         int connections,
@@ -47,6 +48,7 @@ record Options(
         boolean serverGc,
         Duration maxRuntime,
         Path summary,
+        Path stepsCsv,
         Share child,
         List<String> rawArgs) {
 
@@ -101,6 +103,11 @@ record Options(
               --ramp-to D             last ramp step, deliveries/s                        [3M]
               --ramp-factor F         step multiplier                                     [1.25]
               --ramp-retries N        failing steps that are run again before stopping    [1]
+              --ramp-through          after the first failing step, go on to --ramp-to for
+                                      the latency curve (stops at a saturated generator, a
+                                      closed connection or under half the target delivered);
+                                      the maximum stays the last step before the first failure
+              --steps-csv FILE        ramp: one CSV line per step (rate, p50, p99, CPU, pass)
               --p99-max T             ramp pass criterion                                 [50ms]
               --loss-max X            ramp pass criterion, fraction of deliveries         [0.001]
 
@@ -148,7 +155,7 @@ record Options(
             if (!key.startsWith("--")) {
                 throw new UsageException("unexpected argument '" + key + "'");
             }
-            if (key.equals("--server-gc") || key.equals("--deflate")) {
+            if (key.equals("--server-gc") || key.equals("--deflate") || key.equals("--ramp-through")) {
                 values.put(key, "true");
             } else if (i + 1 < args.length) {
                 values.put(key, args[++i]);
@@ -177,6 +184,7 @@ record Options(
                 r.duration("--warmup", "3s"), duration, r.duration("--drain", "2s"),
                 r.count("--ramp-from", 50_000), r.count("--ramp-to", 3_000_000),
                 r.count("--ramp-factor", 1.25), (int) r.count("--ramp-retries", 1),
+                Boolean.parseBoolean(r.text("--ramp-through", "false")),
                 r.duration("--p99-max", "50ms"), r.count("--loss-max", 0.001),
                 (int) r.count("--connections", mode == Mode.HTTP_PUBLISH ? 50 : 10_000),
                 (long) r.count("--requests", 0), r.count("--connect-rate", 2000),
@@ -189,6 +197,7 @@ record Options(
                 Boolean.parseBoolean(r.text("--server-gc", "false")),
                 r.duration("--max-runtime", "30m"),
                 values.containsKey("--summary") ? Path.of(values.remove("--summary")) : null,
+                values.containsKey("--steps-csv") ? Path.of(values.remove("--steps-csv")) : null,
                 values.containsKey("--child") ? Share.decode(values.remove("--child")) : null,
                 List.of(args));
         r.rejectLeftovers();
@@ -259,7 +268,8 @@ record Options(
         List<String> out = new ArrayList<>();
         for (int i = 0; i < rawArgs.size(); i++) {
             String a = rawArgs.get(i);
-            if (a.equals("--processes") || a.equals("--summary") || a.equals("--metrics-url")) {
+            if (a.equals("--processes") || a.equals("--summary") || a.equals("--metrics-url")
+                    || a.equals("--steps-csv")) {
                 i++;
             } else if (!a.equals("--server-gc")) {
                 out.add(a);

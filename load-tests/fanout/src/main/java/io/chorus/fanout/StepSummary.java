@@ -66,6 +66,14 @@ record StepSummary(
         return tally.frames == 0 ? 0 : (double) tally.bytesReceived / tally.frames;
     }
 
+    /**
+     * µs of server CPU per delivery, which is also CPU seconds per million deliveries; -1 without --server-pid.
+     * Unlike the maximum rate, it does not sit at the generator's ceiling: it compares servers at any fixed rate.
+     */
+    double serverMicrosPerDelivery() {
+        return serverCpuPercent < 0 || deliveriesPerSecond == 0 ? -1 : serverCpuPercent * 1e4 / deliveriesPerSecond;
+    }
+
     boolean generatorSaturated() {
         return generatorCpuPercent > SATURATED * 100 * generatorCores;
     }
@@ -92,7 +100,8 @@ record StepSummary(
         sb.append(String.format(Locale.ROOT, "  wire         %,.1f bytes per frame received, %,d of %,d frames compressed%n",
                 bytesPerFrame(), tally.compressedFrames, tally.frames));
         sb.append(serverCpuPercent < 0 ? "  server       CPU unknown (no --server-pid)\n"
-                : String.format(Locale.ROOT, "  server       CPU %.1f %%%n", serverCpuPercent));
+                : String.format(Locale.ROOT, "  server       CPU %.1f %%, %.2f µs per delivery (CPU s per million deliveries)%n",
+                        serverCpuPercent, serverMicrosPerDelivery()));
         if (structured) {
             var a = tally.ackLatency;
             sb.append(String.format(Locale.ROOT, "  acks         %,d of %,d measured sends (unmatched %,d), p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms%n",
@@ -110,9 +119,9 @@ record StepSummary(
     }
 
     String oneLine() {
-        String line = String.format(Locale.ROOT, "%,12.0f/s of %,12.0f/s  loss %7.4f %%  p50 %8.3f  p99 %8.3f  max %9.3f ms  gen CPU %5.1f %% (%.1f frames/read)  server CPU %5.1f %%",
+        String line = String.format(Locale.ROOT, "%,12.0f/s of %,12.0f/s  loss %7.4f %%  p50 %8.3f  p99 %8.3f  max %9.3f ms  gen CPU %5.1f %% (%.1f frames/read)  server CPU %5.1f %% (%.2f µs/delivery)",
                 deliveriesPerSecond, targetDeliveriesPerSecond, 100 * lossRatio, p50Ms, p99Ms, maxMs,
-                generatorCpuPercent, framesPerRead(), serverCpuPercent);
+                generatorCpuPercent, framesPerRead(), serverCpuPercent, serverMicrosPerDelivery());
         return structured
                 ? line + String.format(Locale.ROOT, "  ack p99 %8.3f ms  gaps %,d", ackPercentileMs(99), tally.seqGaps)
                 : line;
@@ -146,6 +155,7 @@ record StepSummary(
         out.put(prefix + "bytes_per_frame", fmt3(bytesPerFrame()));
         out.put(prefix + "compressed_frames", Long.toString(tally.compressedFrames));
         out.put(prefix + "server_cpu_pct", fmt(serverCpuPercent));
+        out.put(prefix + "server_us_per_delivery", fmt3(serverMicrosPerDelivery()));
         if (structured) {
             out.put(prefix + "acks", Long.toString(tally.acksMeasured));
             out.put(prefix + "acks_missing", Long.toString(sent - tally.acksMeasured));
