@@ -30,7 +30,8 @@
  *       server's gap push); the next message follows seq.
  *     handlers.onJoin({room, client, user}) and handlers.onLeave({room, client, user}): a connection joined or left
  *       the room (user null for an anonymous one), where the server announces it (its presence-rooms setting).
- *     handlers.onError(error): a resume was refused; the room is no longer subscribed. A subscribe or resume refused
+ *     handlers.onError(error): a resume was refused, or the server unsubscribed the client (code "forbidden": a
+ *       refreshed token no longer allows the room); the room is no longer subscribed. A subscribe or resume refused
  *       with "unavailable" or "rate_limited" is not refused for good: it is tried again after a backoff delay.
  *     since ({epoch, seq}, optional, e.g. kept across a page load) resumes from there instead of starting live.
  *     After every reconnect the room resumes from the last message delivered; repeated messages (seq not above it)
@@ -217,6 +218,7 @@ class Chorus {
       case "join": return this.#rooms.get(frame.room)?.handlers.onJoin?.(presenceChange(frame));
       case "leave": return this.#rooms.get(frame.room)?.handlers.onLeave?.(presenceChange(frame));
       case "refresh": return this.#refresh(frame);
+      case "unsubscribed": return frame.id === undefined ? this.#revoked(frame) : this.#reply(frame);
       default: return this.#reply(frame);
     }
   }
@@ -327,6 +329,15 @@ class Chorus {
       subscription.first.reject(error);
     } else {
       subscription.handlers.onError?.(error);
+    }
+  }
+
+  // The server's own unsubscribe (a push, without id): the room is given up, as after a refused resume.
+  #revoked({ room, reason }) {
+    const subscription = this.#rooms.get(room);
+    if (subscription) {
+      this.#refused(room, subscription, new ChorusError(reason || "unsubscribed", "the server unsubscribed this client "
+        + "from " + room + (reason === "forbidden" ? ": its token no longer allows the room" : "")));
     }
   }
 

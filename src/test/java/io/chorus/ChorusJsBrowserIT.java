@@ -7,6 +7,7 @@ import io.chorus.support.Scrape;
 import io.chorus.support.ServerFixture;
 import io.chorus.support.TcpProxy;
 import io.chorus.support.TestSocket;
+import io.chorus.support.Tokens;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -46,6 +47,8 @@ class ChorusJsBrowserIT {
   /** A burst of 10 commands, then one a second; 10 more refused before it calms down would close the connection. */
   @RegisterExtension
   static final ServerFixture rateLimited = ServerFixture.with("--rate-limit", "1", "--rate-limit-burst", "10");
+  @RegisterExtension
+  static final ServerFixture guarded = ServerFixture.with("--jwt-secret", Tokens.SECRET);
   private static final String TITLE = "chorus.js test";
   private static Browser browser;
   private static HttpServer pages;
@@ -231,6 +234,26 @@ class ChorusJsBrowserIT {
   }
 
   /** A tab of the test page with chorus.js connected to {@code ws://127.0.0.1:port/ws}, logging what it reports. */
+  @Test
+  void aRoomTheRefreshedTokenNoLongerAllowsIsGivenUpWithAForbiddenErrorAndTheOthersGoOn() throws Exception {
+    Tokens tokens = Tokens.hs256(Tokens.SECRET);
+    // Expiring in 26 s, plus the 5 s leeway: the server asks for a fresh token at once (30 s ahead).
+    String first = tokens.token("alice", 26, List.of("team-*"), List.of("team-*"));
+    String narrower = tokens.token("alice", 3600, List.of("team-b"), List.of("team-b"));
+    Browser.Tab tab = client(guarded.port(), "", "token: (() => { const given = ['" + first + "', '" + narrower
+        + "']; let calls = 0; return () => given[Math.min(calls++, 1)]; })(),");
+    tab.eval("window.errors = []; window.own = { ...handlers, onError: (e) => errors.push(e.code + ' ' + e.message) };"
+        + " Promise.all([chorus.subscribe('team-a', own), chorus.subscribe('team-b', own)]).then(() => true)");
+
+    await().until(() -> ((Number) tab.eval("errors.length")).intValue() == 1);
+    assertThat(tab.eval("errors[0]")).isEqualTo(
+        "forbidden the server unsubscribed this client from team-a: its token no longer allows the room");
+    assertThat(tab.eval("chorus.publish('team-b', 'still here').then(ack => ack.seq)")).isEqualTo(1);
+    await().until(() -> messages(tab).size() == 1);
+    assertThat(messages(tab).get(0).getString("room")).isEqualTo("team-b");
+    assertThat(tab.eval("chorus.publish('team-a', 'gone').then(() => 'sent', (e) => e.code)")).isEqualTo("forbidden");
+  }
+
   private static Browser.Tab client(int port) throws Exception {
     return client(port, "", "");
   }
