@@ -1,6 +1,5 @@
 package io.chorus.session;
 
-import io.chorus.hub.Attendance;
 import io.chorus.hub.CloseReason;
 import io.chorus.hub.Envelope;
 import io.chorus.hub.Joined;
@@ -25,6 +24,9 @@ final class Commands {
 
   private final Session session;
   private final Sessions sessions;
+  private final Replies replies;
+  private final TokenCommands tokens;
+  private final Queries queries;
   private final RateLimiter badCommands;
   private final Map<String, Membership> rooms = new HashMap<>();
   /** Gap pushes owed, by room; null when none is. */
@@ -37,6 +39,9 @@ final class Commands {
   Commands(Session session, Sessions sessions) {
     this.session = session;
     this.sessions = sessions;
+    this.replies = new Replies(session, sessions.metrics());
+    this.tokens = new TokenCommands(session, sessions, replies);
+    this.queries = new Queries(session, sessions, replies);
     this.badCommands = sessions.badCommandLimit().newLimiter();
   }
 
@@ -70,7 +75,7 @@ final class Commands {
 
   /** Asks the client for a fresh token: {@code {"type":"refresh","expires_in":<seconds>}}. */
   void askRefresh(long millisLeft) {
-    send(new JsonObject().put("type", "refresh").put("expires_in", Math.max(0, millisLeft / 1000)));
+    tokens.askRefresh(millisLeft);
   }
 
   void handle(byte[] payload, boolean binary) {
@@ -83,15 +88,20 @@ final class Commands {
     }
     Object id = request.id();
     if (!session.admitted()) {
-      error(id, request.type(), CommandOutcome.RATE_LIMITED, "over the rate limit of the connection");
+      replies.error(id, request.type(), CommandOutcome.RATE_LIMITED, "over the rate limit of the connection");
       return;
     }
     try {
       if (request.type() == Command.CONNECT) {
-        connect(request);
+        if (commanded || (session.grant() != null && session.grant().authenticated())) {
+          throw request.bad(CommandOutcome.BAD_REQUEST,
+              "connect comes first, once, on a connection opened without a token; use refresh to replace a token");
+        }
+        commanded = true;
+        tokens.connect(request, this::subscribeStartRooms);
         return;
       } else if (request.type() == Command.REFRESH) {
-        refresh(request);
+        tokens.refresh(request, this::revokeForbiddenRooms);
         return;
       }
       if (session.grant() == null) {
@@ -103,15 +113,15 @@ final class Commands {
         case SUBSCRIBE -> subscribe(id, room, request.since());
         case UNSUBSCRIBE -> unsubscribe(id, room);
         case PUBLISH -> publish(id, permittedPublication(request, room));
-        case HISTORY -> history(request, permittedRoom(request, room));
-        case PRESENCE, PRESENCE_STATS -> presence(id, request.type(), room);
+        case HISTORY -> queries.history(request, permittedRoom(request, room));
+        case PRESENCE, PRESENCE_STATS -> queries.presence(id, request.type(), room, rooms.containsKey(room));
         case CONNECT, REFRESH, OTHER -> throw new IllegalStateException("handled above, or never read");
       }
     } catch (BadCommand bad) {
       if (bad.outcome() == CommandOutcome.BAD_REQUEST) {
         bad(bad);
       } else {
-        error(id, bad.type(), bad.outcome(), bad.getMessage());
+        replies.error(id, bad.type(), bad.outcome(), bad.getMessage());
       }
     }
   }
@@ -161,48 +171,8 @@ final class Commands {
     return false;
   }
 
-  /**
-   * Authenticates a connection, as its first command: {@code {"type":"connect","token":"…"}}, or without a token to
-   * be anonymous where that is allowed. A token that does not verify closes the connection with 4501 after the error
-   * reply: a browser learns nothing of a refused WebSocket handshake, but it reads this close code. Commands that come
-   * while the token is being checked are unauthorized, as before it.
-   */
-  private void connect(Request request) throws BadCommand {
-    if (commanded || (session.grant() != null && session.grant().authenticated())) {
-      throw request.bad(CommandOutcome.BAD_REQUEST,
-          "connect comes first, once, on a connection opened without a token; use refresh to replace a token");
-    }
-    commanded = true;
-    String token = request.token(false);
-    Authenticator authenticator = sessions.authenticator();
-    if (token != null) {
-      authenticator.check(token).onComplete(checked -> connected(request.id(), checked.result()));
-    } else if (authenticator.anonymous() != null) {
-      connected(request.id(), new Authenticator.Granted(authenticator.anonymous()));
-    } else {
-      connected(request.id(), new Authenticator.Refused("a token is required"));
-    }
-  }
-
-  private void connected(Object id, Authenticator.Verdict verdict) {
-    if (!session.isServing()) {
-      return;
-    }
-    if (verdict instanceof Authenticator.Refused refused) {
-      error(id, Command.CONNECT, CommandOutcome.UNAUTHORIZED, refused.reason());
-      session.close(CloseReason.UNAUTHORIZED);
-      return;
-    }
-    Grant grant = ((Authenticator.Granted) verdict).grant();
-    session.grant(grant);
-    JsonObject reply = reply(id, "connected").put("user", grant.identity().user());
-    if (grant.identity().info() != null) {
-      reply.put("info", grant.identity().info());
-    }
-    if (grant.expiresAtMillis() != Long.MAX_VALUE) {
-      reply.put("expires_in", secondsLeft(grant));
-    }
-    ok(Command.CONNECT, reply);
+  /** The rooms held at start, now that a connect brought the grant that decides them. */
+  private void subscribeStartRooms() {
     if (startRooms != null) {
       Map<String, Position> held = startRooms;
       startRooms = null;
@@ -211,39 +181,8 @@ final class Commands {
   }
 
   /**
-   * Replaces the connection's token before it expires: {@code {"type":"refresh","token":"…"}}, for the same
-   * {@code sub}. A refused refresh leaves the connection as it was, to be closed when the old token expires. The new
-   * token's permissions apply at once: the rooms it no longer lets the client read are left, each told with a
-   * {@code {"type":"unsubscribed","room":…,"reason":"forbidden"}} push before the reply.
-   */
-  private void refresh(Request request) throws BadCommand {
-    String token = request.token(true);
-    Grant current = session.grant();
-    if (current == null || !current.authenticated()) {
-      throw request.bad(CommandOutcome.BAD_REQUEST, "only a connection with a token refreshes it; send connect");
-    }
-    Object id = request.id();
-    sessions.authenticator().check(token).onComplete(checked -> {
-      if (!session.isServing()) {
-        return;
-      }
-      if (checked.result() instanceof Authenticator.Refused refused) {
-        error(id, Command.REFRESH, CommandOutcome.UNAUTHORIZED, refused.reason());
-        return;
-      }
-      Grant fresh = ((Authenticator.Granted) checked.result()).grant();
-      if (!fresh.identity().user().equals(current.identity().user())) {
-        error(id, Command.REFRESH, CommandOutcome.UNAUTHORIZED, "the new token is for another sub");
-        return;
-      }
-      session.grant(fresh);
-      revokeForbiddenRooms();
-      ok(Command.REFRESH, reply(id, "refreshed").put("expires_in", secondsLeft(fresh)));
-    });
-  }
-
-  /**
-   * Leaves every room the grant no longer lets the client subscribe to. A subscribe still being answered gets its
+   * Leaves every room a refreshed grant no longer lets the client subscribe to, each told with a
+   * {@code {"type":"unsubscribed","room":…,"reason":"forbidden"}} push. A subscribe still being answered gets its
    * {@code unsubscribed} error as when the client unsubscribes early, and the push as well.
    */
   private void revokeForbiddenRooms() {
@@ -253,12 +192,8 @@ final class Commands {
     for (String room : revoked) {
       rooms.remove(room).leave();
       session.departed(room);
-      send(reply(null, "unsubscribed", room).put("reason", CommandOutcome.FORBIDDEN.label()));
+      replies.send(Replies.reply(null, "unsubscribed", room).put("reason", CommandOutcome.FORBIDDEN.label()));
     }
-  }
-
-  private long secondsLeft(Grant grant) {
-    return Math.max(0, (grant.expiresAtMillis() - sessions.nowMillis()) / 1000);
   }
 
   private Envelope permittedPublication(Request request, String room) throws BadCommand {
@@ -277,15 +212,15 @@ final class Commands {
 
   private void subscribe(Object id, String room, Position since) {
     if (!session.grant().permissions().maySubscribe(room)) {
-      error(id, Command.SUBSCRIBE, CommandOutcome.FORBIDDEN, "the token does not allow subscribing to " + room);
+      replies.error(id, Command.SUBSCRIBE, CommandOutcome.FORBIDDEN, "the token does not allow subscribing to " + room);
       return;
     }
     if (rooms.containsKey(room)) {
-      error(id, Command.SUBSCRIBE, CommandOutcome.ALREADY_SUBSCRIBED, "already subscribed to " + room);
+      replies.error(id, Command.SUBSCRIBE, CommandOutcome.ALREADY_SUBSCRIBED, "already subscribed to " + room);
       return;
     }
     if (rooms.size() >= sessions.maxRoomsPerConnection()) {
-      error(id, Command.SUBSCRIBE, CommandOutcome.TOO_MANY_ROOMS,
+      replies.error(id, Command.SUBSCRIBE, CommandOutcome.TOO_MANY_ROOMS,
           "at most " + sessions.maxRoomsPerConnection() + " rooms per connection");
       return;
     }
@@ -305,15 +240,16 @@ final class Commands {
     if (joined.failed()) {
       boolean stillWanted = membership == null || rooms.remove(room, membership);
       if (stillWanted) {
-        error(id, Command.SUBSCRIBE, CommandOutcome.UNAVAILABLE, "the room cannot be joined now; try again");
+        replies.error(id, Command.SUBSCRIBE, CommandOutcome.UNAVAILABLE, "the room cannot be joined now; try again");
       } else {
-        error(id, Command.SUBSCRIBE, CommandOutcome.UNSUBSCRIBED, "unsubscribed before the subscription was ready");
+        replies.error(id, Command.SUBSCRIBE, CommandOutcome.UNSUBSCRIBED,
+            "unsubscribed before the subscription was ready");
       }
       return;
     }
     session.attended(room);
     Joined result = joined.result();
-    JsonObject reply = reply(id, "subscribed", room)
+    JsonObject reply = Replies.reply(id, "subscribed", room)
         .put("epoch", result.position().epoch())
         .put("seq", result.position().seq());
     if (result.recovery() != Joined.Recovery.NOT_ASKED) {
@@ -321,18 +257,18 @@ final class Commands {
       reply.put("recovered", recovered);
       sessions.metrics().resumed(recovered);
     }
-    ok(Command.SUBSCRIBE, reply);
+    replies.ok(Command.SUBSCRIBE, reply);
   }
 
   private void unsubscribe(Object id, String room) {
     Membership membership = rooms.remove(room);
     if (membership == null) {
-      error(id, Command.UNSUBSCRIBE, CommandOutcome.NOT_SUBSCRIBED, "not subscribed to " + room);
+      replies.error(id, Command.UNSUBSCRIBE, CommandOutcome.NOT_SUBSCRIBED, "not subscribed to " + room);
       return;
     }
     membership.leave();
     session.departed(room);
-    ok(Command.UNSUBSCRIBE, reply(id, "unsubscribed", room));
+    replies.ok(Command.UNSUBSCRIBE, Replies.reply(id, "unsubscribed", room));
   }
 
   private void publish(Object id, Envelope incoming) {
@@ -341,74 +277,11 @@ final class Commands {
         return;
       }
       if (published.failed()) {
-        error(id, Command.PUBLISH, CommandOutcome.UNAVAILABLE, "the message could not be sequenced; try again");
+        replies.error(id, Command.PUBLISH, CommandOutcome.UNAVAILABLE, "the message could not be sequenced; try again");
       } else {
-        ok(Command.PUBLISH, reply(id, "ack", incoming.room()).put("seq", published.result().seq()));
+        replies.ok(Command.PUBLISH, Replies.reply(id, "ack", incoming.room()).put("seq", published.result().seq()));
       }
     });
-  }
-
-  private void history(Request request, String room) throws BadCommand {
-    int historySize = sessions.historySize();
-    if (historySize == 0) {
-      throw request.bad(CommandOutcome.HISTORY_UNAVAILABLE, "history is off on this server");
-    }
-    Position since = request.since();
-    int limit = request.limit(historySize);
-    session.onLoop(session.hub().history(room, 0, Integer.MAX_VALUE)).onComplete(read -> {
-      if (!session.isServing()) {
-        return;
-      }
-      if (read.failed()) {
-        error(request.id(), Command.HISTORY, CommandOutcome.UNAVAILABLE, "history cannot be read now; try again");
-        return;
-      }
-      sessions.metrics().command(Command.HISTORY, CommandOutcome.OK);
-      send(HistoryReply.render(request.id(), room, read.result(), since, limit, sessions.maxReplyBytes()));
-    });
-  }
-
-  /**
-   * Who is in the room ({@code presence}) or how many ({@code presence_stats}): shown to the room's subscribers, as
-   * its messages are.
-   */
-  private void presence(Object id, Command command, String room) {
-    if (!rooms.containsKey(room)) {
-      error(id, command, CommandOutcome.NOT_SUBSCRIBED, "presence is shown to the room's subscribers: subscribe to "
-          + room + " first");
-      return;
-    }
-    session.onLoop(sessions.presence().attendance(room)).onComplete(read -> {
-      if (!session.isServing()) {
-        return;
-      }
-      if (read.failed()) {
-        error(id, command, CommandOutcome.UNAVAILABLE, "presence cannot be read now; try again");
-        return;
-      }
-      Attendance attendance = read.result();
-      JsonObject reply = reply(id, command.label(), room);
-      if (command == Command.PRESENCE) {
-        PresenceReply.list(attendance, reply, sessions.maxReplyBytes());
-      } else {
-        reply.put("connections", attendance.connections()).put("users", attendance.users());
-      }
-      ok(command, reply);
-    });
-  }
-
-  private void ok(Command command, JsonObject reply) {
-    sessions.metrics().command(command, CommandOutcome.OK);
-    send(reply);
-  }
-
-  private void error(Object id, Command command, CommandOutcome outcome, String message) {
-    sessions.metrics().command(command, outcome);
-    JsonObject reply = new JsonObject();
-    if (id != null) {
-      reply.put("id", id);
-    }
-    send(reply.put("type", "error").put("code", outcome.label()).put("message", message));
   }
 
   /**
@@ -421,28 +294,6 @@ final class Commands {
       session.close(CloseReason.BAD_COMMANDS);
       return;
     }
-    error(notACommand.id(), notACommand.type(), notACommand.outcome(), notACommand.getMessage());
-  }
-
-  private void send(JsonObject reply) {
-    send(reply.encode());
-  }
-
-  private void send(String reply) {
-    if (session.sendText(reply)) {
-      session.flush();
-    }
-  }
-
-  private static JsonObject reply(Object id, String type) {
-    JsonObject reply = new JsonObject();
-    if (id != null) {
-      reply.put("id", id);
-    }
-    return reply.put("type", type);
-  }
-
-  private static JsonObject reply(Object id, String type, String room) {
-    return reply(id, type).put("room", room);
+    replies.error(notACommand.id(), notACommand.type(), notACommand.outcome(), notACommand.getMessage());
   }
 }
