@@ -167,7 +167,10 @@ stop_pid() {
   wait "$pid" 2>/dev/null || true
 }
 
-get() { sed -n "s/^$1=//p" "$2" 2>/dev/null | head -n 1; }
+get() {
+  [[ -f "$2" ]] || return 0  # a scenario that did not run: no value, which the tables show as –
+  awk -v key="$1=" 'index($0, key) == 1 { print substr($0, length(key) + 1); exit }' "$2"
+}
 
 build() {
   log "building the load generator and the Vert.x textbook peer"
