@@ -57,6 +57,11 @@ CHORUS_JAR="$ROOT/target/chorus.jar"
 : "${TLS_SCENARIOS:=ramp latency idle}"  # chorus-tls: the cost per message, and the memory per connection
 : "${DEFLATE_SCENARIOS:=ramp latency}"  # *-deflate: the cost per message and its bytes on the wire
 : "${KEYTOOL:=keytool}"
+# JVM options of the Chorus servers (chorus*, chorus-base); empty: the JVM's defaults, as the README's run command.
+# The Dockerfile's, in a 2 GiB container: CHORUS_JVM_OPTS="-XX:MaxRAM=2g -XX:MaxRAMPercentage=40 -XX:+UseSerialGC
+# -Xmn8m -XX:MaxHeapFreeRatio=40 -XX:+ExitOnOutOfMemoryError"
+: "${CHORUS_JVM_OPTS:=}"
+read -ra CHORUS_JVM <<< "$CHORUS_JVM_OPTS"
 : "${OUT_DIR:=$LT_DIR/fanout/target/bench-$(date +%Y%m%d-%H%M%S)}"
 
 if [[ "${QUICK:-0}" == 1 ]]; then
@@ -186,7 +191,7 @@ start_server() {
     chorus-base)
       [[ -n "$CHORUS_BASE_JAR" && -f "$CHORUS_BASE_JAR" ]] \
         || { NOTES+=("chorus-base: skipped, CHORUS_BASE_JAR names no jar"); return 1; }
-      cmd=("$JAVA" -XX:ActiveProcessorCount=1 -jar "$CHORUS_BASE_JAR" --port "$BENCH_PORT" --instances 1
+      cmd=("$JAVA" -XX:ActiveProcessorCount=1 "${CHORUS_JVM[@]}" -jar "$CHORUS_BASE_JAR" --port "$BENCH_PORT" --instances 1
         --rate-limit 0 --management-port "$BENCH_MANAGEMENT_PORT")
       JVM=1
       METRICS="http://127.0.0.1:$BENCH_MANAGEMENT_PORT/metrics" ;;
@@ -200,7 +205,7 @@ start_server() {
       fi
       # No rate limit: the ramp's publishers send far above the default 100 messages/s each, and the HTTP
       # publish scenario's connections share a few source addresses, which the API limits per address.
-      cmd=("$JAVA" -XX:ActiveProcessorCount=1 -jar "$CHORUS_JAR" --port "$BENCH_PORT" --instances 1 --rate-limit 0
+      cmd=("$JAVA" -XX:ActiveProcessorCount=1 "${CHORUS_JVM[@]}" -jar "$CHORUS_JAR" --port "$BENCH_PORT" --instances 1 --rate-limit 0
         --management-port "$BENCH_MANAGEMENT_PORT")
       # chorus-nodelay: every broadcast written at the end of its event-loop turn, instead of within 1 ms.
       if [[ "$name" == chorus-nodelay ]]; then cmd+=(--write-delay 0ms); fi
