@@ -59,7 +59,7 @@ CHORUS_JAR="$ROOT/target/chorus.jar"
 : "${KEYTOOL:=keytool}"
 # JVM options of the Chorus servers (chorus*, chorus-base); empty: the JVM's defaults, as the README's run command.
 # The Dockerfile's, in a 2 GiB container: CHORUS_JVM_OPTS="-XX:MaxRAM=2g -XX:MaxRAMPercentage=40 -XX:+UseSerialGC
-# -Xmn8m -XX:MaxHeapFreeRatio=40 -XX:+ExitOnOutOfMemoryError"
+# -Xmn8m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:+ExitOnOutOfMemoryError"
 : "${CHORUS_JVM_OPTS:=}"
 read -ra CHORUS_JVM <<< "$CHORUS_JVM_OPTS"
 : "${OUT_DIR:=$LT_DIR/fanout/target/bench-$(date +%Y%m%d-%H%M%S)}"
