@@ -30,8 +30,8 @@ import java.net.InetSocketAddress;
  * names Vert.x gives its pipeline handlers, Vert.x's meter of a connection, a Netty buffer as a Vert.x buffer without a
  * copy, and Netty's own count of direct memory. Chorus needs them to upgrade WebSockets below Vert.x's HTTP layer (and
  * take Vert.x's connection out of their pipeline), to time and refuse requests before Vert.x sees them, and to answer
- * plain HTTP on a TLS port before the TLS handler does. A Vert.x or Netty
- * upgrade that renames or retypes any of these fails {@code InternalsTest}, not production.
+ * plain HTTP on a TLS port before the TLS handler does. A Vert.x or Netty upgrade that renames or retypes any of these
+ * fails {@code InternalsTest}, not production.
  */
 public final class Internals {
 
@@ -79,10 +79,10 @@ public final class Internals {
 
   /**
    * Takes Vert.x's HTTP connection out of the pipeline of a connection Chorus has taken over. Left there, idle, it
-   * only waits to hear of the close, and keeps about 600 bytes of objects per connection alive for that (the
-   * connection, its handler and initializer, two promises, a write queue). What it would do at the close, tell Vert.x's
-   * meters ({@code vertx_http_server_active_connections}) that the connection ended, is left to the caller: {@link
-   * #httpConnectionClosed} with the meter returned here.
+   * only waits to hear of the close, and keeps about 540 bytes of objects per connection alive for that (the
+   * connection, its handler and context, the initializer that made it, a write queue). What it would do at the close,
+   * tell Vert.x's meters ({@code vertx_http_server_active_connections}) that the connection ended, is left to the
+   * caller: {@link #httpConnectionClosed} with the meter returned here.
    *
    * @return Vert.x's meter of the connection, or null when Vert.x's metrics are off
    */

@@ -27,10 +27,10 @@ import java.io.IOException;
 import java.util.zip.DataFormatException;
 
 /**
- * One WebSocket connection's transport, as the last Netty handler, behind the WebSocket codec; Vert.x's HTTP connection
- * has left the pipeline, and hears of the close from here (its meters). Frames in, frames out: it reassembles and validates client
- * messages (size, UTF-8) and hands them whole to its {@link Session}, answers pings, runs the closing handshake, and
- * writes the session's messages as pre-encoded frames that skip per-connection encoding.
+ * One WebSocket connection's transport, as the last Netty handler, behind the WebSocket codec; Vert.x's HTTP
+ * connection has left the pipeline, and its meters hear of the close from here. Frames in, frames out: it reassembles
+ * and validates client messages (size, UTF-8) and hands them whole to its {@link Session}, answers pings, runs the
+ * closing handshake, and writes the session's messages as pre-encoded frames that skip per-connection encoding.
  *
  * <p>Only its event loop touches it. Client frames never reach Vert.x, so Vert.x never buffers them, and the output
  * is bounded: past {@code max-pending-output} Netty reports the channel unwritable and the session's slow-consumer
