@@ -49,7 +49,7 @@ COMMAND=""
 for _v in SERVERS BASELINE REPEATS QUICK SCENARIOS V1_SCENARIOS TLS_SCENARIOS RAMP_FROM RAMP_TO RAMP_FACTOR \
     RAMP_WARMUP RAMP_STEP RAMP_DRAIN RAMP_THROUGH P99_MAX LOSS_MAX LAT_RATES LAT_WARMUP LAT_DURATION PAYLOAD \
     FANOUT_SUBS FANOUT_PUBS WIDE_WARMUP WIDE_DURATION IDLE_CONNS IDLE_HOLD BUILD BENCH_PORT BENCH_MANAGEMENT_PORT \
-    CHORUS_BASE_JAR; do
+    CHORUS_BASE_JAR CHORUS_JVM_OPTS WIDE_SUBS DEFLATE_SCENARIOS; do
   if [[ "${!_v-}" == *" "* ]]; then COMMAND+="$_v=\"${!_v}\" "; elif [[ -n "${!_v+x}" ]]; then COMMAND+="$_v=${!_v} "; fi
 done
 COMMAND+="load-tests/bench.sh"
@@ -77,6 +77,11 @@ CHORUS_JAR="$ROOT/target/chorus.jar"
 : "${KEYTOOL:=keytool}"
 : "${REPEATS:=1}"            # rounds over SERVERS, alternating; medians and ranges from 2 on
 : "${PYTHON:=python3}"       # draws the curve; without it the CSV is still written
+# JVM options of the Chorus servers (chorus*, chorus-base); empty: the JVM's defaults, as the README's run command.
+# The Dockerfile's, in a 2 GiB container: CHORUS_JVM_OPTS="-XX:MaxRAM=2g -XX:MaxRAMPercentage=40 -XX:+UseSerialGC
+# -Xmn8m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:+ExitOnOutOfMemoryError"
+: "${CHORUS_JVM_OPTS:=}"
+read -ra CHORUS_JVM <<< "$CHORUS_JVM_OPTS"
 : "${OUT_DIR:=$LT_DIR/fanout/target/bench-$(date +%Y%m%d-%H%M%S)}"
 
 if [[ "${QUICK:-0}" == 1 ]]; then
@@ -211,7 +216,7 @@ start_server() {
     chorus-base)
       [[ -n "$CHORUS_BASE_JAR" && -f "$CHORUS_BASE_JAR" ]] \
         || { NOTES+=("chorus-base: skipped, CHORUS_BASE_JAR names no jar"); return 1; }
-      cmd=("$JAVA" -XX:ActiveProcessorCount=1 -jar "$CHORUS_BASE_JAR" --port "$BENCH_PORT" --instances 1
+      cmd=("$JAVA" -XX:ActiveProcessorCount=1 "${CHORUS_JVM[@]}" -jar "$CHORUS_BASE_JAR" --port "$BENCH_PORT" --instances 1
         --rate-limit 0 --management-port "$BENCH_MANAGEMENT_PORT")
       JVM=1
       METRICS="http://127.0.0.1:$BENCH_MANAGEMENT_PORT/metrics" ;;
@@ -225,7 +230,7 @@ start_server() {
       fi
       # No rate limit: the ramp's publishers send far above the default 100 messages/s each, and the HTTP
       # publish scenario's connections share a few source addresses, which the API limits per address.
-      cmd=("$JAVA" -XX:ActiveProcessorCount=1 -jar "$CHORUS_JAR" --port "$BENCH_PORT" --instances 1 --rate-limit 0
+      cmd=("$JAVA" -XX:ActiveProcessorCount=1 "${CHORUS_JVM[@]}" -jar "$CHORUS_JAR" --port "$BENCH_PORT" --instances 1 --rate-limit 0
         --management-port "$BENCH_MANAGEMENT_PORT")
       # chorus-nodelay: every broadcast written at the end of its event-loop turn, instead of within 1 ms.
       if [[ "$name" == chorus-nodelay ]]; then cmd+=(--write-delay 0ms); fi

@@ -68,6 +68,26 @@ class MetricsIT {
   }
 
   @Test
+  void vertxCountsEachWebSocketAsAnHttpServerConnectionUntilItCloses() throws Exception {
+    String active = "vertx_http_server_active_connections";
+    Scrape alone = scrape();
+    List<TestSocket> sockets = clients.connect("/ws/counted", 3);
+    await().until(() -> scrape().value(active) >= alone.value(active) + 3);
+    double withThree = scrape().value(active);
+
+    sockets.get(0).close();
+    sockets.get(1).close();
+    RawWebSocket vanishing = RawWebSocket.connect(server.port(), "/ws/counted");
+    vanishing.read();
+    vanishing.reset();
+
+    // Upgraded connections leave Vert.x's HTTP layer, but not its count: a close frame and a reset both count down.
+    await().until(() -> scrape().value(CONNECTIONS) == 1);
+    await().until(() -> scrape().value(active) <= withThree - 2);
+    assertThat(scrape().value(active)).isGreaterThanOrEqualTo(alone.value(active) + 1);
+  }
+
+  @Test
   void latencyIsRecordedOncePerMessageAndEventLoop() throws Exception {
     // Twenty connections are spread round-robin over both event loops, so each message is written out by two hubs.
     List<TestSocket> sockets = clients.connect("/ws/two-loops", 20);

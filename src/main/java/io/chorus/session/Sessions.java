@@ -18,7 +18,6 @@ import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -210,8 +209,8 @@ public final class Sessions {
   }
 
   /** An id for a chorus.v1 client, for its logs and ours: 64 random bits, unique in practice across a cluster. */
-  String newClientId() {
-    return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+  long newClientId() {
+    return ThreadLocalRandom.current().nextLong();
   }
 
   RateLimit badCommandLimit() {

@@ -128,7 +128,7 @@ final class ClosingHandshake {
     });
   }
 
-  /** Closes the TCP connection from this handler, below Vert.x's close handling, which would wait for a handshake. */
+  /** Closes the TCP connection now. */
   void closeNow() {
     ctx.close();
   }

@@ -14,18 +14,24 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.impl.HttpServerImpl;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.net.impl.NetServerImpl;
+import io.vertx.core.net.impl.VertxHandler;
+import io.vertx.core.spi.metrics.NetworkMetrics;
+import io.vertx.core.spi.metrics.TCPMetrics;
 
 import java.lang.reflect.Field;
+import java.net.InetSocketAddress;
 
 /**
  * Every place where Chorus reaches below the public APIs of Vert.x and Netty, in one class: the Netty channel under a
  * Vert.x HTTP connection, the listening socket under a Vert.x HTTP server, the event loop under a Vert.x context, the
- * names Vert.x gives its pipeline handlers, a Netty buffer as a Vert.x buffer without a copy, and Netty's own count of
- * direct memory. Chorus needs them to upgrade WebSockets below Vert.x's HTTP layer, to time and refuse requests
- * before Vert.x sees them, and to answer plain HTTP on a TLS port before the TLS handler does. A Vert.x or Netty
- * upgrade that renames or retypes any of these fails {@code InternalsTest}, not production.
+ * names Vert.x gives its pipeline handlers, Vert.x's meter of a connection, a Netty buffer as a Vert.x buffer without a
+ * copy, and Netty's own count of direct memory. Chorus needs them to upgrade WebSockets below Vert.x's HTTP layer (and
+ * take Vert.x's connection out of their pipeline), to time and refuse requests before Vert.x sees them, and to answer
+ * plain HTTP on a TLS port before the TLS handler does. A Vert.x or Netty upgrade that renames or retypes any of these
+ * fails {@code InternalsTest}, not production.
  */
 public final class Internals {
 
@@ -69,6 +75,35 @@ public final class Internals {
   /** Puts {@code handler} right before Vert.x's own handler of the connection: it sees every decoded request first. */
   static void addBeforeHttpConnection(Channel channel, String name, ChannelHandler handler) {
     channel.pipeline().addBefore(HTTP_CONNECTION_HANDLER, name, handler);
+  }
+
+  /**
+   * Takes Vert.x's HTTP connection out of the pipeline of a connection Chorus has taken over. Left there, idle, it
+   * only waits to hear of the close, and keeps about 540 bytes of objects per connection alive for that (the
+   * connection, its handler and context, the initializer that made it, a write queue). What it would do at the close,
+   * tell Vert.x's meters ({@code vertx_http_server_active_connections}) that the connection ended, is left to the
+   * caller: {@link #httpConnectionClosed} with the meter returned here.
+   *
+   * @return Vert.x's meter of the connection, or null when Vert.x's metrics are off
+   */
+  static HttpConnectionMeter detachHttpConnection(ChannelPipeline pipeline) {
+    ConnectionBase connection = (ConnectionBase) ((VertxHandler<?>) pipeline.remove(HTTP_CONNECTION_HANDLER))
+        .getConnection();
+    NetworkMetrics<?> metrics = connection.metrics();
+    return metrics instanceof TCPMetrics<?> tcp ? new HttpConnectionMeter(tcp, connection.metric()) : null;
+  }
+
+  /** Vert.x's meter of one detached HTTP connection: what its server's meters know it by. */
+  record HttpConnectionMeter(TCPMetrics<?> metrics, Object metric) {
+  }
+
+  /** Tells Vert.x's meters that a connection taken from it by {@link #detachHttpConnection} has closed. */
+  @SuppressWarnings("unchecked")
+  static void httpConnectionClosed(HttpConnectionMeter meter, Channel channel) {
+    SocketAddress remote = channel.remoteAddress() instanceof InetSocketAddress address
+        ? SocketAddress.inetSocketAddress(address)
+        : null;
+    ((TCPMetrics<Object>) meter.metrics()).disconnected(meter.metric(), remote);
   }
 
   /** Takes Vert.x's idle timeout off the connection, when it has one. */

@@ -12,7 +12,6 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.VoidChannelPromise;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -28,10 +27,10 @@ import java.io.IOException;
 import java.util.zip.DataFormatException;
 
 /**
- * One WebSocket connection's transport, as a Netty handler behind the WebSocket codec and in front of Vert.x's (now
- * idle) HTTP connection, which only hears of the close. Frames in, frames out: it reassembles and validates client
- * messages (size, UTF-8) and hands them whole to its {@link Session}, answers pings, runs the closing handshake, and
- * writes the session's messages as pre-encoded frames that skip per-connection encoding.
+ * One WebSocket connection's transport, as the last Netty handler, behind the WebSocket codec; Vert.x's HTTP
+ * connection has left the pipeline, and its meters hear of the close from here. Frames in, frames out: it reassembles
+ * and validates client messages (size, UTF-8) and hands them whole to its {@link Session}, answers pings, runs the
+ * closing handshake, and writes the session's messages as pre-encoded frames that skip per-connection encoding.
  *
  * <p>Only its event loop touches it. Client frames never reach Vert.x, so Vert.x never buffers them, and the output
  * is bounded: past {@code max-pending-output} Netty reports the channel unwritable and the session's slow-consumer
@@ -65,12 +64,19 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   private Runnable onWritable;
   /** What permessage-deflate the client agreed to; null when none. */
   private final PerMessageDeflate deflate;
+  /** Vert.x's meter of the HTTP connection this was, told of the close; null when Vert.x's metrics are off. */
+  private final Internals.HttpConnectionMeter vertxMeter;
 
-  /** @param deflate the permessage-deflate agreed with the client, or null */
-  WebSocketConnection(WebSocketEndpoint endpoint, Encoding roomMessages, PerMessageDeflate deflate) {
+  /**
+   * @param deflate    the permessage-deflate agreed with the client, or null
+   * @param vertxMeter Vert.x's meter of the HTTP connection taken out of the pipeline, or null
+   */
+  WebSocketConnection(WebSocketEndpoint endpoint, Encoding roomMessages, PerMessageDeflate deflate,
+      Internals.HttpConnectionMeter vertxMeter) {
     this.endpoint = endpoint;
     this.roomMessages = roomMessages;
     this.deflate = deflate;
+    this.vertxMeter = vertxMeter;
     this.input = endpoint.incompleteInputs().open(this::drop);
   }
 
@@ -89,8 +95,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
     this.ctx = ctx;
     this.quietPromise = new VoidChannelPromise(ctx.channel(), false);
     this.closing = new ClosingHandshake(ctx, endpoint.closeTimeoutNanos());
-    int bound = endpoint.maxPendingOutput();
-    ctx.channel().config().setWriteBufferWaterMark(new WriteBufferWaterMark(bound / 2, bound));
+    ctx.channel().config().setWriteBufferWaterMark(endpoint.outputBound());
   }
 
   /** The 101 is written: the session starts, and messages may flow. */
@@ -164,7 +169,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (!(msg instanceof WebSocketFrame frame)) {
-      // The rest of the upgrade request (its empty last content): Vert.x's HTTP connection must not see it.
+      // The rest of the upgrade request (its empty last content), for no one.
       ReferenceCountUtil.release(msg);
       return;
     }
@@ -237,6 +242,9 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
     input.release();
     session.closed();
     endpoint.closed(closing.closeCode());
+    if (vertxMeter != null) {
+      Internals.httpConnectionClosed(vertxMeter, ctx.channel());
+    }
     ctx.fireChannelInactive();
   }
 

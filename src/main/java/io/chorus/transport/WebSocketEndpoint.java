@@ -16,6 +16,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
@@ -65,7 +66,8 @@ public final class WebSocketEndpoint {
   private long compressedFrameBytes;
   private long uncompressedFrameBytes;
   private final int maxMessageSize;
-  private final int maxPendingOutput;
+  /** Every connection's output bound ({@code max-pending-output}): immutable, so one serves them all. */
+  private final WriteBufferWaterMark outputBound;
   private final long closeTimeoutNanos;
   private long lastOutOfMemoryWarning;
 
@@ -106,7 +108,8 @@ public final class WebSocketEndpoint {
     this.decompressor = compressing ? new Decompressor() : null;
     this.compressedPlain = compressing ? CompressedFrameEncoding.plain(compression.minSize()) : null;
     this.compressedStructured = compressing ? CompressedFrameEncoding.structured(compression.minSize()) : null;
-    this.maxPendingOutput = config.limits().maxPendingOutput();
+    int maxPendingOutput = config.limits().maxPendingOutput();
+    this.outputBound = new WriteBufferWaterMark(maxPendingOutput / 2, maxPendingOutput);
     this.closeTimeoutNanos = config.timeouts().closeTimeout().toNanos();
     sessions.everyTick(now -> {
       heartbeat.ticked(now);
@@ -155,14 +158,15 @@ public final class WebSocketEndpoint {
    * Answers 101 and swaps the HTTP codec for the WebSocket codec (Netty's handshaker), puts a WebSocketConnection in
    * place of the upgrade handler (with a {@link FrameDecoder} as the decoder), and starts its session (which joins
    * the room) once the 101 is written; frames the client sent before that wait in {@link EarlyFrames}. Vert.x's HTTP
-   * connection stays last in the pipeline, idle, so that its metrics see the connection close. With compression on,
-   * a client that offers permessage-deflate gets it in the 101 and compressed frames from then on.
+   * connection leaves the pipeline: the WebSocketConnection tells Vert.x's meters of the close in its place. With
+   * compression on, a client that offers permessage-deflate gets it in the 101 and compressed frames from then on.
    */
   void open(ChannelHandlerContext upgradeCtx, HttpRequest request, UpgradePolicy.Accepted accepted) {
     Channel channel = upgradeCtx.channel();
     ChannelPipeline pipeline = channel.pipeline();
     // Vert.x's idle timeout watched the HTTP connection; from now on the heartbeat watches the WebSocket.
     Internals.removeIdleTimeout(pipeline);
+    Internals.HttpConnectionMeter vertxMeter = Internals.detachHttpConnection(pipeline);
     Protocol protocol = accepted.protocol();
     boolean structured = protocol == Protocol.STRUCTURED;
     PerMessageDeflate deflate = compression.enabled()
@@ -171,7 +175,7 @@ public final class WebSocketEndpoint {
     Encoding roomMessages = deflate != null
         ? (structured ? compressedStructured : compressedPlain)
         : (structured ? StructuredFrameEncoding.INSTANCE : WebSocketFrameEncoding.INSTANCE);
-    WebSocketConnection connection = new WebSocketConnection(this, roomMessages, deflate);
+    WebSocketConnection connection = new WebSocketConnection(this, roomMessages, deflate, vertxMeter);
     connection.serve(sessions.open(connection, protocol, accepted.room(), accepted.grant()));
     pipeline.replace(upgradeCtx.handler(), "chorus", connection);
     EarlyFrames early = new EarlyFrames();
@@ -260,8 +264,8 @@ public final class WebSocketEndpoint {
     return maxMessageSize;
   }
 
-  int maxPendingOutput() {
-    return maxPendingOutput;
+  WriteBufferWaterMark outputBound() {
+    return outputBound;
   }
 
   long closeTimeoutNanos() {

@@ -87,6 +87,32 @@ class InternalsTest {
   }
 
   @Test
+  void vertxsHttpConnectionCanBeTakenOutOfItsPipeline() throws Exception {
+    CompletableFuture<List<String>> names = new CompletableFuture<>();
+    CompletableFuture<Internals.HttpConnectionMeter> meter = new CompletableFuture<>();
+    HttpServer server = vertx.createHttpServer()
+        .requestHandler(request -> {
+          Channel channel = Internals.channel(request.connection());
+          // Once the answer is written, as an upgrade takes a connection that Vert.x no longer answers.
+          request.response().end("ok").onComplete(answered -> channel.eventLoop().execute(() -> {
+            try {
+              meter.complete(Internals.detachHttpConnection(channel.pipeline()));
+              names.complete(channel.pipeline().names());
+            } catch (RuntimeException e) {
+              names.completeExceptionally(e);
+            }
+          }));
+        });
+    int port = server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
+
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      assertThat(names.get(10, TimeUnit.SECONDS)).doesNotContain(Internals.HTTP_CONNECTION_HANDLER);
+      assertThat(meter.get(10, TimeUnit.SECONDS)).as("no meter where Vert.x's metrics are off").isNull();
+    }
+  }
+
+  @Test
   void aContextRunsOnTheEventLoopChorusTakesFromIt() throws Exception {
     Context context = vertx.getOrCreateContext();
     CompletableFuture<Boolean> same = new CompletableFuture<>();
