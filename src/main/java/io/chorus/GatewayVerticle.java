@@ -3,7 +3,6 @@ package io.chorus;
 import io.chorus.config.ChorusConfig;
 import io.chorus.hub.Broker;
 import io.chorus.hub.Census;
-import io.chorus.hub.FlushScheduler;
 import io.chorus.hub.Hub;
 import io.chorus.hub.Presence;
 import io.chorus.metrics.ChorusMetrics;
@@ -34,6 +33,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -104,14 +104,7 @@ final class GatewayVerticle extends VerticleBase {
   public Future<?> start() {
     eventLoop = Internals.eventLoop(context);
     long writeDelay = config.timeouts().writeDelay().toNanos();
-    FlushScheduler flushes = (flush, delay) -> {
-      long wait = Math.max(delay, writeDelay);
-      if (wait == 0) {
-        eventLoop.execute(flush);
-      } else {
-        eventLoop.schedule(flush, wait, TimeUnit.NANOSECONDS);
-      }
-    };
+    Executor flushes = writeDelay == 0 ? eventLoop : task -> eventLoop.schedule(task, writeDelay, TimeUnit.NANOSECONDS);
     Hub hub = new Hub(broker, eventLoop, flushes, PooledByteBufAllocator.DEFAULT, metrics,
         config.retention().historySize());
     census.add(hub);

@@ -137,7 +137,7 @@ class PollTest {
 
   private Hub hub(int historySize) {
     ChorusMetrics metrics = new ChorusMetrics(new SimpleMeterRegistry(), () -> true, () -> 1);
-    return new Hub(broker, loop, (flush, delay) -> flushes.add(flush), new UnpooledByteBufAllocator(false), metrics, historySize);
+    return new Hub(broker, loop, flushes::add, new UnpooledByteBufAllocator(false), metrics, historySize);
   }
 
   private void publish(Hub hub, String text) {

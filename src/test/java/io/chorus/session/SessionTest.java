@@ -40,7 +40,7 @@ class SessionTest {
   private final FakeBroker broker = new FakeBroker();
   /** The sessions' event loop: tasks wait for runPending(), timers never run; the tests tick the heartbeat. */
   private final ManualLoop loop = new ManualLoop();
-  private final Hub hub = new Hub(broker, loop, (flush, delay) -> eventLoop.add(flush),
+  private final Hub hub = new Hub(broker, loop, eventLoop::add,
       new UnpooledByteBufAllocator(false), metrics, 100);
   private Sessions sessions;
 
