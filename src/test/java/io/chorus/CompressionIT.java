@@ -120,7 +120,7 @@ class CompressionIT {
 
   @Test
   void aClientToldToKeepNoContextThatRefersBackToAnEarlierMessageIsClosed1002() throws Exception {
-    try (Bystander bystander = Bystander.join(server.clients(), "/ws/context");
+    try (Bystander bystander = Bystander.join(server.clients(), "/ws/context-bystander");
         RawWebSocket compressing = RawWebSocket.connect(server.port(), "/ws/context",
             Map.of("Sec-WebSocket-Extensions", OFFER))) {
       assertThat(compressing.header("Sec-WebSocket-Extensions")).contains("client_no_context_takeover");
