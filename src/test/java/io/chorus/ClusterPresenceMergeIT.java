@@ -22,9 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Presence across a split of a 3-JVM cluster: a node frozen (SIGSTOP) past the heartbeat timeout (15 s) is removed
- * and its connections forgotten by the others; thawed (SIGCONT), it merges back (Hazelcast looks every 10 s) and its
- * connections, still open, are listed again.
+ * Presence across a split of a 3-JVM cluster: a node frozen (SIGSTOP) past the heartbeat timeout
+ * (cluster-failure-timeout, 3 s here) is removed and its connections forgotten by the others; thawed (SIGCONT), it
+ * merges back (Hazelcast looks every 10 s) and its connections, still open, are listed again.
  */
 @Tag("cluster")
 class ClusterPresenceMergeIT {
@@ -104,7 +104,7 @@ class ClusterPresenceMergeIT {
     try {
       return ServerProcess.start(List.of("-Xmx256m"), "--host", "127.0.0.1", "--port", "0", "--instances", "1",
           "--cluster", "--cluster-name", clusterName, "--cluster-port", Integer.toString(clusterPorts[node]),
-          "--cluster-members", members, "--presence-rooms", ROOM);
+          "--cluster-members", members, "--presence-rooms", ROOM, "--cluster-failure-timeout", "3s");
     } catch (Exception e) {
       throw new IllegalStateException("node " + node + " did not start", e);
     }

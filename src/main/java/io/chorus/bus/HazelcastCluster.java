@@ -34,8 +34,12 @@ public final class HazelcastCluster {
     // A joining member waits 1 s (not 5 s) for others before forming a cluster; 0 risks split clusters at start.
     config.setProperty("hazelcast.wait.seconds.before.join", "1");
     config.setProperty("hazelcast.max.wait.seconds.before.join", "1");
-    // A member that stops answering heartbeats for 15 s (default 60 s) is removed: a vanished pod sends no reset.
-    config.setProperty("hazelcast.max.no.heartbeat.seconds", "15");
+    // A member that stops answering heartbeats for cluster-failure-timeout (15 s; Hazelcast's default is 60 s) is
+    // removed: a vanished pod sends no reset. Heartbeats go at least three times within it (every 5 s at 15 s).
+    long failureSeconds = cluster.failureTimeout().toSeconds();
+    config.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(failureSeconds));
+    long heartbeatSeconds = Math.min(5, Math.max(1, failureSeconds / 3));
+    config.setProperty("hazelcast.heartbeat.interval.seconds", Long.toString(heartbeatSeconds));
     // Members that lost sight of each other (a node starved of CPU for the heartbeat timeout, a network split) look
     // for each other every 10 s and merge, instead of after 5 minutes; Vert.x then publishes its subscriptions again.
     config.setProperty("hazelcast.merge.first.run.delay.seconds", "10");

@@ -195,6 +195,7 @@ public record ChorusConfig(
         settings.integer(Setting.CLUSTER_PORT, 1, 65535),
         members,
         service.isEmpty() ? Optional.empty() : Optional.of(service),
+        settings.duration(Setting.CLUSTER_FAILURE_TIMEOUT, Duration.ofSeconds(3), Duration.ofMinutes(5)),
         eventBusHost,
         settings.integer(Setting.EVENTBUS_PORT, 0, 65535),
         settings.isSet(Setting.EVENTBUS_PUBLIC_HOST) ? settings.text(Setting.EVENTBUS_PUBLIC_HOST).trim() : eventBusHost);

@@ -98,6 +98,8 @@ public enum Setting {
       "Comma-separated host:port of the members to join, e.g. 127.0.0.1:5701,127.0.0.1:5702."),
   CLUSTER_K8S_SERVICE("cluster-k8s-service", "",
       "DNS name of a headless Kubernetes service whose addresses are the members (instead of cluster-members)."),
+  CLUSTER_FAILURE_TIMEOUT("cluster-failure-timeout", "15s",
+      "A member that sends no heartbeat for this long is taken out of the cluster, and its clients out of presence."),
   EVENTBUS_HOST("eventbus-host", null, "Address the clustered event bus binds to (default: cluster-host)."),
   EVENTBUS_PORT("eventbus-port", "0", "Port of the clustered event bus; 0 picks a free port."),
   EVENTBUS_PUBLIC_HOST("eventbus-public-host", null,
