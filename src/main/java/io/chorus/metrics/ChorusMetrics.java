@@ -242,18 +242,12 @@ public final class ChorusMetrics {
    * @param notAfter the served certificate's expiry, in seconds since the epoch
    * @return counts one more reload with the outcome it is given
    */
-  public Consumer<TlsReload> tls(LongSupplier notAfter) {
+  public Consumer<Reload> tls(LongSupplier notAfter) {
     Gauge.builder("chorus_tls_certificate_expiry_timestamp_seconds", notAfter::getAsLong)
         .description("When the certificate the node serves expires, in seconds since the epoch")
         .register(registry);
-    Map<TlsReload, Counter> reloads = new EnumMap<>(TlsReload.class);
-    for (TlsReload outcome : TlsReload.values()) {
-      reloads.put(outcome, Counter.builder("chorus_tls_reloads")
-          .description("Certificate reloads (files changed, or SIGHUP), by outcome; a failed one keeps the old one")
-          .tag("outcome", outcome.label())
-          .register(registry));
-    }
-    return outcome -> reloads.get(outcome).increment();
+    return reloads("chorus_tls_reloads",
+        "Certificate reloads (files changed, or SIGHUP), by outcome; a failed one keeps the old one");
   }
 
   /**
@@ -261,13 +255,17 @@ public final class ChorusMetrics {
    *
    * @return counts one more reload with the outcome it is given
    */
-  public Consumer<JwksReload> jwks() {
-    Map<JwksReload, Counter> reloads = new EnumMap<>(JwksReload.class);
-    for (JwksReload outcome : JwksReload.values()) {
-      reloads.put(outcome, Counter.builder("chorus_jwks_reloads")
-          .description("Reloads of the JWKS file of token keys (file changed, or SIGHUP), by outcome; a failed one "
-              + "keeps the keys read before")
-          .tag("outcome", outcome.label())
+  public Consumer<Reload> jwks() {
+    return reloads("chorus_jwks_reloads",
+        "Reloads of the JWKS file of token keys (file changed, or SIGHUP), by outcome; a failed one keeps the keys "
+            + "read before");
+  }
+
+  /** A counter {@code name} with one series per {@link Reload} outcome, and what counts one more. */
+  private Consumer<Reload> reloads(String name, String description) {
+    Map<Reload, Counter> reloads = new EnumMap<>(Reload.class);
+    for (Reload outcome : Reload.values()) {
+      reloads.put(outcome, Counter.builder(name).description(description).tag("outcome", outcome.label())
           .register(registry));
     }
     return outcome -> reloads.get(outcome).increment();

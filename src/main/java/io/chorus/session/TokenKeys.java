@@ -2,7 +2,7 @@ package io.chorus.session;
 
 import io.chorus.config.Authentication;
 import io.chorus.metrics.ChorusMetrics;
-import io.chorus.metrics.JwksReload;
+import io.chorus.metrics.Reload;
 import io.vertx.core.Vertx;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import org.slf4j.Logger;
@@ -34,7 +34,7 @@ public final class TokenKeys implements Supplier<Authentication> {
 
   private final Path file;
   /** Null when there is no JWKS file to reload. */
-  private final Consumer<JwksReload> reloads;
+  private final Consumer<Reload> reloads;
   private volatile Authentication current;
   /** What the last check read: the file's text, or why it could not be read; null before the first check. */
   private String lastRead;
@@ -106,13 +106,13 @@ public final class TokenKeys implements Supplier<Authentication> {
       return null;
     }
     current = next;
-    reloads.accept(JwksReload.RELOADED);
+    reloads.accept(Reload.RELOADED);
     log.info("JWKS file {} reloaded: {} keys verify tokens from now on", file, next.keys().size());
     return null;
   }
 
   private void failed(String why) {
-    reloads.accept(JwksReload.FAILED);
+    reloads.accept(Reload.FAILED);
     log.warn("JWKS file {} {}: keeping the {} keys read before", file, why, current.keys().size());
   }
 }

@@ -2,7 +2,7 @@ package io.chorus.tls;
 
 import io.chorus.config.Tls;
 import io.chorus.metrics.ChorusMetrics;
-import io.chorus.metrics.TlsReload;
+import io.chorus.metrics.Reload;
 import io.netty.handler.ssl.OpenSsl;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServer;
@@ -41,7 +41,7 @@ public final class TlsPorts implements AutoCloseable {
 
   private final Tls.KeyMaterial material;
   private final Duration handshakeTimeout;
-  private final Consumer<TlsReload> reloads;
+  private final Consumer<Reload> reloads;
   private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService reloader = Executors.newSingleThreadScheduledExecutor(task -> {
     Thread thread = new Thread(task, "chorus-tls-reload");
@@ -164,13 +164,13 @@ public final class TlsPorts implements AutoCloseable {
     }
     ServerCertificate previous = current;
     current = next;
-    reloads.accept(TlsReload.RELOADED);
+    reloads.accept(Reload.RELOADED);
     log.info("TLS certificate reloaded: {} serves new connections (was {})", next.describe(), previous.describe());
     warnIfInvalid(next);
   }
 
   private void failed(String why) {
-    reloads.accept(TlsReload.FAILED);
+    reloads.accept(Reload.FAILED);
     log.warn("TLS certificate not reloaded, still serving {}: {}", current.describe(), why);
   }
 
