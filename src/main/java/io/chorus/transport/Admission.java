@@ -21,7 +21,7 @@ final class Admission {
 
   private static final String BEARER = "Bearer ";
   /** RFC 6750 3: a 401 names the scheme, so that a client knows what to send. */
-  private static final String CHALLENGE = "Bearer realm=\"chorus\"";
+  static final String CHALLENGE = "Bearer realm=\"chorus\"";
 
   /** What the request gets. */
   sealed interface Verdict permits Admitted, HandshakeRefusal {
@@ -48,7 +48,7 @@ final class Admission {
       return Future.succeededFuture(unauthorized("more than one token in the query"));
     } else if (queryTokens.size() == 1) {
       token = queryTokens.get(0);
-    } else if (authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+    } else if (isBearer(authorization)) {
       token = authorization.substring(BEARER.length()).trim();
     }
     if (token != null) {
@@ -62,6 +62,11 @@ final class Admission {
           : unauthorized("a token is required: ?token=<jwt> or Authorization: Bearer <jwt>"));
     }
     return Future.succeededFuture(allowed(anonymous, rooms));
+  }
+
+  /** Whether an {@code Authorization} header (or null) carries {@code Bearer} credentials. */
+  static boolean isBearer(String authorization) {
+    return authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length());
   }
 
   /** Admitted with {@code grant} if it lets the client into every one of {@code rooms}. */

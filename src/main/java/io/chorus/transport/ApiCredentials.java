@@ -19,10 +19,9 @@ import java.util.List;
  */
 final class ApiCredentials {
 
-  private static final String BEARER = "Bearer ";
-  /** RFC 6750 3: a 401 names the scheme, so that a client knows what to send. */
-  private static final String CHALLENGE = "Bearer realm=\"chorus\"";
+  private static final String CHALLENGE = Admission.CHALLENGE;
   private static final String INVALID = CHALLENGE + ", error=\"invalid_token\"";
+  private static final String INSUFFICIENT = CHALLENGE + ", error=\"insufficient_scope\"";
 
   /** What the request gets. */
   sealed interface Verdict permits Allowed, Refused {
@@ -53,7 +52,7 @@ final class ApiCredentials {
    */
   Future<Verdict> check(HttpServerRequest request, Scope scope, String room) {
     String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
-    boolean bearer = authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length());
+    boolean bearer = Admission.isBearer(authorization);
     List<String> queryTokens = request.params().getAll("token");
     if (keys.guards() && bearer) {
       Verdict byKey = key(authorization, scope);
@@ -65,8 +64,9 @@ final class ApiCredentials {
       return Future.succeededFuture(key(authorization, scope));
     }
     if (!bearer && queryTokens.isEmpty() && tokens.anonymous() == null) {
-      return Future.succeededFuture(new Refused(Problem.UNAUTHORIZED, CHALLENGE, "Send a connection token (?token=<jwt> "
-          + "or Authorization: Bearer <jwt>)" + (keys.guards() ? " or an API key (Authorization: Bearer <key>)" : "")));
+      return Future.succeededFuture(new Refused(Problem.UNAUTHORIZED, CHALLENGE,
+          "Send a connection token (?token=<jwt> or Authorization: Bearer <jwt>)"
+              + (keys.guards() ? " or an API key (Authorization: Bearer <key>)" : "")));
     }
     return Admission.check(tokens, queryTokens, authorization, List.of(), false).map(admission ->
         admission instanceof Admission.Admitted admitted ? permitted(admitted.grant(), scope, room)
@@ -83,7 +83,7 @@ final class ApiCredentials {
     if (verdict instanceof ApiKeys.Admitted) {
       return ALLOWED;
     } else if (verdict instanceof ApiKeys.Forbidden forbidden) {
-      return new Refused(Problem.FORBIDDEN, CHALLENGE + ", error=\"insufficient_scope\", scope=\"" + scope.word() + "\"",
+      return new Refused(Problem.FORBIDDEN, INSUFFICIENT + ", scope=\"" + scope.word() + "\"",
           "The API key '" + forbidden.name() + "' lacks the " + scope.word() + " scope");
     } else if (verdict instanceof ApiKeys.Unknown) {
       return new Refused(Problem.UNAUTHORIZED, INVALID, "Not an API key of this server");
@@ -91,14 +91,15 @@ final class ApiCredentials {
     return new Refused(Problem.UNAUTHORIZED, CHALLENGE, "Send an API key: Authorization: Bearer <key>");
   }
 
-  /** Allowed if {@code grant} lets a connection do {@code scope} in {@code room}: read is subscribe, publish publish. */
+  /** Allowed if {@code grant} lets a connection do {@code scope} in {@code room}: read is subscribe. */
   private static Verdict permitted(Grant grant, Scope scope, String room) {
     boolean publishes = scope == Scope.PUBLISH;
     if (publishes ? grant.permissions().mayPublish(room) : grant.permissions().maySubscribe(room)) {
       return ALLOWED;
     }
     String what = (publishes ? "publish to room " : "read room ") + room;
-    return new Refused(Problem.FORBIDDEN, CHALLENGE + ", error=\"insufficient_scope\"",
-        grant.authenticated() ? "The token does not allow a connection to " + what : "Anonymous clients may not " + what);
+    return new Refused(Problem.FORBIDDEN, INSUFFICIENT, grant.authenticated()
+        ? "The token does not allow a connection to " + what
+        : "Anonymous clients may not " + what);
   }
 }
