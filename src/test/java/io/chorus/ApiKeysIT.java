@@ -228,7 +228,7 @@ class ApiKeysIT {
         .hasStackTraceContaining("NoSuchFileException");
   }
 
-  /** The README's command, run as written against the packaged jar. */
+  /** The command of docs/configuration.md, "API keys", run as written against the packaged jar. */
   @Test
   void theApiKeyCommandPrintsAKeyAndTheLineThatAdmitsIt() throws Exception {
     List<String> printed = run("api-key", "ci", "publish").stream().filter(line -> !line.startsWith("#")).toList();
@@ -247,7 +247,7 @@ class ApiKeysIT {
     assertThat(exitStatus("api-key", "c/i")).isEqualTo(2);
   }
 
-  /** The README's one-liner for machines without Java, run as written. */
+  /** The one-liner of docs/configuration.md for machines without Java, run as written. */
   @Test
   void theShellOneLinerMakesAKeyAndALineThatAdmitsIt() throws Exception {
     Process shell = new ProcessBuilder("bash", "-c", "KEY=\"chorus_$(openssl rand -hex 32)\"; echo \"$KEY\"\n"

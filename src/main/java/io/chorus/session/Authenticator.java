@@ -33,9 +33,9 @@ import java.util.function.Supplier;
 public final class Authenticator {
 
   /**
-   * Algorithms whose check would stall the event loop. Measured (README, "Verification cost"; JDK 17, quiet 2-core
-   * machine): ES256 0.87 ms a token, so 1,150 reconnecting clients a second would take a whole loop from fan-out;
-   * RS256 42 µs and HS256 15 µs, which a loop can spend on a connection it is about to serve anyway.
+   * Algorithms whose check would stall the event loop. Measured (docs/configuration.md, "Verification cost"; JDK 17,
+   * quiet 2-core machine): ES256 0.87 ms a token, so 1,150 reconnecting clients a second would take a whole loop from
+   * fan-out; RS256 42 µs and HS256 15 µs, which a loop can spend on a connection it is about to serve anyway.
    */
   private static final Set<String> OFF_LOOP = Set.of("ES256", "ES384", "ES512");
 

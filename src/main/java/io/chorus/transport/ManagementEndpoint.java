@@ -49,7 +49,7 @@ public final class ManagementEndpoint {
     return ManagementRequests.watch(eventLoop, requestTimeout, refusals);
   }
 
-  /** On the management port: nothing but the network guards it (see README, Metrics). */
+  /** On the management port: nothing but the network guards it (see docs/operations.md, Metrics). */
   public void mount(HttpRoutes routes) {
     route(routes, this::metrics);
   }
