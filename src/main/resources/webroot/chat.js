@@ -290,7 +290,7 @@ function notSent(error, text) {
   if (!input.value) {
     input.value = text;
   }
-  if (error.code === "too_large") {
+  if (error.code === "too_large" && error.limit) {
     tell("Too long: " + numbers.format(error.size) + " of at most " + numbers.format(error.limit) + " bytes.");
   } else {
     show("Not sent (" + describe(error) + "): " + text, "system error");

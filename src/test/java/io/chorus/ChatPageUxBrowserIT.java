@@ -116,6 +116,21 @@ class ChatPageUxBrowserIT {
   }
 
   @Test
+  void onTheFallbackTooAMessageOverTheLimitIsRefusedInThePage() throws Exception {
+    Browser.Tab tab = browser.open("http://127.0.0.1:" + strict.port() + "/?room=fallback-limit-room",
+        "delete window.WebSocket;");
+    await().atMost(Duration.ofSeconds(20)).until(() -> tab.text("#status").equals("connected (SSE fallback)"));
+
+    tab.eval(INPUT + ".value = 'é'.repeat(600); " + SUBMIT);
+
+    await().until(() -> !tab.text("#composerNote").isEmpty());
+    assertThat(tab.text("#composerNote")).as("the body: 600 two-byte letters and two quotes")
+        .isEqualTo("Too long: 1,202 of at most 1,024 bytes.");
+    assertThat(tab.eval(INPUT + ".value")).isEqualTo("é".repeat(600));
+    assertThat(tab.texts("#messages li.error")).isEmpty();
+  }
+
+  @Test
   void rateLimitedAndForbiddenPublishesShowTheServersErrorAndGiveTheTextBack() throws Exception {
     Browser.Tab hasty = openConnected(strict.port(), "hasty-room");
     hasty.eval("for (let i = 1; i <= 12; i++) { " + INPUT + ".value = 'hasty ' + i; " + SUBMIT + "; }");
