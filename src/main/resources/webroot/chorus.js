@@ -38,7 +38,9 @@
  *     are dropped.
  *   chorus.unsubscribe(room) -> Promise of {room}
  *   chorus.publish(room, data) -> Promise of the ack {room, seq}; data: any JSON value, or bytes (Uint8Array,
- *     ArrayBuffer) sent as binary.
+ *     ArrayBuffer) sent as binary. A message that would be over the server's limit (the welcome's max_message_size,
+ *     counted as sent: the whole command on a socket, the body on the fallback) is not sent: the promise rejects with
+ *     code "too_large" and the error's size and limit in bytes, where the server would have closed the socket (1009).
  *   chorus.history(room, { since, limit }) -> Promise of {room, epoch, seq, messages}, oldest first.
  *   chorus.presence(room) -> Promise of {room, clients: [{client, user, info?}], truncated?}: who is in a room this
  *     client is subscribed to (the server lists 1,000 connections at most; truncated: true when there are more).
@@ -63,10 +65,11 @@ const FAILURES_BEFORE_FALLBACK = 3;
 const RETRY_WEBSOCKET_AFTER_MS = 30000;
 
 export class ChorusError extends Error {
-  constructor(code, message) {
+  constructor(code, message, details = {}) {
     super(message);
     this.name = "ChorusError";
     this.code = code;
+    Object.assign(this, details); // too_large: {size, limit}
   }
 }
 
@@ -100,6 +103,9 @@ class Chorus {
   #relistening = false;
   #streamOpenings = 0; // the last stream opening wins when a token function answers late
   #posted = Promise.resolve();
+  // The largest message the server takes, in bytes, from its last welcome (none yet, or a server that does not say:
+  // no check here).
+  #maxMessageSize = Infinity;
   // The token option, the last token it gave (for the fallback's requests), and why the server refused it.
   #tokenSource;
   #token;
@@ -233,6 +239,7 @@ class Chorus {
       this.#stream = null;
       this.#open = false; // commands wait for the socket's connect
     }
+    this.#maxMessageSize = welcome.max_message_size ?? Infinity;
     this.#authenticate(this.#socket, welcome);
   }
 
@@ -390,8 +397,22 @@ class Chorus {
       return;
     }
     const id = this.#nextId++;
+    const frame = JSON.stringify({ id, ...command });
+    const tooLarge = this.#tooLarge(frame);
+    if (tooLarge) {
+      reject(tooLarge);
+      return;
+    }
     this.#pending.set(id, { resolve, reject });
-    this.#socket.send(JSON.stringify({ id, ...command }));
+    this.#socket.send(frame);
+  }
+
+  // The refusal of a message over the server's limit (its UTF-8 bytes, or its bytes), or null when it fits.
+  #tooLarge(message) {
+    const size = typeof message === "string" ? new TextEncoder().encode(message).length : message.byteLength;
+    return size <= this.#maxMessageSize ? null : new ChorusError("too_large", "the message is " + size
+      + " bytes, over the server's limit of " + this.#maxMessageSize + " (max-message-size)",
+      { size, limit: this.#maxMessageSize });
   }
 
   #lost(event, shortLived) {
@@ -496,6 +517,7 @@ class Chorus {
 
   #streamOpened(welcome) {
     this.#failures = 0;
+    this.#maxMessageSize = welcome.max_message_size ?? this.#maxMessageSize;
     if (this.#open) {
       return; // the stream opened again for other rooms
     }
@@ -538,6 +560,10 @@ class Chorus {
     const body = binary === undefined
       ? { headers: { "Content-Type": "application/json" }, body: JSON.stringify(data) }
       : { headers: { "Content-Type": "application/octet-stream" }, body: fromBase64(binary) };
+    const tooLarge = this.#tooLarge(body.body);
+    if (tooLarge) {
+      return Promise.reject(tooLarge);
+    }
     const created = this.#posted.then(() => this.#fetchWithToken(messages, { method: "POST", ...body }))
       .then(answer, unreachable);
     this.#posted = created.catch(() => {});

@@ -39,6 +39,7 @@ class ChorusV1IT {
       assertThat(welcome.getString("message")).isEqualTo("Welcome to the chat!");
       assertThat(welcome.getString("protocol")).isEqualTo("chorus.v1");
       assertThat(welcome.getString("client")).hasSize(16);
+      assertThat(welcome.getInteger("max_message_size")).as("--max-message-size 4KiB").isEqualTo(4096);
     }
   }
 

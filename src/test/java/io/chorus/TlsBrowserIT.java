@@ -38,7 +38,7 @@ class TlsBrowserIT {
       alice.eval("document.getElementById('messageInput').value = 'hello over wss';"
           + "document.getElementById('composer').requestSubmit()");
 
-      await().until(() -> bob.texts("#messages li").contains("hello over wss"));
+      await().until(() -> bob.texts("#messages .text").contains("hello over wss"));
       assertThat(alice.eval("location.protocol")).isEqualTo("https:");
       // Both tabs upgraded on the TLS port, which speaks nothing but TLS: their sockets are wss://.
       assertThat(Scrape.of(server.managementPort()).value("chorus_connections{transport=\"websocket\"}"))

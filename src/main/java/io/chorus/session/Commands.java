@@ -54,7 +54,8 @@ final class Commands {
         .put("type", "welcome")
         .put("message", sessions.welcomeText())
         .put("protocol", Protocol.STRUCTURED.subprotocol())
-        .put("client", session.id());
+        .put("client", session.id())
+        .put("max_message_size", sessions.maxMessageSize());
     Grant grant = session.grant();
     if (grant != null && grant.authenticated()) {
       // A token given with the request (an SSE stream has no other way) is answered here, as a connect would be.

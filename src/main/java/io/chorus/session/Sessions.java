@@ -56,6 +56,7 @@ public final class Sessions {
   private final Authenticator authenticator;
   private final long connectTimeoutNanos;
   private final int maxRoomsPerConnection;
+  private final int maxMessageSize;
   private final int historySize;
   private final long maxReplyBytes;
   private final List<Session> sessions = new ArrayList<>();
@@ -82,6 +83,7 @@ public final class Sessions {
     this.welcome = Message.constant(
         new JsonObject().put("type", "welcome").put("message", welcomeText).encode());
     this.maxRoomsPerConnection = config.limits().maxRoomsPerConnection();
+    this.maxMessageSize = config.limits().maxMessageSize();
     this.historySize = config.retention().historySize();
     this.maxReplyBytes = config.limits().maxPendingOutput() / 2;
     this.rateLimit = config.limits().rateLimit() == 0
@@ -206,6 +208,11 @@ public final class Sessions {
 
   String welcomeText() {
     return welcomeText;
+  }
+
+  /** The largest message a client may send, in bytes: a chorus.v1 welcome tells it, so that a client can check first. */
+  int maxMessageSize() {
+    return maxMessageSize;
   }
 
   /** An id for a chorus.v1 client, for its logs and ours: 64 random bits, unique in practice across a cluster. */

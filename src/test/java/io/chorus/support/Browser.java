@@ -117,6 +117,30 @@ public final class Browser implements AutoCloseable {
       return value == null ? "" : value.toString();
     }
 
+    /** Lays the page out as a phone's screen of {@code width} × {@code height} CSS pixels would. */
+    public void viewport(int width, int height) throws Exception {
+      call(session, "Emulation.setDeviceMetricsOverride", new JsonObject()
+          .put("width", width).put("height", height).put("deviceScaleFactor", 1).put("mobile", true));
+    }
+
+    /**
+     * Presses and releases a key that types no character ("Tab", key code 9) as a user would, so that the page sees
+     * keyboard use.
+     */
+    public void press(String key, int keyCode) throws Exception {
+      for (String type : new String[] {"rawKeyDown", "keyUp"}) {
+        call(session, "Input.dispatchKeyEvent", new JsonObject().put("type", type).put("key", key).put("code", key)
+            .put("windowsVirtualKeyCode", keyCode));
+      }
+    }
+
+    /** Saves what the tab shows as a PNG, creating its folder. */
+    public void screenshot(Path file) throws Exception {
+      String png = call(session, "Page.captureScreenshot", new JsonObject().put("format", "png")).getString("data");
+      Files.createDirectories(file.getParent());
+      Files.write(file, java.util.Base64.getDecoder().decode(png));
+    }
+
     /** The text of every element matching a CSS selector, in document order. */
     public List<String> texts(String selector) throws Exception {
       Object value = eval("JSON.stringify([...document.querySelectorAll(" + Json.encode(selector)
