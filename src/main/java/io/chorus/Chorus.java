@@ -16,21 +16,21 @@ import io.chorus.hub.LocalCensus;
 import io.chorus.hub.LocalPresence;
 import io.chorus.hub.Presence;
 import io.chorus.metrics.ChorusMetrics;
-import io.chorus.metrics.Failures;
 import io.chorus.metrics.Exposition;
+import io.chorus.metrics.Failures;
 import io.chorus.metrics.MethodTag;
 import io.chorus.metrics.PromtoolFilter;
 import io.chorus.security.ApiKeys;
-import io.chorus.session.TokenKeys;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.security.InputBudget;
+import io.chorus.session.TokenKeys;
 import io.chorus.tls.TlsPorts;
 import io.chorus.tls.UnusableCertificate;
-import io.chorus.transport.HttpRefusals;
 import io.chorus.transport.Internals;
 import io.chorus.transport.Liveness;
 import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.Readiness;
+import io.chorus.transport.Refusals;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -104,7 +104,7 @@ public final class Chorus {
     ChorusMetrics metrics = new ChorusMetrics(registry,
         () -> readiness.state() == Readiness.State.READY,
         () -> clusterManager == null ? 1 : clusterManager.isActive() ? clusterManager.getNodes().size() : 0);
-    HttpRefusals refusals = new HttpRefusals(metrics, System.nanoTime());
+    Refusals refusals = new Refusals(metrics, System.nanoTime());
     Optional<TlsPorts> tls;
     try {
       tls = config.tls().enabled()
@@ -242,7 +242,7 @@ public final class Chorus {
   }
 
   private static Future<Optional<ManagementVerticle>> startManagement(Vertx vertx, ChorusConfig config,
-      ManagementEndpoint endpoint, Failures failures, Optional<TlsPorts> tls, HttpRefusals refusals) {
+      ManagementEndpoint endpoint, Failures failures, Optional<TlsPorts> tls, Refusals refusals) {
     if (config.managementPort().isEmpty()) {
       return Future.succeededFuture(Optional.empty());
     }
@@ -277,7 +277,7 @@ public final class Chorus {
 
   private static Future<List<GatewayVerticle>> deployGateways(Vertx vertx, ChorusConfig config,
       ChorusMetrics metrics, ManagementEndpoint management, ConnectionLimit connectionLimit, Readiness readiness,
-      HttpRefusals refusals, InputBudget inputBudget, Liveness liveness, Broker broker, Census census,
+      Refusals refusals, InputBudget inputBudget, Liveness liveness, Broker broker, Census census,
       ApiKeys apiKeys, TokenKeys tokenKeys, Presence presence, Optional<TlsPorts> tls) {
     List<GatewayVerticle> gateways = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
