@@ -114,7 +114,10 @@ public enum Setting {
     this(key, defaultValue, defaultValue.isEmpty() ? "(none)" : defaultValue, description);
   }
 
-  /** A setting whose default is computed at start: {@code shownDefault} says from what, in a few words. */
+  /**
+   * @param defaultValue the default as text; null when it is computed at start
+   * @param shownDefault the default as {@code --help} shows it: for a computed one, what it follows, in a few words
+   */
   Setting(String key, String defaultValue, String shownDefault, String description) {
     this.key = key;
     this.defaultValue = defaultValue;
@@ -134,7 +137,7 @@ public enum Setting {
     return "CHORUS_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
   }
 
-  /** The default as text, or {@code null} when it is computed at start (the description says how). */
+  /** The default as text, or {@code null} when it is computed at start ({@link #shownDefault} says from what). */
   public String defaultValue() {
     return defaultValue;
   }
