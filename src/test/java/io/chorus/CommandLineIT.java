@@ -56,7 +56,7 @@ class CommandLineIT {
 
     assertThat(bad.status()).isEqualTo(2);
     assertThat(bad.err()).isEqualTo("chorus: 3 problems in the settings:\n"
-        + "  unknown setting 'prot' in config file " + file + " (see --help)\n"
+        + "  unknown setting 'prot' in config file " + file + " (did you mean port? see --help)\n"
         + "  invalid max-message-size: 'huge' is not a size such as 65536, 64KiB or 1MiB (from config file " + file
         + ")\n"
         + "  invalid ping-interval: '25' is not a duration such as 500ms, 25s or 2m (from config file " + file + ")\n");

@@ -144,7 +144,8 @@ public final class ConfigLoader {
       Optional<Setting> known = byKey(name);
       boolean valueFollows = equals < 0 && i + 1 < args.length && !args[i + 1].startsWith("--");
       if (known.isEmpty()) {
-        problems.add("unknown option --" + name + " (see --help)");
+        problems.add("unknown option --" + name + " (" + closest(name).map(s -> "did you mean " + s.flag() + "? ")
+            .orElse("") + "see --help)");
         i += valueFollows ? 1 : 0;
         continue;
       }
@@ -183,12 +184,47 @@ public final class ConfigLoader {
     for (String key : new TreeSet<>(properties.stringPropertyNames())) {
       Optional<Setting> setting = byKey(key).filter(s -> s != Setting.CONFIG);
       if (setting.isEmpty()) {
-        problems.add("unknown setting '" + key + "' in config file " + file.text() + " (see --help)");
+        problems.add("unknown setting '" + key + "' in config file " + file.text() + " ("
+            + closest(key).map(s -> "did you mean " + s.key() + "? ").orElse("") + "see --help)");
       } else {
         found.put(setting.get(), new Value(properties.getProperty(key).trim(), "config file " + file.text()));
       }
     }
     return found;
+  }
+
+  /** The setting a mistyped name most likely meant: two edits away at most (prot, welcome-mesage, max-conections). */
+  private static Optional<Setting> closest(String name) {
+    Setting closest = null;
+    int fewest = 3;
+    for (Setting setting : Setting.values()) {
+      int edits = edits(name, setting.key());
+      if (edits < fewest) {
+        fewest = edits;
+        closest = setting;
+      }
+    }
+    return Optional.ofNullable(closest);
+  }
+
+  /** Levenshtein distance: insertions, deletions and substitutions that turn {@code a} into {@code b}. */
+  private static int edits(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
   }
 
   private static boolean isFlagOnly(Setting setting) {

@@ -177,7 +177,9 @@ class ConfigLoaderTest {
   @Test
   void unknownOptionAndMissingValueAreErrors() {
     assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--prot", "80"}, Map.of()))
-        .hasMessage("unknown option --prot (see --help)");
+        .hasMessage("unknown option --prot (did you mean --port? see --help)");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--listen", "80"}, Map.of()))
+        .hasMessage("unknown option --listen (see --help)");
     assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--port"}, Map.of()))
         .hasMessage("option --port needs a value");
     assertThatThrownBy(() -> ConfigLoader.load(new String[] {"8080"}, Map.of()))
@@ -274,8 +276,8 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--config", file.toString(), "--drain-period", "10"},
         Map.of("CHORUS_RATE_LIMIT", "fast")))
         .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
-            "unknown setting 'prot' in config file " + file + " (see --help)",
-            "unknown setting 'welcome-mesage' in config file " + file + " (see --help)",
+            "unknown setting 'prot' in config file " + file + " (did you mean port? see --help)",
+            "unknown setting 'welcome-mesage' in config file " + file + " (did you mean welcome-message? see --help)",
             "invalid max-message-size: 'lots' is not a size such as 65536, 64KiB or 1MiB (from config file "
                 + file + ")",
             "invalid idle-timeout: '1x' is not a duration such as 500ms, 25s or 2m (from config file " + file + ")",
@@ -294,7 +296,7 @@ class ConfigLoaderTest {
         "subscribe=lobby", "--prot", "1", "stray"}, Map.of()))
         .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
             "unexpected argument 'stray' (settings are given as --name value; see --help)",
-            "unknown option --prot (see --help)",
+            "unknown option --prot (did you mean --port? see --help)",
             "invalid jwt-secret: the secret is shorter than the 32 bytes HS256 needs (RFC 7518 3.2); "
                 + "e.g. openssl rand -base64 32"));
   }
