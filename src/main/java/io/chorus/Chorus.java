@@ -1,6 +1,7 @@
 package io.chorus;
 
 import io.chorus.bus.ClusterCensus;
+import io.chorus.bus.ClusterMembership;
 import io.chorus.bus.ClusterPresence;
 import io.chorus.bus.HazelcastCluster;
 import io.chorus.bus.HazelcastStreams;
@@ -16,21 +17,21 @@ import io.chorus.hub.LocalCensus;
 import io.chorus.hub.LocalPresence;
 import io.chorus.hub.Presence;
 import io.chorus.metrics.ChorusMetrics;
-import io.chorus.metrics.Failures;
 import io.chorus.metrics.Exposition;
+import io.chorus.metrics.Failures;
 import io.chorus.metrics.MethodTag;
 import io.chorus.metrics.PromtoolFilter;
 import io.chorus.security.ApiKeys;
-import io.chorus.session.TokenKeys;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.security.InputBudget;
+import io.chorus.session.TokenKeys;
 import io.chorus.tls.TlsPorts;
 import io.chorus.tls.UnusableCertificate;
-import io.chorus.transport.HttpRefusals;
 import io.chorus.transport.Internals;
 import io.chorus.transport.Liveness;
 import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.Readiness;
+import io.chorus.transport.Refusals;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -48,10 +49,14 @@ import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +68,8 @@ import java.util.function.Predicate;
  */
 public final class Chorus {
 
+  private static final Logger log = LoggerFactory.getLogger(Chorus.class);
+
   private final ChorusConfig config;
   private final Vertx vertx;
   private final Readiness readiness;
@@ -71,10 +78,15 @@ public final class Chorus {
   private final Optional<ManagementVerticle> management;
   private final Optional<TlsPorts> tls;
   private final TokenKeys tokenKeys;
+  private final ConnectionLimit connectionLimit;
+  private final Optional<ClusterMembership> membership;
 
   private Chorus(ChorusConfig config, Vertx vertx, Readiness readiness, List<GatewayVerticle> gateways,
-      Optional<ManagementVerticle> management, Optional<TlsPorts> tls, TokenKeys tokenKeys) {
+      Optional<ManagementVerticle> management, Optional<TlsPorts> tls, TokenKeys tokenKeys,
+      ConnectionLimit connectionLimit, Optional<ClusterMembership> membership) {
     this.config = config;
+    this.connectionLimit = connectionLimit;
+    this.membership = membership;
     this.tls = tls;
     this.tokenKeys = tokenKeys;
     this.vertx = vertx;
@@ -104,7 +116,7 @@ public final class Chorus {
     ChorusMetrics metrics = new ChorusMetrics(registry,
         () -> readiness.state() == Readiness.State.READY,
         () -> clusterManager == null ? 1 : clusterManager.isActive() ? clusterManager.getNodes().size() : 0);
-    HttpRefusals refusals = new HttpRefusals(metrics, System.nanoTime());
+    Refusals refusals = new Refusals(metrics, System.nanoTime());
     Optional<TlsPorts> tls;
     try {
       tls = config.tls().enabled()
@@ -145,6 +157,8 @@ public final class Chorus {
         return;
       }
       Vertx vertx = created.result();
+      Optional<ClusterMembership> membership = Optional.ofNullable(clusterManager)
+          .map(manager -> ClusterMembership.watch(manager.getHazelcastInstance(), config.cluster().name()));
       RoomBus.registerCodec(vertx.eventBus());
       apiKeys.watch(vertx);
       tokenKeys.watch(vertx);
@@ -158,7 +172,8 @@ public final class Chorus {
           refusals)
           .compose(managementVerticle -> deployGateways(vertx, config, metrics, management, connectionLimit,
               readiness, refusals, inputBudget, liveness, broker, census, apiKeys, tokenKeys, presence, tls)
-              .map(gateways -> new Chorus(config, vertx, readiness, gateways, managementVerticle, tls, tokenKeys)))
+              .map(gateways -> new Chorus(config, vertx, readiness, gateways, managementVerticle, tls, tokenKeys,
+                  connectionLimit, membership)))
           .onComplete(deployed -> {
             if (deployed.succeeded()) {
               tls.ifPresent(ports -> ports.watch(config.tls().reloadInterval()));
@@ -213,17 +228,41 @@ public final class Chorus {
     return vertx.isNativeTransportEnabled();
   }
 
+  /** The cluster's name and members, when clustered: e.g. {@code cluster 'chorus' of 2 members: ...}. */
+  public Optional<String> cluster() {
+    return membership.map(ClusterMembership::describe);
+  }
+
   /**
    * Drains the node: readiness fails at once and new upgrades get 503, open connections are closed with 1001 spread
    * over the drain period, then Vert.x stops. Completes within {@link io.chorus.config.Timeouts#shutdownBound()}.
+   * Logs how many connections it closes and over how long, at its start and at its end.
    */
   public Future<Void> stop() {
     readiness.drain();
-    long drainBound = config.timeouts().drainPeriod().plus(config.timeouts().closeTimeout()).toMillis();
+    Duration period = config.timeouts().drainPeriod();
+    long drainBound = period.plus(config.timeouts().closeTimeout()).toMillis();
+    int open = connectionLimit.connections();
+    long start = System.nanoTime();
+    log.info("Draining {} over {}", connections(open), period.toMillis() % 1000 == 0
+        ? period.toSeconds() + "s" : period.toMillis() + "ms");
     tls.ifPresent(TlsPorts::close);
     return Future.all(gateways.stream().map(GatewayVerticle::drain).toList())
         .timeout(drainBound, TimeUnit.MILLISECONDS)
-        .transform(drained -> vertx.close());
+        .transform(drained -> {
+          String seconds = String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - start) / 1e9);
+          if (drained.succeeded()) {
+            log.info("Drained: closed {} in {}", connections(open), seconds);
+          } else {
+            log.warn("Drain cut short after {}: {} of {} connections still open", seconds,
+                connectionLimit.connections(), open);
+          }
+          return vertx.close();
+        });
+  }
+
+  private static String connections(int count) {
+    return count + (count == 1 ? " connection" : " connections");
   }
 
   /** Standalone, or clustered once this node has joined the others. */
@@ -242,7 +281,7 @@ public final class Chorus {
   }
 
   private static Future<Optional<ManagementVerticle>> startManagement(Vertx vertx, ChorusConfig config,
-      ManagementEndpoint endpoint, Failures failures, Optional<TlsPorts> tls, HttpRefusals refusals) {
+      ManagementEndpoint endpoint, Failures failures, Optional<TlsPorts> tls, Refusals refusals) {
     if (config.managementPort().isEmpty()) {
       return Future.succeededFuture(Optional.empty());
     }
@@ -277,7 +316,7 @@ public final class Chorus {
 
   private static Future<List<GatewayVerticle>> deployGateways(Vertx vertx, ChorusConfig config,
       ChorusMetrics metrics, ManagementEndpoint management, ConnectionLimit connectionLimit, Readiness readiness,
-      HttpRefusals refusals, InputBudget inputBudget, Liveness liveness, Broker broker, Census census,
+      Refusals refusals, InputBudget inputBudget, Liveness liveness, Broker broker, Census census,
       ApiKeys apiKeys, TokenKeys tokenKeys, Presence presence, Optional<TlsPorts> tls) {
     List<GatewayVerticle> gateways = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {

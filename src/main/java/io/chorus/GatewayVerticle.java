@@ -7,16 +7,15 @@ import io.chorus.hub.Hub;
 import io.chorus.hub.Presence;
 import io.chorus.metrics.ChorusMetrics;
 import io.chorus.security.ApiKeys;
-import io.chorus.session.Authenticator;
-import io.chorus.session.TokenKeys;
 import io.chorus.security.ConnectionLimit;
 import io.chorus.security.InputBudget;
+import io.chorus.session.Authenticator;
 import io.chorus.session.Sessions;
+import io.chorus.session.TokenKeys;
 import io.chorus.tls.TlsPorts;
 import io.chorus.transport.ApiEndpoint;
 import io.chorus.transport.ApiGate;
 import io.chorus.transport.ChatPageEndpoint;
-import io.chorus.transport.HttpRefusals;
 import io.chorus.transport.HttpRoutes;
 import io.chorus.transport.Internals;
 import io.chorus.transport.Liveness;
@@ -24,6 +23,7 @@ import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.PlainHttpRefusal;
 import io.chorus.transport.PollEndpoint;
 import io.chorus.transport.Readiness;
+import io.chorus.transport.Refusals;
 import io.chorus.transport.WebSocketEndpoint;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoop;
@@ -55,7 +55,7 @@ final class GatewayVerticle extends VerticleBase {
   private final ManagementEndpoint management;
   private final ConnectionLimit connectionLimit;
   private final Readiness readiness;
-  private final HttpRefusals refusals;
+  private final Refusals refusals;
   private final InputBudget inputBudget;
   private final Liveness liveness;
   private final Broker broker;
@@ -81,7 +81,7 @@ final class GatewayVerticle extends VerticleBase {
    * @param tls        the certificate the port serves, when it serves TLS
    */
   GatewayVerticle(ChorusConfig config, ChorusMetrics metrics, ManagementEndpoint management,
-      ConnectionLimit connectionLimit, Readiness readiness, HttpRefusals refusals, InputBudget inputBudget,
+      ConnectionLimit connectionLimit, Readiness readiness, Refusals refusals, InputBudget inputBudget,
       Liveness liveness, Broker broker, Census census, ApiKeys apiKeys, TokenKeys tokenKeys, Presence presence,
       Optional<TlsPorts> tls) {
     this.config = config;

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The command line: reads the configuration, starts Chorus, and stops it cleanly on SIGTERM or SIGINT; or, asked
- * {@code api-key}, makes an API key (see {@link ApiKeyCommand}).
+ * {@code api-key}, makes an API key (see {@link ApiKeyCommand}); or prints its help or its version.
  */
 public final class Main {
 
@@ -38,6 +38,10 @@ public final class Main {
     useNettyDirectMemoryLimit();
     if (ConfigLoader.wantsHelp(args)) {
       System.out.print(ConfigLoader.help());
+      return;
+    }
+    if (ConfigLoader.wantsVersion(args)) {
+      System.out.println("chorus " + version());
       return;
     }
     ChorusConfig config;
@@ -63,11 +67,32 @@ public final class Main {
     if (tls || chorus.reloadsTokenKeys()) {
       reloadOnHangup(chorus, tls);
     }
-    log.info("Chorus listening on {}://{}:{} ({} event loops, {} transport); chat page at /, WebSocket at /ws/<room>;"
-            + " /metrics and /health/* at {}://{}:{}",
-        tls ? "https" : "http", config.host(), chorus.port(), config.instances(),
-        chorus.isNativeTransportEnabled() ? "epoll" : "NIO", managementTls ? "https" : "http", config.host(),
-        chorus.managementPort());
+    // Parsed by .ci/run and the tests' ServerProcess: the prefix and the http://host:port/ form stay.
+    log.info("Chorus listening on {} ({}{} event loop{}, {} transport); chat page at /, WebSocket at /ws/<room>;"
+            + " /metrics and /health/* at {}",
+        url(tls, config.host(), chorus.port()), isWildcard(config.host()) ? "all addresses, " : "",
+        config.instances(), config.instances() == 1 ? "" : "s", chorus.isNativeTransportEnabled() ? "epoll" : "NIO",
+        url(managementTls, config.host(), chorus.managementPort()));
+    chorus.cluster().ifPresent(cluster -> log.info("Chorus joined {}", cluster));
+  }
+
+  /** Chorus's version, from the jar's manifest (the pom's version); {@code dev} when run from classes. */
+  private static String version() {
+    String version = Main.class.getPackage().getImplementationVersion();
+    return version == null ? "dev" : version;
+  }
+
+  /**
+   * A URL a person can open: a node bound to every address answers on this machine's loopback too, so it is named
+   * localhost; an IPv6 address goes in brackets.
+   */
+  private static String url(boolean tls, String host, int port) {
+    String shown = isWildcard(host) ? "localhost" : host.contains(":") ? "[" + host + "]" : host;
+    return (tls ? "https" : "http") + "://" + shown + ":" + port + "/";
+  }
+
+  private static boolean isWildcard(String host) {
+    return host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0");
   }
 
   /**

@@ -2,11 +2,11 @@ package io.chorus;
 
 import io.chorus.metrics.Failures;
 import io.chorus.tls.TlsPorts;
-import io.chorus.transport.HttpRefusals;
 import io.chorus.transport.HttpRoutes;
 import io.chorus.transport.Internals;
 import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.PlainHttpRefusal;
+import io.chorus.transport.Refusals;
 import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -26,7 +26,7 @@ final class ManagementVerticle extends VerticleBase {
   private final int port;
   private final Duration timeout;
   private final Optional<TlsPorts> tls;
-  private final HttpRefusals refusals;
+  private final Refusals refusals;
   private HttpServer server;
 
   /**
@@ -34,7 +34,7 @@ final class ManagementVerticle extends VerticleBase {
    * @param tls     the certificate the port serves, when it serves TLS
    */
   ManagementVerticle(ManagementEndpoint endpoint, Failures failures, String host, int port, Duration timeout,
-      Optional<TlsPorts> tls, HttpRefusals refusals) {
+      Optional<TlsPorts> tls, Refusals refusals) {
     this.endpoint = endpoint;
     this.tls = tls;
     this.refusals = refusals;

@@ -145,6 +145,10 @@ class ClusterIT {
     await().atMost(Duration.ofSeconds(60)).until(() -> Scrape.of(nodes[0].managementPort()).value("chorus_cluster_members") == 4);
     System.out.printf("cluster: a fourth JVM joined the running cluster in %d ms%n",
         (System.nanoTime() - start) / 1_000_000);
+    assertThat(nodes[3].output()).contains("Chorus joined cluster '" + CLUSTER_NAME + "' of 4 members: ")
+        .contains(member(3) + " (this node)").contains(member(0)).contains(member(1)).contains(member(2));
+    await().until(() -> nodes[0].output().contains(
+        "Cluster '" + CLUSTER_NAME + "': member " + member(3) + " joined; 4 members"));
     connectClients(3);
     List<TestSocket> everyone = connected(0, 1, 2, 3);
     awaitSubscriptionsEverywhere(everyone, List.of(0, 3));
@@ -190,6 +194,8 @@ class ClusterIT {
     await().atMost(Duration.ofSeconds(60)).until(() -> Scrape.of(nodes[0].managementPort()).value("chorus_cluster_members") == 3);
     System.out.printf("cluster: the survivors removed the killed member after %d ms%n",
         (System.nanoTime() - killed) / 1_000_000);
+    await().until(() -> nodes[0].output().contains(
+        "Cluster '" + CLUSTER_NAME + "': member " + member(2) + " left; 3 members"));
   }
 
   @Test
@@ -201,12 +207,21 @@ class ClusterIT {
     for (TestSocket socket : sockets.get(1)) {
       assertThat(socket.closeStatus()).isEqualTo((short) 1001);
     }
+    assertThat(nodes[1].output()).contains("Draining " + CLIENTS_PER_NODE + " connections over 1s")
+        .containsPattern("Drained: closed " + CLIENTS_PER_NODE + " connections in \\d+\\.\\d s");
+    await().until(() -> nodes[0].output().contains(
+        "Cluster '" + CLUSTER_NAME + "': member " + member(1) + " left; 2 members"));
     await().atMost(Duration.ofSeconds(10)).until(() -> Scrape.of(nodes[0].managementPort()).value("chorus_cluster_members") == 2);
 
     List<TestSocket> remaining = connected(0, 3);
     Map<TestSocket, Integer> before = counts(remaining);
     sockets.get(3).get(0).send("after the drain");
     await().until(() -> remaining.stream().allMatch(socket -> since(socket, before).equals(List.of("after the drain"))));
+  }
+
+  /** A node's Hazelcast address, as the log names it. */
+  private static String member(int node) {
+    return "127.0.0.1:" + clusterPorts[node];
   }
 
   private static ServerProcess startNode(int node) {

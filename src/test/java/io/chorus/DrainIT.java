@@ -62,7 +62,8 @@ class DrainIT {
       assertThat(lastMillis - firstMillis).as("closes spread over the 2 s drain period").isBetween(1_500L, 4_000L);
       assertThat(firstHalf).as("evenly spread, not bunched").isBetween(10L, 30L);
       assertThat(exitedMillis).as("within drain-period + close-timeout + 2 s").isLessThan(5_000);
-      assertThat(server.output()).contains("SIGTERM received");
+      assertThat(server.output()).contains("SIGTERM received", "Draining 40 connections over 2s")
+          .containsPattern("Drained: closed 40 connections in \\d+\\.\\d s");
     }
   }
 

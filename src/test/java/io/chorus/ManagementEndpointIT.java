@@ -4,10 +4,10 @@ import io.chorus.metrics.ChorusMetrics;
 import io.chorus.metrics.Exposition;
 import io.chorus.support.Scrape;
 import io.chorus.support.TestServer;
-import io.chorus.transport.HttpRefusals;
 import io.chorus.transport.Liveness;
 import io.chorus.transport.ManagementEndpoint;
 import io.chorus.transport.Readiness;
+import io.chorus.transport.Refusals;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoop;
@@ -38,7 +38,7 @@ class ManagementEndpointIT {
       Readiness readiness = new Readiness();
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       ChorusMetrics metrics = new ChorusMetrics(registry, () -> true, () -> 1);
-      HttpRefusals refusals = new HttpRefusals(metrics, System.nanoTime());
+      Refusals refusals = new Refusals(metrics, System.nanoTime());
       ManagementVerticle verticle = new ManagementVerticle(
           new ManagementEndpoint(new Exposition(registry), readiness, new Liveness(), refusals),
           metrics.failures(), "127.0.0.1", 0, Duration.ofSeconds(10), Optional.empty(), refusals);

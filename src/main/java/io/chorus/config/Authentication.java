@@ -62,25 +62,37 @@ public record Authentication(List<JwtKey> keys, Optional<Path> jwks, Optional<St
         anonymousPublish);
   }
 
-  static Authentication from(Settings settings) throws ConfigException {
+  /**
+   * The authentication the settings describe. A key that cannot be read or used is rejected (see {@link Settings}),
+   * and counts as set for the checks that follow, so that they report what they would with it.
+   */
+  static Authentication from(Settings settings) {
     List<JwtKey> keys = new ArrayList<>();
+    boolean keySet = false;
     if (!settings.text(Setting.JWT_SECRET).isEmpty()) {
-      keys.add(secret(Setting.JWT_SECRET, settings.text(Setting.JWT_SECRET)));
+      keySet = true;
+      secret(settings, Setting.JWT_SECRET, settings.text(Setting.JWT_SECRET)).ifPresent(keys::add);
     }
     if (!settings.text(Setting.JWT_SECRET_FILE).isEmpty()) {
+      keySet = true;
       // Files written by editors and by Kubernetes Secrets from literals often end in a newline.
-      keys.add(secret(Setting.JWT_SECRET_FILE, read(settings, Setting.JWT_SECRET_FILE).stripTrailing()));
+      read(settings, Setting.JWT_SECRET_FILE)
+          .flatMap(secret -> secret(settings, Setting.JWT_SECRET_FILE, secret.stripTrailing()))
+          .ifPresent(keys::add);
     }
     if (!settings.text(Setting.JWT_PUBLIC_KEY).isEmpty()) {
-      String pem = read(settings, Setting.JWT_PUBLIC_KEY);
-      keys.add(new JwtKey(publicKeyAlgorithm(settings, pem), pem));
+      keySet = true;
+      read(settings, Setting.JWT_PUBLIC_KEY)
+          .flatMap(pem -> publicKeyAlgorithm(settings, pem).map(algorithm -> new JwtKey(algorithm, pem)))
+          .ifPresent(keys::add);
     }
     if (!settings.text(Setting.JWT_JWKS).isEmpty()) {
-      keys.addAll(Jwks.read(settings, read(settings, Setting.JWT_JWKS)));
+      keySet = true;
+      read(settings, Setting.JWT_JWKS).ifPresent(jwks -> keys.addAll(Jwks.read(settings, jwks)));
     }
     String anonymous = settings.text(Setting.ALLOW_ANONYMOUS).trim();
-    if (keys.isEmpty() && !anonymous.isEmpty()) {
-      throw settings.invalid(Setting.ALLOW_ANONYMOUS,
+    if (!keySet && !anonymous.isEmpty()) {
+      settings.reject(Setting.ALLOW_ANONYMOUS,
           "needs a JWT key (jwt-secret, jwt-secret-file, jwt-public-key or jwt-jwks): without one every client "
               + "is anonymous and may do anything");
     }
@@ -91,8 +103,9 @@ public record Authentication(List<JwtKey> keys, Optional<Path> jwks, Optional<St
       String action = grant[0].trim();
       List<String> rooms = action.equals("subscribe") ? subscribe : action.equals("publish") ? publish : null;
       if (rooms == null || grant.length != 2) {
-        throw settings.invalid(Setting.ALLOW_ANONYMOUS,
+        settings.reject(Setting.ALLOW_ANONYMOUS,
             "has '" + part.trim() + "'; write subscribe=<rooms>;publish=<rooms>, rooms comma-separated, * a suffix");
+        continue;
       }
       Arrays.stream(grant[1].split(",")).map(String::trim).filter(room -> !room.isEmpty()).forEach(rooms::add);
     }
@@ -110,42 +123,47 @@ public record Authentication(List<JwtKey> keys, Optional<Path> jwks, Optional<St
   }
 
   /** An HS256 key; the error names the setting but never shows the secret. */
-  private static JwtKey secret(Setting setting, String secret) throws ConfigException {
+  private static Optional<JwtKey> secret(Settings settings, Setting setting, String secret) {
     // RFC 7518 3.2: a key shorter than the hash (32 bytes) could be guessed offline from a single token.
     if (secret.getBytes(StandardCharsets.UTF_8).length < 32) {
-      throw new ConfigException("invalid " + setting.key() + ": the secret is shorter than the 32 bytes HS256 needs "
-          + "(RFC 7518 3.2); e.g. openssl rand -base64 32");
+      settings.rejectUnshown(setting, "the secret is shorter than the 32 bytes HS256 needs (RFC 7518 3.2); "
+          + "e.g. openssl rand -base64 32");
+      return Optional.empty();
     }
-    return new JwtKey("HS256", secret);
+    return Optional.of(new JwtKey("HS256", secret));
   }
 
-  private static String read(Settings settings, Setting setting) throws ConfigException {
+  private static Optional<String> read(Settings settings, Setting setting) {
     try {
-      return Files.readString(Path.of(settings.text(setting)), StandardCharsets.UTF_8);
+      return Optional.of(Files.readString(Path.of(settings.text(setting)), StandardCharsets.UTF_8));
     } catch (IOException | RuntimeException e) {
-      throw settings.invalid(setting, "cannot be read: " + e.getMessage());
+      settings.reject(setting, "cannot be read: " + e.getMessage());
+      return Optional.empty();
     }
   }
 
   /** RS256 for an RSA key, ES256 for an EC key on P-256: the algorithm follows from the key. */
-  private static String publicKeyAlgorithm(Settings settings, String pem) throws ConfigException {
+  private static Optional<String> publicKeyAlgorithm(Settings settings, String pem) {
     byte[] der;
     try {
       der = Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
     } catch (IllegalArgumentException notBase64) {
-      throw settings.invalid(Setting.JWT_PUBLIC_KEY, "is not a PEM public key");
+      settings.reject(Setting.JWT_PUBLIC_KEY, "is not a PEM public key");
+      return Optional.empty();
     }
     for (String type : new String[] {"RSA", "EC"}) {
       try {
         PublicKey key = KeyFactory.getInstance(type).generatePublic(new X509EncodedKeySpec(der));
         if (key instanceof ECPublicKey ec && ec.getParams().getCurve().getField().getFieldSize() != 256) {
-          throw settings.invalid(Setting.JWT_PUBLIC_KEY, "is an EC key off P-256; ES256 needs P-256");
+          settings.reject(Setting.JWT_PUBLIC_KEY, "is an EC key off P-256; ES256 needs P-256");
+          return Optional.empty();
         }
-        return type.equals("RSA") ? "RS256" : "ES256";
+        return Optional.of(type.equals("RSA") ? "RS256" : "ES256");
       } catch (GeneralSecurityException notThisType) {
         // try the next type
       }
     }
-    throw settings.invalid(Setting.JWT_PUBLIC_KEY, "is neither an RSA nor an EC public key in PEM (BEGIN PUBLIC KEY)");
+    settings.reject(Setting.JWT_PUBLIC_KEY, "is neither an RSA nor an EC public key in PEM (BEGIN PUBLIC KEY)");
+    return Optional.empty();
   }
 }

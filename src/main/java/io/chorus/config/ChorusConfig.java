@@ -72,7 +72,7 @@ public record ChorusConfig(
   static ChorusConfig from(Settings settings, long openFileLimit) throws ConfigException {
     String host = settings.text(Setting.HOST).trim();
     if (host.isEmpty()) {
-      throw settings.invalid(Setting.HOST, "is empty");
+      settings.reject(Setting.HOST, "is empty");
     }
     int instances = settings.isSet(Setting.INSTANCES)
         ? settings.integer(Setting.INSTANCES, 1, 1024)
@@ -80,13 +80,13 @@ public record ChorusConfig(
     int port = settings.integer(Setting.PORT, 0, 65535);
     String management = settings.text(Setting.MANAGEMENT_PORT).trim();
     if (!management.equals(MAIN_PORT) && !management.chars().allMatch(Character::isDigit)) {
-      throw settings.invalid(Setting.MANAGEMENT_PORT, "is neither a port number nor " + MAIN_PORT);
+      settings.reject(Setting.MANAGEMENT_PORT, "is neither a port number nor " + MAIN_PORT);
     }
     OptionalInt managementPort = management.equals(MAIN_PORT)
         ? OptionalInt.empty()
         : OptionalInt.of(settings.integer(Setting.MANAGEMENT_PORT, 0, 65535));
     if (managementPort.isPresent() && port != 0 && managementPort.getAsInt() == port) {
-      throw settings.invalid(Setting.MANAGEMENT_PORT, "must differ from port " + port);
+      settings.reject(Setting.MANAGEMENT_PORT, "must differ from port " + port);
     }
     int headroom = (int) Math.min(DESCRIPTOR_HEADROOM, openFileLimit / 2);
     int connectionCeiling = (int) Math.min(Integer.MAX_VALUE - headroom, openFileLimit - headroom);
@@ -94,10 +94,10 @@ public record ChorusConfig(
         ? settings.integer(Setting.MAX_CONNECTIONS, 1, Integer.MAX_VALUE)
         : connectionCeiling;
     if (maxConnections > connectionCeiling) {
-      throw settings.invalid(Setting.MAX_CONNECTIONS, "needs more descriptors than the open-file limit of "
+      settings.reject(Setting.MAX_CONNECTIONS, "needs more descriptors than the open-file limit of "
           + openFileLimit + " leaves (at most " + connectionCeiling + "); raise ulimit -n or lower it");
     }
-    return new ChorusConfig(
+    ChorusConfig config = new ChorusConfig(
         host,
         port,
         managementPort,
@@ -115,12 +115,15 @@ public record ChorusConfig(
         apiKeys(settings),
         new Compression(settings.bool(Setting.COMPRESSION),
             (int) settings.size(Setting.COMPRESSION_MIN_SIZE, 0, 64L << 20)));
+    settings.check();
+    return config;
   }
 
-  private static Limits limits(Settings settings, int maxConnections) throws ConfigException {
+  private static Limits limits(Settings settings, int maxConnections) {
     String policy = settings.text(Setting.SLOW_CONSUMER_POLICY).trim().toUpperCase(Locale.ROOT);
-    if (Arrays.stream(SlowConsumerPolicy.values()).noneMatch(p -> p.name().equals(policy))) {
-      throw settings.invalid(Setting.SLOW_CONSUMER_POLICY, "is neither disconnect nor drop");
+    boolean known = Arrays.stream(SlowConsumerPolicy.values()).anyMatch(p -> p.name().equals(policy));
+    if (!known) {
+      settings.reject(Setting.SLOW_CONSUMER_POLICY, "is neither disconnect nor drop");
     }
     return new Limits(
         (int) settings.size(Setting.MAX_MESSAGE_SIZE, 1, 64L << 20),
@@ -129,26 +132,27 @@ public record ChorusConfig(
             ? OptionalLong.of(settings.size(Setting.MAX_INCOMPLETE_INPUT, 64L << 10, 1L << 40))
             : OptionalLong.empty(),
         (int) settings.size(Setting.MAX_PENDING_OUTPUT, 4096, 1L << 30),
-        SlowConsumerPolicy.valueOf(policy),
+        known ? SlowConsumerPolicy.valueOf(policy) : SlowConsumerPolicy.DISCONNECT,
         settings.integer(Setting.RATE_LIMIT, 0, 1_000_000),
         settings.integer(Setting.RATE_LIMIT_BURST, 1, 1_000_000),
         settings.integer(Setting.MAX_ROOMS_PER_CONNECTION, 1, 100_000));
   }
 
-  private static Timeouts timeouts(Settings settings) throws ConfigException {
+  private static Timeouts timeouts(Settings settings) {
     Duration pingInterval = settings.duration(Setting.PING_INTERVAL, Duration.ofMillis(10), Duration.ofHours(1));
     Duration idleTimeout = settings.duration(Setting.IDLE_TIMEOUT, Duration.ofMillis(10), Duration.ofHours(2));
     if (idleTimeout.compareTo(pingInterval) <= 0) {
-      throw settings.invalid(Setting.IDLE_TIMEOUT,
+      settings.reject(Setting.IDLE_TIMEOUT,
           "must be longer than ping-interval (" + pingInterval.toMillis() + "ms), or live clients would be closed");
     }
     // A proxy that lets a connection be quiet for ping-interval lets a held poll be quiet as long.
     Duration pollTimeout = settings.isSet(Setting.POLL_TIMEOUT)
         ? settings.duration(Setting.POLL_TIMEOUT, Duration.ofMillis(1), Duration.ofHours(2))
         : pingInterval;
-    if (pollTimeout.compareTo(idleTimeout) >= 0) {
+    // Unset, it is ping-interval, which idle-timeout exceeds or was rejected above.
+    if (settings.isSet(Setting.POLL_TIMEOUT) && pollTimeout.compareTo(idleTimeout) >= 0) {
       // A held poll's connection is silent both ways, and Vert.x closes an HTTP connection silent for idle-timeout.
-      throw settings.invalid(Setting.POLL_TIMEOUT, "must be shorter than idle-timeout (" + idleTimeout.toMillis()
+      settings.reject(Setting.POLL_TIMEOUT, "must be shorter than idle-timeout (" + idleTimeout.toMillis()
           + "ms), which closes a connection silent that long, a held poll's included");
     }
     return new Timeouts(
@@ -161,7 +165,7 @@ public record ChorusConfig(
         settings.duration(Setting.DRAIN_PERIOD, Duration.ZERO, Duration.ofHours(1)));
   }
 
-  private static Retention retention(Settings settings) throws ConfigException {
+  private static Retention retention(Settings settings) {
     return new Retention(
         settings.integer(Setting.HISTORY_SIZE, 0, 100_000),
         settings.duration(Setting.HISTORY_TTL, Duration.ofSeconds(1), Duration.ofDays(30)),
@@ -171,7 +175,7 @@ public record ChorusConfig(
             : OptionalLong.empty());
   }
 
-  private static Cluster cluster(Settings settings) throws ConfigException {
+  private static Cluster cluster(Settings settings) {
     String host = settings.text(Setting.CLUSTER_HOST).trim();
     List<String> members = Arrays.stream(settings.text(Setting.CLUSTER_MEMBERS).split(","))
         .map(String::trim)
@@ -180,12 +184,12 @@ public record ChorusConfig(
     for (String member : members) {
       // Hazelcast takes host:port-port ranges in its own syntax but fails on them here; list every member.
       if (!MEMBER.matcher(member).matches()) {
-        throw settings.invalid(Setting.CLUSTER_MEMBERS, "has '" + member + "', which is not host:port");
+        settings.reject(Setting.CLUSTER_MEMBERS, "has '" + member + "', which is not host:port");
       }
     }
     String service = settings.text(Setting.CLUSTER_K8S_SERVICE).trim();
     if (!members.isEmpty() && !service.isEmpty()) {
-      throw settings.invalid(Setting.CLUSTER_K8S_SERVICE, "and cluster-members are both set; use one discovery");
+      settings.reject(Setting.CLUSTER_K8S_SERVICE, "and cluster-members are both set; use one discovery");
     }
     String eventBusHost = settings.isSet(Setting.EVENTBUS_HOST) ? settings.text(Setting.EVENTBUS_HOST).trim() : host;
     return new Cluster(
@@ -201,16 +205,17 @@ public record ChorusConfig(
         settings.isSet(Setting.EVENTBUS_PUBLIC_HOST) ? settings.text(Setting.EVENTBUS_PUBLIC_HOST).trim() : eventBusHost);
   }
 
-  private static Optional<Path> apiKeys(Settings settings) throws ConfigException {
+  private static Optional<Path> apiKeys(Settings settings) {
     String file = settings.text(Setting.API_KEYS).trim();
     try {
       return file.isEmpty() ? Optional.empty() : Optional.of(Path.of(file));
     } catch (InvalidPathException e) {
-      throw settings.invalid(Setting.API_KEYS, "is not a file name");
+      settings.reject(Setting.API_KEYS, "is not a file name");
+      return Optional.empty();
     }
   }
 
-  private static RoomPatterns roomPatterns(Settings settings, Setting setting) throws ConfigException {
+  private static RoomPatterns roomPatterns(Settings settings, Setting setting) {
     Set<String> names = new HashSet<>();
     List<String> prefixes = new ArrayList<>();
     for (String pattern : settings.text(setting).split(",")) {
@@ -219,9 +224,8 @@ public record ChorusConfig(
         continue;
       }
       if (!ROOM_PATTERN.matcher(trimmed).matches()) {
-        throw settings.invalid(setting, "has '" + trimmed + "', which is neither a room name nor a prefix ending in *");
-      }
-      if (trimmed.endsWith("*")) {
+        settings.reject(setting, "has '" + trimmed + "', which is neither a room name nor a prefix ending in *");
+      } else if (trimmed.endsWith("*")) {
         prefixes.add(trimmed.substring(0, trimmed.length() - 1));
       } else {
         names.add(trimmed);
@@ -230,47 +234,53 @@ public record ChorusConfig(
     return new RoomPatterns(Set.copyOf(names), List.copyOf(prefixes));
   }
 
-  private static Tls tls(Settings settings, OptionalInt managementPort) throws ConfigException {
+  private static Tls tls(Settings settings, OptionalInt managementPort) {
+    boolean certificateNamed = named(settings, Setting.TLS_CERT);
+    boolean keyNamed = named(settings, Setting.TLS_KEY);
+    boolean keystoreNamed = named(settings, Setting.TLS_KEYSTORE);
+    if (keystoreNamed && (certificateNamed || keyNamed)) {
+      settings.reject(Setting.TLS_KEYSTORE, "and tls-cert/tls-key are both set; use one");
+    }
+    if (certificateNamed != keyNamed) {
+      Setting missing = certificateNamed ? Setting.TLS_KEY : Setting.TLS_CERT;
+      settings.reject(certificateNamed ? Setting.TLS_CERT : Setting.TLS_KEY, "needs " + missing.key() + " too");
+    }
     Optional<Path> certificate = file(settings, Setting.TLS_CERT);
     Optional<Path> key = file(settings, Setting.TLS_KEY);
-    Optional<Path> keystore = file(settings, Setting.TLS_KEYSTORE);
-    if (keystore.isPresent() && (certificate.isPresent() || key.isPresent())) {
-      throw settings.invalid(Setting.TLS_KEYSTORE, "and tls-cert/tls-key are both set; use one");
-    }
-    if (certificate.isPresent() != key.isPresent()) {
-      Setting missing = certificate.isPresent() ? Setting.TLS_KEY : Setting.TLS_CERT;
-      throw settings.invalid(certificate.isPresent() ? Setting.TLS_CERT : Setting.TLS_KEY,
-          "needs " + missing.key() + " too");
-    }
-    Optional<Tls.KeyMaterial> keyMaterial = keystore.isPresent()
-        ? Optional.of(new Tls.Pkcs12(keystore.get(), settings.text(Setting.TLS_KEYSTORE_PASSWORD)))
-        : certificate.map(cert -> new Tls.Pem(cert, key.get()));
+    Optional<Tls.KeyMaterial> keyMaterial = file(settings, Setting.TLS_KEYSTORE)
+        .<Tls.KeyMaterial>map(keystore -> new Tls.Pkcs12(keystore, settings.text(Setting.TLS_KEYSTORE_PASSWORD)))
+        .or(() -> certificate.flatMap(cert -> key.map(privateKey -> new Tls.Pem(cert, privateKey))));
     boolean management = settings.bool(Setting.MANAGEMENT_TLS);
-    if (management && keyMaterial.isEmpty()) {
-      throw settings.invalid(Setting.MANAGEMENT_TLS, "needs tls-cert and tls-key, or tls-keystore");
+    if (management && !keystoreNamed && !certificateNamed) {
+      settings.reject(Setting.MANAGEMENT_TLS, "needs tls-cert and tls-key, or tls-keystore");
     }
     if (management && managementPort.isEmpty()) {
-      throw settings.invalid(Setting.MANAGEMENT_TLS,
+      settings.reject(Setting.MANAGEMENT_TLS,
           "needs a management port of its own; on the main port, metrics and health follow its TLS");
     }
     return new Tls(keyMaterial, management,
         settings.duration(Setting.TLS_RELOAD_INTERVAL, Duration.ZERO, Duration.ofHours(24)));
   }
 
-  /** A file the server reads at start: named and readable now, or the start stops here. */
-  private static Optional<Path> file(Settings settings, Setting setting) throws ConfigException {
+  private static boolean named(Settings settings, Setting file) {
+    return !settings.text(file).trim().isEmpty();
+  }
+
+  /** A file the server reads at start: named and readable now, or rejected. */
+  private static Optional<Path> file(Settings settings, Setting setting) {
     String name = settings.text(setting).trim();
     if (name.isEmpty()) {
       return Optional.empty();
     }
     Path path = Path.of(name);
     if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
-      throw settings.invalid(setting, Files.exists(path) ? "is not a readable file" : "does not exist");
+      settings.reject(setting, Files.exists(path) ? "is not a readable file" : "does not exist");
+      return Optional.empty();
     }
     return Optional.of(path);
   }
 
-  private static Set<String> allowedOrigins(Settings settings) throws ConfigException {
+  private static Set<String> allowedOrigins(Settings settings) {
     Set<String> origins = Arrays.stream(settings.text(Setting.ALLOWED_ORIGINS).split(","))
         .map(origin -> origin.trim().toLowerCase(Locale.ROOT))
         .map(origin -> origin.endsWith("/") ? origin.substring(0, origin.length() - 1) : origin)
@@ -278,7 +288,7 @@ public record ChorusConfig(
         .collect(Collectors.toUnmodifiableSet());
     for (String origin : origins) {
       if (!origin.equals("*") && !origin.equals("null") && !ORIGIN.matcher(origin).matches()) {
-        throw settings.invalid(Setting.ALLOWED_ORIGINS,
+        settings.reject(Setting.ALLOWED_ORIGINS,
             "has '" + origin + "', which is not *, null or an origin such as https://chat.example.com");
       }
     }

@@ -13,11 +13,13 @@ final class Jwks {
   private Jwks() {
   }
 
-  static List<Authentication.JwtKey> read(Settings settings, String text) throws ConfigException {
+  /** The keys of the jwt-jwks file's text; none, and the setting rejected, when it is not a usable JWKS. */
+  static List<Authentication.JwtKey> read(Settings settings, String text) {
     try {
       return parse(text);
     } catch (IllegalArgumentException invalid) {
-      throw settings.invalid(Setting.JWT_JWKS, invalid.getMessage());
+      settings.reject(Setting.JWT_JWKS, invalid.getMessage());
+      return List.of();
     }
   }
 

@@ -12,15 +12,16 @@ public enum Setting {
   PORT("port", "8080", "Port for WebSockets and the chat page."),
   MANAGEMENT_PORT("management-port", "9090",
       "Port for /metrics and /health/*, on host but apart from clients; 0 picks a free port; main: on the main port."),
-  INSTANCES("instances", null, "Gateway instances, one per event loop (default: the number of CPU cores)."),
+  INSTANCES("instances", null, "CPU cores", "Gateway instances, one per event loop."),
   WELCOME_MESSAGE("welcome-message", "Welcome to the chat!", "Text of the welcome message sent to every new connection."),
   MAX_MESSAGE_SIZE("max-message-size", "64KiB", "Largest message a client may send, after reassembling fragments."),
-  MAX_CONNECTIONS("max-connections", null,
-      "WebSocket connections per node; further upgrades get 503 (default: the open-file limit minus 512)."),
-  MAX_INCOMPLETE_INPUT("max-incomplete-input", null,
+  MAX_CONNECTIONS("max-connections", null, "open files - 512",
+      "WebSocket connections, SSE streams and held polls per node; further upgrades get 503. The default leaves "
+          + "512 descriptors of the open-file limit (ulimit -n) for everything else."),
+  MAX_INCOMPLETE_INPUT("max-incomplete-input", null, "memory / 4",
       "Memory all connections together may hold for messages and frames not yet complete; beyond it the connections "
-          + "holding theirs longest are closed with 1013 (default: a quarter of the smaller of the maximum heap and "
-          + "the direct-memory limit)."),
+          + "holding theirs longest are closed with 1013. Memory: the smaller of the maximum heap and the "
+          + "direct-memory limit."),
   MAX_PENDING_OUTPUT("max-pending-output", "1MiB",
       "Output a connection may have waiting to be written; beyond it the slow-consumer policy applies."),
   SLOW_CONSUMER_POLICY("slow-consumer-policy", "disconnect",
@@ -33,9 +34,9 @@ public enum Setting {
   MAX_HISTORY_ROOMS("max-history-rooms", "10000",
       "Rooms whose stream (sequence position and history) a node keeps; beyond it the least recently used room "
           + "without members on the node is forgotten and starts a new epoch."),
-  MAX_HISTORY_MEMORY("max-history-memory", null,
+  MAX_HISTORY_MEMORY("max-history-memory", null, "max heap / 8",
       "Message bytes a node keeps in history; beyond it the oldest messages of the rooms published to least "
-          + "recently go first (default: an eighth of the maximum heap)."),
+          + "recently go first."),
   PRESENCE_ROOMS("presence-rooms", "",
       "Comma-separated rooms whose joins and leaves are pushed to their chorus.v1 subscribers: names, or prefixes "
           + "ending in * (* alone: all rooms). Each join and leave then costs a broadcast to every node."),
@@ -56,9 +57,8 @@ public enum Setting {
       "How long a broadcast may wait to be written together with later ones; 0ms: at the end of each event-loop turn."),
   PING_INTERVAL("ping-interval", "25s", "How often the server pings each connection."),
   IDLE_TIMEOUT("idle-timeout", "60s", "A connection that sends nothing, not even a pong, for this long is closed."),
-  POLL_TIMEOUT("poll-timeout", null,
-      "How long GET /poll/{room} waits for a message before answering with none; shorter than idle-timeout "
-          + "(default: ping-interval, 25s by default)."),
+  POLL_TIMEOUT("poll-timeout", null, "ping-interval",
+      "How long GET /poll/{room} waits for a message before answering with none; shorter than idle-timeout."),
   HANDSHAKE_TIMEOUT("handshake-timeout", "10s",
       "Time a connection that is not a WebSocket has for each complete request, head and body, from its opening or "
           + "the end of its previous request; an idle keep-alive connection closes after it."),
@@ -100,18 +100,28 @@ public enum Setting {
       "DNS name of a headless Kubernetes service whose addresses are the members (instead of cluster-members)."),
   CLUSTER_FAILURE_TIMEOUT("cluster-failure-timeout", "15s",
       "A member that sends no heartbeat for this long is taken out of the cluster, and its clients out of presence."),
-  EVENTBUS_HOST("eventbus-host", null, "Address the clustered event bus binds to (default: cluster-host)."),
+  EVENTBUS_HOST("eventbus-host", null, "cluster-host", "Address the clustered event bus binds to."),
   EVENTBUS_PORT("eventbus-port", "0", "Port of the clustered event bus; 0 picks a free port."),
-  EVENTBUS_PUBLIC_HOST("eventbus-public-host", null,
-      "Address other nodes use to reach this node's event bus (default: eventbus-host).");
+  EVENTBUS_PUBLIC_HOST("eventbus-public-host", null, "eventbus-host",
+      "Address other nodes use to reach this node's event bus.");
 
   private final String key;
   private final String defaultValue;
+  private final String shownDefault;
   private final String description;
 
   Setting(String key, String defaultValue, String description) {
+    this(key, defaultValue, defaultValue.isEmpty() ? "(none)" : defaultValue, description);
+  }
+
+  /**
+   * @param defaultValue the default as text; null when it is computed at start
+   * @param shownDefault the default as {@code --help} shows it: for a computed one, what it follows, in a few words
+   */
+  Setting(String key, String defaultValue, String shownDefault, String description) {
     this.key = key;
     this.defaultValue = defaultValue;
+    this.shownDefault = shownDefault;
     this.description = description;
   }
 
@@ -127,9 +137,14 @@ public enum Setting {
     return "CHORUS_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
   }
 
-  /** The default as text, or {@code null} when it is computed at start (the description says how). */
+  /** The default as text, or {@code null} when it is computed at start ({@link #shownDefault} says from what). */
   public String defaultValue() {
     return defaultValue;
+  }
+
+  /** The default as {@code --help} shows it: the value, {@code (none)}, or what a computed default follows. */
+  public String shownDefault() {
+    return shownDefault;
   }
 
   public String description() {

@@ -51,6 +51,11 @@ public final class ConnectionLimit {
     webSockets.decrementAndGet();
   }
 
+  /** The slots taken now: WebSockets, SSE streams and held polls. */
+  public int connections() {
+    return webSockets.get();
+  }
+
   private static boolean tryIncrement(AtomicInteger count, int max) {
     int current;
     do {

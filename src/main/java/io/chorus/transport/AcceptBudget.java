@@ -24,9 +24,9 @@ final class AcceptBudget extends ChannelInboundHandlerAdapter {
   private static final AttributeKey<Boolean> COUNTED = AttributeKey.valueOf("chorus.tcp-counted");
 
   private final ConnectionLimit limit;
-  private final HttpRefusals refusals;
+  private final Refusals refusals;
 
-  private AcceptBudget(ConnectionLimit limit, HttpRefusals refusals) {
+  private AcceptBudget(ConnectionLimit limit, Refusals refusals) {
     this.limit = limit;
     this.refusals = refusals;
   }
@@ -36,7 +36,7 @@ final class AcceptBudget extends ChannelInboundHandlerAdapter {
    *
    * @param refusals counts the connections closed here as {@code over_budget}; thread-safe, as the acceptor needs
    */
-  static void install(Channel listening, ConnectionLimit limit, HttpRefusals refusals) {
+  static void install(Channel listening, ConnectionLimit limit, Refusals refusals) {
     ChannelPipeline pipeline = listening.pipeline();
     synchronized (pipeline) {
       if (pipeline.get(NAME) == null) {
@@ -69,7 +69,7 @@ final class AcceptBudget extends ChannelInboundHandlerAdapter {
     if (admit(connection, limit)) {
       ctx.fireChannelRead(connection);
     } else {
-      refusals.refused(HttpRejection.OVER_BUDGET);
+      refusals.refused(HttpRejection.OVER_BUDGET, connection);
       // Not registered with any event loop yet: closing it here frees its descriptor at once.
       connection.unsafe().closeForcibly();
     }

@@ -33,7 +33,7 @@ final class HttpConnectionGuard {
   private final ConnectionLimit limit;
   /** Counts timed-out handshakes; null on the management port, which has none. */
   private final ChorusMetrics metrics;
-  private final HttpRefusals refusals;
+  private final Refusals refusals;
   private final long timeoutNanos;
   /**
    * Each connection whose clock runs, with the clock's start; oldest first, since a restarted clock moves it last. A
@@ -46,7 +46,7 @@ final class HttpConnectionGuard {
   private long now = System.nanoTime();
 
   /** @param metrics counts handshake timeouts; null where there are no handshakes */
-  HttpConnectionGuard(ConnectionLimit limit, ChorusMetrics metrics, HttpRefusals refusals, long timeoutNanos) {
+  HttpConnectionGuard(ConnectionLimit limit, ChorusMetrics metrics, Refusals refusals, long timeoutNanos) {
     this.limit = limit;
     this.metrics = metrics;
     this.refusals = refusals;
@@ -66,7 +66,7 @@ final class HttpConnectionGuard {
       budgetInstalled = true;
     }
     if (!AcceptBudget.admit(channel, limit) || (limit.isTcpOverBudget() && !shedLongestWaiting())) {
-      refusals.refused(HttpRejection.OVER_BUDGET);
+      refusals.refused(HttpRejection.OVER_BUDGET, channel);
       channel.close();
       return false;
     }
@@ -117,11 +117,12 @@ final class HttpConnectionGuard {
     }
   }
 
-  /** Counts a request that timed out. */
-  void timedOut() {
+  /** Counts a request that timed out on {@code channel}. */
+  void timedOut(Channel channel) {
     if (metrics != null) {
       metrics.handshake(Handshake.TIMEOUT);
     }
+    refusals.refusedUpgrade(Handshake.TIMEOUT, channel);
   }
 
   /** Closes the open connection that has waited longest; false when this event loop has none. */
@@ -130,7 +131,7 @@ final class HttpConnectionGuard {
       WaitingConnection connection = oldestFirst.next();
       oldestFirst.remove();
       if (connection.isOpen()) {
-        refusals.refused(HttpRejection.SHED);
+        refusals.refused(HttpRejection.SHED, null);
         connection.shed();
         return true;
       }

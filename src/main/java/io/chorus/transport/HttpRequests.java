@@ -23,7 +23,7 @@ import io.netty.util.ReferenceCountUtil;
 class HttpRequests extends ChannelDuplexHandler implements WaitingConnection {
 
   private final HttpConnectionGuard guard;
-  private final HttpRefusals refusals;
+  private final Refusals refusals;
   private ChannelHandlerContext ctx;
   /** Requests passed to Vert.x whose responses are not yet written to the socket. */
   private int owed;
@@ -38,7 +38,7 @@ class HttpRequests extends ChannelDuplexHandler implements WaitingConnection {
   private record Refusal(HttpResponseStatus status, String reason, CharSequence header, String value) {
   }
 
-  HttpRequests(HttpConnectionGuard guard, HttpRefusals refusals) {
+  HttpRequests(HttpConnectionGuard guard, Refusals refusals) {
     this.guard = guard;
     this.refusals = refusals;
   }
@@ -63,7 +63,7 @@ class HttpRequests extends ChannelDuplexHandler implements WaitingConnection {
     if (msg instanceof HttpRequest request) {
       if (RequestPolicy.check(request) instanceof RequestPolicy.Refused refused) {
         ReferenceCountUtil.release(msg);
-        refusals.refused(refused.reason());
+        refusals.refused(refused.reason(), ctx.channel());
         refusedRequest(request);
         refuse(refused.status(), refused.text(), refused.header(), refused.value());
         return;
@@ -151,10 +151,10 @@ class HttpRequests extends ChannelDuplexHandler implements WaitingConnection {
     if (discarding) {
       ctx.close();
     } else if (!sawRequest) {
-      guard.timedOut();
+      guard.timedOut(ctx.channel());
       refuse(HttpResponseStatus.REQUEST_TIMEOUT, "No complete request within the time limit", null, null);
     } else if (arriving) {
-      guard.timedOut();
+      guard.timedOut(ctx.channel());
       discarding = true;
       ClosingAnswer.linger(ctx);
       guard.restart(this);

@@ -27,12 +27,12 @@ public final class ManagementEndpoint {
   private final Exposition exposition;
   private final Readiness readiness;
   private final Liveness liveness;
-  private final HttpRefusals refusals;
+  private final Refusals refusals;
   /** Whether the last liveness answer was 503, so that the log says once when it turns and once when it recovers. */
   private final AtomicBoolean stalled = new AtomicBoolean();
 
   /** @param refusals counts the requests refused on the management port with the client port's */
-  public ManagementEndpoint(Exposition exposition, Readiness readiness, Liveness liveness, HttpRefusals refusals) {
+  public ManagementEndpoint(Exposition exposition, Readiness readiness, Liveness liveness, Refusals refusals) {
     this.exposition = exposition;
     this.readiness = readiness;
     this.liveness = liveness;

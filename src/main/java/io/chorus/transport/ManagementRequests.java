@@ -26,7 +26,7 @@ final class ManagementRequests extends HttpRequests {
    */
   static final int MAX_CONNECTIONS = 64;
 
-  private ManagementRequests(HttpConnectionGuard guard, HttpRefusals refusals) {
+  private ManagementRequests(HttpConnectionGuard guard, Refusals refusals) {
     super(guard, refusals);
   }
 
@@ -34,7 +34,7 @@ final class ManagementRequests extends HttpRequests {
    * Watches the management port's connections on the event loop that serves it: each request must end within
    * {@code timeout} of the connection's opening or of the last answer written on it.
    */
-  static Handler<HttpConnection> watch(EventLoop eventLoop, Duration timeout, HttpRefusals refusals) {
+  static Handler<HttpConnection> watch(EventLoop eventLoop, Duration timeout, Refusals refusals) {
     // WebSockets never open here: the whole cap is for plain HTTP.
     HttpConnectionGuard guard = new HttpConnectionGuard(new ConnectionLimit(0, MAX_CONNECTIONS), null, refusals,
         timeout.toNanos());

@@ -30,10 +30,10 @@ public final class PlainHttpRefusal extends ChannelInboundHandlerAdapter {
       + "\r\n"
       + "This port speaks TLS: use https:// or wss:// here\n").getBytes(StandardCharsets.US_ASCII);
 
-  private final HttpRefusals refusals;
+  private final Refusals refusals;
   private boolean refused;
 
-  private PlainHttpRefusal(HttpRefusals refusals) {
+  private PlainHttpRefusal(Refusals refusals) {
     this.refusals = refusals;
   }
 
@@ -41,7 +41,7 @@ public final class PlainHttpRefusal extends ChannelInboundHandlerAdapter {
    * Puts the refusal on every connection the server's port accepts from now on, once per port: its listening socket
    * hands each new connection to it before Vert.x adds the TLS handler.
    */
-  public static void install(HttpServer server, HttpRefusals refusals) {
+  public static void install(HttpServer server, Refusals refusals) {
     ChannelPipeline listening = Internals.listeningChannel(server).pipeline();
     synchronized (listening) {
       if (listening.get(NAME) == null) {
@@ -60,7 +60,7 @@ public final class PlainHttpRefusal extends ChannelInboundHandlerAdapter {
     if (bytes.isReadable() && isMethodLetter(bytes.getByte(bytes.readerIndex()))) {
       bytes.release();
       refused = true;
-      refusals.refused(HttpRejection.PLAIN_HTTP);
+      refusals.refused(HttpRejection.PLAIN_HTTP, ctx.channel());
       ctx.writeAndFlush(Unpooled.wrappedBuffer(ANSWER)).addListener(written -> {
         if (written.isSuccess()) {
           ClosingAnswer.linger(ctx);
@@ -83,9 +83,9 @@ public final class PlainHttpRefusal extends ChannelInboundHandlerAdapter {
   @ChannelHandler.Sharable
   private static final class Acceptor extends ChannelInboundHandlerAdapter {
 
-    private final HttpRefusals refusals;
+    private final Refusals refusals;
 
-    Acceptor(HttpRefusals refusals) {
+    Acceptor(Refusals refusals) {
       this.refusals = refusals;
     }
 

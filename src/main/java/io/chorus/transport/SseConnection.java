@@ -180,6 +180,7 @@ final class SseConnection extends ChannelDuplexHandler implements Transport {
     }
     open = false;
     onWritable = null;
+    endpoint.refusals().closed(reason, ctx.channel());
     session.stopServing();
     if (reason == CloseReason.SLOW_CONSUMER || !ctx.channel().isWritable()) {
       ctx.close();

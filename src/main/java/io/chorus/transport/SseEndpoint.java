@@ -58,17 +58,19 @@ final class SseEndpoint {
   private final ConnectionLimit connectionLimit;
   private final Readiness readiness;
   private final OriginPolicy originPolicy;
+  private final Refusals refusals;
   private final int maxRooms;
   private final int maxPendingOutput;
   private final long closeTimeoutNanos;
 
   SseEndpoint(ChorusConfig config, Sessions sessions, ChorusMetrics metrics, ConnectionLimit connectionLimit,
-      Readiness readiness, OriginPolicy originPolicy) {
+      Readiness readiness, OriginPolicy originPolicy, Refusals refusals) {
     this.sessions = sessions;
     this.metrics = metrics;
     this.connectionLimit = connectionLimit;
     this.readiness = readiness;
     this.originPolicy = originPolicy;
+    this.refusals = refusals;
     this.maxRooms = config.limits().maxRoomsPerConnection();
     this.maxPendingOutput = config.limits().maxPendingOutput();
     this.closeTimeoutNanos = config.timeouts().closeTimeout().toNanos();
@@ -211,5 +213,9 @@ final class SseEndpoint {
 
   long closeTimeoutNanos() {
     return closeTimeoutNanos;
+  }
+
+  Refusals refusals() {
+    return refusals;
   }
 }

@@ -44,7 +44,7 @@ final class TlsHandshakes extends ChannelInboundHandlerAdapter implements Waitin
    * loop of the server that will serve it. Called by each gateway of the port once it listens.
    */
   static void install(HttpServer server, EventLoop eventLoop, HttpConnectionGuard guard, ConnectionLimit limit,
-      HttpRefusals refusals, long timeoutNanos) {
+      Refusals refusals, long timeoutNanos) {
     Channel listening = Internals.listeningChannel(server);
     AcceptBudget.install(listening, limit, refusals);
     ChannelPipeline pipeline = listening.pipeline();
@@ -94,7 +94,7 @@ final class TlsHandshakes extends ChannelInboundHandlerAdapter implements Waitin
     if (guard != null) {
       guard.forget(this);
       if (System.nanoTime() - acceptedNanos >= timeoutNanos) {
-        guard.timedOut();
+        guard.timedOut(ctx.channel());
       }
       guard = null;
     }

@@ -158,7 +158,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   /** Starts the closing handshake; the TCP connection closes when the client answers, or after the close timeout. */
   @Override
   public void close(CloseReason reason) {
-    closeWith(new CloseWebSocketFrame(reason.code(), reason.text()), ClosingHandshake.Then.AWAIT_ANSWER);
+    closeWith(reason, ClosingHandshake.Then.AWAIT_ANSWER);
   }
 
   @Override
@@ -332,7 +332,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
 
   /** Ends a connection whose client broke the protocol: close frame, then TCP close without waiting for an answer. */
   private void abort(CloseReason reason) {
-    closeWith(new CloseWebSocketFrame(reason.code(), reason.text()), ClosingHandshake.Then.CLOSE);
+    closeWith(reason, ClosingHandshake.Then.CLOSE);
   }
 
   /**
@@ -340,7 +340,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
    * still be sending the rest, which is read and dropped until it closes too, or the close timeout.
    */
   private void refuse(CloseReason reason) {
-    closeWith(new CloseWebSocketFrame(reason.code(), reason.text()), ClosingHandshake.Then.LINGER);
+    closeWith(reason, ClosingHandshake.Then.LINGER);
   }
 
   /**
@@ -352,8 +352,9 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
     abort(reason);
   }
 
-  private void closeWith(CloseWebSocketFrame frame, ClosingHandshake.Then then) {
-    if (closing.begin(frame, then)) {
+  private void closeWith(CloseReason reason, ClosingHandshake.Then then) {
+    if (closing.begin(new CloseWebSocketFrame(reason.code(), reason.text()), then)) {
+      endpoint.refusals().closed(reason, ctx.channel());
       stopServing();
     }
   }

@@ -49,7 +49,7 @@ public final class WebSocketEndpoint {
   private final SseEndpoint sse;
   private final HttpConnectionGuard guard;
   private final long handshakeTimeoutNanos;
-  private final HttpRefusals refusals;
+  private final Refusals refusals;
   private final IncompleteInputs incompleteInputs;
   private final WebSocketDecoderConfig decoderConfig;
   /** For connections that negotiated permessage-deflate: reserved bits reach the connection, which checks them. */
@@ -73,20 +73,21 @@ public final class WebSocketEndpoint {
 
   /**
    * @param sessions    the gateway's sessions: their heartbeat also runs this endpoint's request deadlines
-   * @param refusals    the node's count and log of refused HTTP requests, shared by every gateway
+   * @param refusals    the node's count and log of refusals, and of connections closed for what their clients did,
+   *                    shared by every gateway
    * @param inputBudget the node's budget for incomplete client input, shared by every gateway
    * @param heartbeat   records each tick of the heartbeat, for the liveness probe
    */
   public WebSocketEndpoint(ChorusConfig config, Sessions sessions, ChorusMetrics metrics,
-      ConnectionLimit connectionLimit, Readiness readiness, HttpRefusals refusals, InputBudget inputBudget,
+      ConnectionLimit connectionLimit, Readiness readiness, Refusals refusals, InputBudget inputBudget,
       Liveness.Heartbeat heartbeat) {
     this.sessions = sessions;
     this.metrics = metrics;
     this.connectionLimit = connectionLimit;
     OriginPolicy originPolicy = new OriginPolicy(config.allowedOrigins());
     this.upgradePolicy = new UpgradePolicy(originPolicy, readiness, connectionLimit, sessions.authenticator());
-    this.sse = new SseEndpoint(config, sessions, metrics, connectionLimit, readiness, originPolicy);
     this.refusals = refusals;
+    this.sse = new SseEndpoint(config, sessions, metrics, connectionLimit, readiness, originPolicy, refusals);
     this.handshakeTimeoutNanos = config.timeouts().handshakeTimeout().toNanos();
     this.guard = new HttpConnectionGuard(connectionLimit, metrics, refusals, handshakeTimeoutNanos);
     this.maxMessageSize = config.limits().maxMessageSize();
@@ -146,7 +147,7 @@ public final class WebSocketEndpoint {
     return guard;
   }
 
-  HttpRefusals refusals() {
+  Refusals refusals() {
     return refusals;
   }
 

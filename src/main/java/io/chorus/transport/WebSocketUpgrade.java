@@ -51,7 +51,7 @@ final class WebSocketUpgrade extends HttpRequests {
   void takeOver(ChannelHandlerContext ctx, HttpRequest request) {
     boolean upgrade = isUpgrade(request);
     if (isAnswering()) {
-      endpoint.refusals().refused(HttpRejection.BAD_REQUEST);
+      endpoint.refusals().refused(HttpRejection.BAD_REQUEST, ctx.channel());
       countBadRequest(upgrade);
       refuse(HttpResponseStatus.BAD_REQUEST, (upgrade ? "A WebSocket upgrade" : "An SSE request")
           + " must wait for the answers to earlier requests", null, null);
@@ -64,6 +64,7 @@ final class WebSocketUpgrade extends HttpRequests {
         } else {
           HandshakeRefusal refused = (HandshakeRefusal) verdict;
           metrics.sseRequest(refused.outcome());
+          endpoint.refusals().refusedStream(refused.outcome(), ctx.channel());
           refuse(refused.status(), refused.reason(), refused.header(), refused.value());
         }
       }, verdict -> {
@@ -79,6 +80,7 @@ final class WebSocketUpgrade extends HttpRequests {
       } else {
         HandshakeRefusal refused = (HandshakeRefusal) verdict;
         metrics.handshake(refused.outcome());
+        endpoint.refusals().refusedUpgrade(refused.outcome(), ctx.channel());
         refuse(refused.status(), refused.reason(), refused.header(), refused.value());
       }
     }, verdict -> {

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -176,7 +177,9 @@ class ConfigLoaderTest {
   @Test
   void unknownOptionAndMissingValueAreErrors() {
     assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--prot", "80"}, Map.of()))
-        .hasMessage("unknown option --prot (see --help)");
+        .hasMessage("unknown option --prot (did you mean --port? see --help)");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--listen", "80"}, Map.of()))
+        .hasMessage("unknown option --listen (see --help)");
     assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--port"}, Map.of()))
         .hasMessage("option --port needs a value");
     assertThatThrownBy(() -> ConfigLoader.load(new String[] {"8080"}, Map.of()))
@@ -260,9 +263,42 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void missingConfigFileIsAnError() {
+  void missingConfigFileSaysNoSuchFile() {
     assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--config", "/nonexistent/chorus.properties"}, Map.of()))
-        .hasMessageStartingWith("config: cannot read '/nonexistent/chorus.properties' (from option --config)");
+        .hasMessage("config: no such file: /nonexistent/chorus.properties (from option --config)");
+  }
+
+  @Test
+  void everyBadKeyOfTheFileAndEveryBadValueIsListedAtOnce(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("chorus.properties");
+    Files.writeString(file, "prot=80\nmax-message-size=lots\nidle-timeout=1x\nwelcome-mesage=hi\nport=9000\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--config", file.toString(), "--drain-period", "10"},
+        Map.of("CHORUS_RATE_LIMIT", "fast")))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+            "unknown setting 'prot' in config file " + file + " (did you mean port? see --help)",
+            "unknown setting 'welcome-mesage' in config file " + file + " (did you mean welcome-message? see --help)",
+            "invalid max-message-size: 'lots' is not a size such as 65536, 64KiB or 1MiB (from config file "
+                + file + ")",
+            "invalid idle-timeout: '1x' is not a duration such as 500ms, 25s or 2m (from config file " + file + ")",
+            "invalid drain-period: '10' is not a duration such as 500ms, 25s or 2m (from option --drain-period)",
+            "invalid rate-limit: 'fast' is not a whole number (from environment variable CHORUS_RATE_LIMIT)"))
+        .hasMessageStartingWith("6 problems in the settings:\n  ");
+  }
+
+  @Test
+  void aRejectedValueDoesNotMakeTheChecksThatUseItReportMore() {
+    // The idle timeout falls back to its default (60s): the poll timeout is checked against that, not against 0.
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--idle-timeout", "soon"}, Map.of()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(1))
+        .hasMessageStartingWith("invalid idle-timeout: 'soon' is not a duration");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--jwt-secret", "short", "--allow-anonymous",
+        "subscribe=lobby", "--prot", "1", "stray"}, Map.of()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+            "unexpected argument 'stray' (settings are given as --name value; see --help)",
+            "unknown option --prot (did you mean --port? see --help)",
+            "invalid jwt-secret: the secret is shorter than the 32 bytes HS256 needs (RFC 7518 3.2); "
+                + "e.g. openssl rand -base64 32"));
   }
 
   @Test
@@ -275,14 +311,29 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void helpListsEverySettingWithItsFlagVariableAndDefault() {
-    String help = ConfigLoader.help();
+  void helpListsEverySettingInAlignedColumnsWithOneDefaultEach() {
+    List<String> lines = ConfigLoader.help().lines().toList();
+    int header = lines.indexOf(lines.stream().filter(line -> line.startsWith("FLAG ")).findFirst().orElseThrow());
+    int envColumn = lines.get(header).indexOf("ENVIRONMENT VARIABLE");
+    int defaultColumn = lines.get(header).indexOf("DEFAULT");
 
     for (Setting setting : Setting.values()) {
-      assertThat(help).contains(setting.flag(), setting.env());
+      String row = lines.stream().filter(line -> line.startsWith(setting.flag() + " ")).findFirst().orElseThrow();
+      assertThat(row.indexOf(setting.env())).as(setting.key()).isEqualTo(envColumn);
+      assertThat(row.substring(defaultColumn)).as(setting.key()).isEqualTo(setting.shownDefault());
+      assertThat(setting.description()).as(setting.key() + ": the default column is the only default")
+          .doesNotContain("default:");
     }
-    assertThat(help).contains("'8080'", "'Welcome to the chat!'");
+    assertThat(lines).contains(
+        "--port                      CHORUS_PORT                     8080",
+        "--instances                 CHORUS_INSTANCES                CPU cores",
+        "--jwt-secret                CHORUS_JWT_SECRET               (none)",
+        "--welcome-message           CHORUS_WELCOME_MESSAGE          Welcome to the chat!",
+        "    Text of the welcome message sent to every new connection.");
+    assertThat(lines).allSatisfy(line -> assertThat(line.length()).as(line).isLessThanOrEqualTo(80));
     assertThat(ConfigLoader.wantsHelp(new String[] {"--port", "1", "--help"})).isTrue();
+    assertThat(ConfigLoader.wantsVersion(new String[] {"--version"})).isTrue();
+    assertThat(ConfigLoader.wantsVersion(new String[] {"--port", "1"})).isFalse();
   }
 
   @Test

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
 public final class ServerProcess implements AutoCloseable {
 
   private static final Pattern LISTENING =
-      Pattern.compile("Chorus listening on https?://[^:]+:(\\d+) .* /metrics and /health/\\* at https?://[^:]+:(\\d+)");
+      Pattern.compile("Chorus listening on https?://[^:]+:(\\d+)/ .* /metrics and /health/\\* at https?://[^:]+:(\\d+)/");
 
   private final Process process;
   private final Path log;
