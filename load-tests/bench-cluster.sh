@@ -27,6 +27,8 @@ CHORUS_JAR="$ROOT/target/chorus.jar"
 : "${GEN_CPU:=1}"
 : "${BUILD:=1}"
 : "${RATE:=100k}"
+: "${PAYLOAD:=128}"          # bytes of data per message, as bench.sh
+: "${P99_MAX:=50ms}"         # a ramp step passes while p99 stays at or below this, as bench.sh
 : "${RAMP_TO:=4M}"
 : "${PROTOCOLS:=plain chorus.v1}"
 : "${RAMP_WARMUP:=3s}" "${RAMP_STEP:=5s}" "${RAMP_DRAIN:=2s}"   # each ramp step
@@ -76,7 +78,7 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 gen() {
   local name=$1
   shift
-  taskset -c "$GEN_CPU" "$JAVA" -jar "$FANOUT_JAR" "$@" --subscribers 1000 --publishers 10 --payload 64 \
+  taskset -c "$GEN_CPU" "$JAVA" -jar "$FANOUT_JAR" "$@" --subscribers 1000 --publishers 10 --payload "$PAYLOAD" \
     --max-runtime 10m --summary "$OUT_DIR/$name.txt" > "$OUT_DIR/$name.log" 2>&1 || true
   # Every line that says what happened, or the whole log when none does (no connection became ready, say).
   grep -E 'step|max sustained|deliveries |loss |latency |acks |room seq ' "$OUT_DIR/$name.log" | sed 's/^/    /' \
@@ -95,7 +97,7 @@ scenario() {
   log "$name: ramp at 1,000 subscribers ($protocol)"
   gen "$name-ramp" ramp --protocol "$protocol" --url "$url" --publisher-url "$publisher_url" --ramp-from 50k \
     --ramp-to "$RAMP_TO" --ramp-factor 1.4 --warmup "$RAMP_WARMUP" --duration "$RAMP_STEP" --drain "$RAMP_DRAIN" \
-    --p99-max 100ms
+    --p99-max "$P99_MAX"
   log "$name: $RATE deliveries/s ($protocol)"
   local before=0 after=0 pid start
   for pid in "$@"; do before=$((before + $(cpu_ticks "$pid"))); done
@@ -150,7 +152,8 @@ wants() { [[ " $PROTOCOLS " == *" $1 "* ]]; }
 
 report() {
   echo
-  echo "Results (1,000 subscribers + 10 publishers, 64 bytes of data per message; servers on CPU $SERVER_CPU, generator on CPU $GEN_CPU)"
+  echo "Results (1,000 subscribers + 10 publishers, $PAYLOAD bytes of data per message, ramp steps pass at p99 <= $P99_MAX;"
+  echo "servers on CPU $SERVER_CPU, generator on CPU $GEN_CPU)"
   printf '%-14s %14s %12s %14s %12s %14s\n' setup "max deliv/s" "loss@$RATE" "p99@$RATE" "server CPU" "ack p99@$RATE"
   local setup
   for setup in standalone clustered standalone-v1 clustered-v1; do

@@ -1,6 +1,7 @@
 package io.chorus;
 
 import io.chorus.support.RawWebSocket;
+import io.chorus.support.Scrape;
 import io.chorus.support.ServerFixture;
 import io.chorus.support.V1Client;
 import io.vertx.core.json.JsonObject;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** chorus.v1 under the drop policy: a reader that falls behind loses messages, but never without a gap push. */
 class ChorusV1SlowReaderIT {
@@ -35,6 +37,10 @@ class ChorusV1SlowReaderIT {
             .put("data", filler + i).encode());
       }
       long last = publisher.publish("drops", "last of the burst").getLong("seq");
+      // The server writes to the socket as long as the kernel takes it, which may be megabytes: the reader reads
+      // only once its output is over the bound and messages are being skipped for it.
+      await().until(() -> Scrape.of(server.managementPort())
+          .value("chorus_messages_dropped_total{reason=\"slow_consumer\"}") >= 1);
 
       List<JsonObject> seen = new ArrayList<>();
       slow.setReadTimeout(1_000);

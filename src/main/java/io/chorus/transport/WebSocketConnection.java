@@ -58,6 +58,8 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
    * encoder but still pass anything below it (such as TLS), and each write and flush walks one handler less.
    */
   private ChannelHandlerContext frameOutput;
+  /** Writes room messages to the socket around Netty's outbound buffer; null when they must pass through Netty. */
+  private SocketOutput socketOutput;
   private ClosingHandshake closing;
   private FragmentedMessage fragmented;
   /** What waits for the output to drain below its bound; null when nothing does. */
@@ -101,6 +103,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   /** The 101 is written: the session starts, and messages may flow. */
   void start() {
     this.frameOutput = ctx.pipeline().context(WebSocketFrameEncoder.class);
+    this.socketOutput = SocketOutput.of(frameOutput, quietPromise, endpoint);
     session.start();
   }
 
@@ -126,7 +129,11 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
     if (endpoint.compressing()) {
       endpoint.wroteFrame(frame);
     }
-    frameOutput.write(frame.retainedDuplicate(), quietPromise);
+    if (socketOutput != null) {
+      socketOutput.add(frame);
+    } else {
+      frameOutput.write(frame.retainedDuplicate(), quietPromise);
+    }
     return Write.QUEUED;
   }
 
@@ -142,7 +149,12 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
 
   @Override
   public void flush() {
-    if (!closing.isClosed()) {
+    if (closing.isClosed()) {
+      return;
+    }
+    if (socketOutput != null) {
+      socketOutput.flush();
+    } else {
       frameOutput.flush();
     }
   }
@@ -238,6 +250,9 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (socketOutput != null) {
+      socketOutput.release();
+    }
     closing.closed();
     input.release();
     session.closed();
@@ -353,6 +368,10 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   }
 
   private void closeWith(CloseReason reason, ClosingHandshake.Then then) {
+    if (socketOutput != null) {
+      // The close frame goes through Netty, and after every message the client was sent.
+      socketOutput.handOver();
+    }
     if (closing.begin(new CloseWebSocketFrame(reason.code(), reason.text()), then)) {
       endpoint.refusals().closed(reason, ctx.channel());
       stopServing();

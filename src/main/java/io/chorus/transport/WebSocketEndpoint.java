@@ -17,6 +17,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.unix.IovArray;
+import io.netty.channel.unix.Limits;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
@@ -29,6 +31,8 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
 
 /**
  * The WebSocket transport of one gateway, in plain mode or chorus.v1: it watches every accepted TCP connection until it upgrades,
@@ -69,6 +73,8 @@ public final class WebSocketEndpoint {
   /** Every connection's output bound ({@code max-pending-output}): immutable, so one serves them all. */
   private final WriteBufferWaterMark outputBound;
   private final long closeTimeoutNanos;
+  /** The vector of buffers this event loop's connections {@code writev} from; made by the first that needs it. */
+  private IovArray iov;
   private long lastOutOfMemoryWarning;
 
   /**
@@ -209,6 +215,19 @@ public final class WebSocketEndpoint {
   /** What inflates the messages of every client of this event loop that agreed to permessage-deflate. */
   Decompressor decompressor() {
     return decompressor;
+  }
+
+  /**
+   * The vector of buffers this event loop's connections write their frames from ({@link SocketOutput}). Made on
+   * first use, by an epoll connection: its size comes from the native transport, which other transports lack. Its
+   * memory is a JDK direct buffer, as long-lived as the endpoint.
+   */
+  IovArray iov() {
+    if (iov == null) {
+      ByteBuffer memory = ByteBuffer.allocateDirect(Limits.IOV_MAX * IovArray.IOV_SIZE);
+      iov = new IovArray(Unpooled.wrappedBuffer(memory).clear());
+    }
+    return iov;
   }
 
   boolean compressing() {
