@@ -260,6 +260,14 @@ class DeploymentManifestsTest {
   }
 
   @Test
+  void baseImagesAreBuildArgumentsThatDefaultToPublicImages() {
+    assertThat(dockerfile.stages()).extracting(Dockerfile.Stage::base)
+        .containsExactly("${BUILD_IMAGE}", "${RUNTIME_IMAGE}");
+    assertThat(dockerfile.arguments()).containsEntry("BUILD_IMAGE", "docker.io/library/maven:3.9-eclipse-temurin-17")
+        .containsEntry("RUNTIME_IMAGE", "docker.io/library/eclipse-temurin:17-jre");
+  }
+
+  @Test
   void tlsComponentPointsChorusAtTheMountedSecretAndTheIngressAtTheClientPort() throws Exception {
     Path tls = K8S.resolve("tls");
     Node component = Node.load(tls.resolve("kustomization.yaml"));
@@ -463,13 +471,17 @@ class DeploymentManifestsTest {
     }
   }
 
-  /** The instructions of a Dockerfile, by stage, with continuation lines joined and comments dropped. */
-  private record Dockerfile(List<Stage> stages) {
+  /**
+   * The instructions of a Dockerfile, by stage, with continuation lines joined and comments dropped, and the ARGs
+   * before the first FROM with their defaults.
+   */
+  private record Dockerfile(Map<String, String> arguments, List<Stage> stages) {
 
-    record Stage(String name, List<String[]> instructions) {
+    record Stage(String base, String name, List<String[]> instructions) {
     }
 
     static Dockerfile parse(Path file) throws IOException {
+      Map<String, String> arguments = new LinkedHashMap<>();
       List<Stage> stages = new ArrayList<>();
       StringBuilder pending = new StringBuilder();
       for (String line : Files.readAllLines(file)) {
@@ -485,12 +497,16 @@ class DeploymentManifestsTest {
         pending.setLength(0);
         if (instruction[0].equalsIgnoreCase("FROM")) {
           String[] from = instruction[1].split("\\s+");
-          stages.add(new Stage(from.length == 3 ? from[2] : "", new ArrayList<>()));
+          stages.add(new Stage(from[0], from.length == 3 ? from[2] : "", new ArrayList<>()));
+        } else if (stages.isEmpty()) {
+          assertThat(instruction[0]).as("only ARG comes before the first FROM").isEqualToIgnoringCase("ARG");
+          String[] argument = instruction[1].split("=", 2);
+          arguments.put(argument[0], argument.length == 2 ? argument[1] : "");
         } else {
           stages.get(stages.size() - 1).instructions().add(instruction);
         }
       }
-      return new Dockerfile(stages);
+      return new Dockerfile(arguments, stages);
     }
 
     List<String> lastStageLines(String keyword) {
