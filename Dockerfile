@@ -3,10 +3,16 @@
 #   docker build -t chorus:dev .
 #   docker run --rm -p 8080:8080 chorus:dev
 #
-# No HEALTHCHECK: Kubernetes probes /health/live and /health/ready itself (k8s/deployment.yaml), and Docker's
+# No HEALTHCHECK: Kubernetes probes /health/live and /health/ready itself (k8s/base/deployment.yaml), and Docker's
 # HEALTHCHECK would need curl or wget in the image only to repeat them.
 
-FROM maven:3.9-eclipse-temurin-17 AS build
+# The base images are build arguments, so that the image can be built where Docker Hub is out of reach:
+# deploy/check-image.sh builds both from Debian packages and passes them in. Any base serves that has a JDK 17 and
+# Maven on the PATH (build), or a Java 17 runtime with groupadd and useradd (runtime).
+ARG BUILD_IMAGE=docker.io/library/maven:3.9-eclipse-temurin-17
+ARG RUNTIME_IMAGE=docker.io/library/eclipse-temurin:17-jre
+
+FROM ${BUILD_IMAGE} AS build
 WORKDIR /build
 # Dependencies first, in a layer of their own: it is rebuilt only when pom.xml changes, not on every source edit.
 COPY pom.xml .
@@ -15,8 +21,10 @@ COPY src ./src
 RUN mvn -B -DskipTests package
 
 # The runtime is the Java version the build targets (maven.compiler.release 17) and the tests run on.
-FROM eclipse-temurin:17-jre
+FROM ${RUNTIME_IMAGE}
 
+# Declared again to be read inside the stage: an ARG before the first FROM is visible to FROM lines only.
+ARG RUNTIME_IMAGE
 # Set by the build: docker build --build-arg VERSION=0.1.0 --build-arg REVISION="$(git rev-parse HEAD)" .
 ARG VERSION=dev
 ARG REVISION=unknown
@@ -24,9 +32,9 @@ LABEL org.opencontainers.image.title="Chorus" \
       org.opencontainers.image.description="WebSocket broadcast server on Vert.x: rooms, fan-out, clustering" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.base.name="docker.io/library/eclipse-temurin:17-jre"
+      org.opencontainers.image.base.name="${RUNTIME_IMAGE}"
 
-# A fixed, non-root UID/GID: k8s/deployment.yaml's securityContext names the same numbers (runAsUser 10001), and
+# A fixed, non-root UID/GID: k8s/base/deployment.yaml's securityContext names the same numbers (runAsUser 10001), and
 # runAsNonRoot can only be verified against a numeric USER.
 RUN groupadd --system --gid 10001 chorus \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin chorus
@@ -42,7 +50,7 @@ EXPOSE 8080
 EXPOSE 9090
 # Hazelcast member-to-member traffic in clustered mode (CHORUS_CLUSTER_PORT).
 EXPOSE 5701
-# Clustered event bus between nodes (CHORUS_EVENTBUS_PORT; k8s/ fixes it at 5710 so the NetworkPolicy can open it).
+# Clustered event bus between nodes (CHORUS_EVENTBUS_PORT; k8s/base/ fixes it at 5710 so the NetworkPolicy can open it).
 EXPOSE 5710
 
 USER 10001:10001

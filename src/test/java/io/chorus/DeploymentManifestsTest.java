@@ -31,11 +31,18 @@ import static org.assertj.core.api.Assertions.fail;
 
 /**
  * The Dockerfile and the Kubernetes manifests in k8s/ agree with the server: the jar the build makes, the settings
- * that exist, the ports they name, the health paths, and the time a drain may take. Reads files only.
+ * that exist, the ports they name, the health paths, and the time a drain may take; and k8s/'s components and dev
+ * overlay fit its base. Reads files only; k8s/check.sh renders them.
  */
 class DeploymentManifestsTest {
 
   private static final Path K8S = Path.of("k8s");
+  private static final Path BASE = K8S.resolve("base");
+  private static final Path COMPONENTS = K8S.resolve("components");
+  private static final Path DEV = K8S.resolve("overlays/dev");
+  /** The API versions every cluster serves, with no CRD installed. */
+  private static final Set<String> BUILT_IN_APIS =
+      Set.of("v1", "apps/v1", "policy/v1", "autoscaling/v2", "networking.k8s.io/v1");
   private static final Pattern SETTING_VARIABLE = Pattern.compile("\\bCHORUS_[A-Z0-9_]+\\b");
   private static final Pattern REFERENCE = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
   private static final String POD_IP = "10.1.2.3";
@@ -49,7 +56,7 @@ class DeploymentManifestsTest {
   @BeforeAll
   static void readFiles() throws Exception {
     manifests = new TreeMap<>();
-    try (Stream<Path> files = Files.list(K8S)) {
+    try (Stream<Path> files = Files.list(BASE)) {
       for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
         manifests.put(file.getFileName().toString(), Node.load(file));
       }
@@ -176,7 +183,7 @@ class DeploymentManifestsTest {
   }
 
   @Test
-  void servicesSelectTheChorusPodsAndNamePortsTheyHave() {
+  void servicesSelectTheChorusPodsAndNamePortsTheyHave() throws Exception {
     Map<String, Object> podLabels = podLabels();
     List<Node> services = manifests.values().stream().filter(m -> m.get("kind").text().equals("Service")).toList();
     assertThat(services).hasSizeGreaterThanOrEqualTo(3);
@@ -188,7 +195,7 @@ class DeploymentManifestsTest {
         .as("the client Service carries clients only").extracting(DeploymentManifestsTest::targetPort)
         .containsExactly(config.port());
 
-    Node monitor = ofKind("ServiceMonitor").get("spec");
+    Node monitor = Node.load(COMPONENTS.resolve("prometheus-operator/servicemonitor.yaml")).get("spec");
     Map<String, Object> wanted = monitor.at("selector", "matchLabels").map();
     List<Node> scraped = services.stream()
         .filter(service -> service.at("metadata", "labels").map().entrySet().containsAll(wanted.entrySet())).toList();
@@ -260,8 +267,75 @@ class DeploymentManifestsTest {
   }
 
   @Test
+  void kubectlApplyOfK8sAppliesTheBaseInItsNamespaceWithNothingButBuiltInKinds() throws Exception {
+    Node root = Node.load(K8S.resolve("kustomization.yaml"));
+    assertThat(root.get("resources").items()).extracting(Node::text).containsExactly("base");
+    assertThat(root.has("components")).as("components are optional: k8s/ must apply on a plain cluster").isFalse();
+    assertThat(root.get("namespace").text()).as("the components' objects need the namespace too")
+        .isEqualTo(namespace());
+    assertThat(root.get("labels").value()).isEqualTo(manifests.get("kustomization.yaml").get("labels").value());
+    for (Map.Entry<String, Node> manifest : manifests.entrySet()) {
+      if (!manifest.getKey().equals("kustomization.yaml")) {
+        assertThat(manifest.getValue().get("apiVersion").text()).as(manifest.getKey()).isIn(BUILT_IN_APIS);
+      }
+    }
+  }
+
+  @Test
+  void prometheusOperatorComponentHoldsTheServiceMonitor() throws Exception {
+    Path folder = COMPONENTS.resolve("prometheus-operator");
+    Node component = Node.load(folder.resolve("kustomization.yaml"));
+    assertThat(component.get("kind").text()).isEqualTo("Component");
+    assertThat(component.get("resources").items()).extracting(Node::text).containsExactly("servicemonitor.yaml");
+    Node monitor = Node.load(folder.resolve("servicemonitor.yaml"));
+    assertThat(monitor.get("kind").text()).isEqualTo("ServiceMonitor");
+    assertThat(monitor.get("apiVersion").text()).isNotIn(BUILT_IN_APIS);
+  }
+
+  @Test
+  void devOverlayRunsOneSmallPodOfTheBaseWithoutTheAutoscaler() throws Exception {
+    Node overlay = Node.load(DEV.resolve("kustomization.yaml"));
+    assertThat(overlay.get("resources").items()).extracting(Node::text).containsExactly("../../base");
+    List<Node> patches = overlay.get("patches").items();
+    Node autoscaler = ofKind("HorizontalPodAutoscaler");
+    List<Node> deleted = patches.stream().filter(patch -> patch.has("patch"))
+        .map(patch -> new Node(new Yaml().load(patch.get("patch").text()), patch.path() + ".patch"))
+        .filter(patch -> "delete".equals(patch.get("$patch").value())).toList();
+    assertThat(deleted).as("objects the overlay deletes").hasSize(1);
+    assertThat(deleted.get(0).get("kind").text()).isEqualTo(autoscaler.get("kind").text());
+    assertThat(deleted.get(0).get("apiVersion").text()).isEqualTo(autoscaler.get("apiVersion").text());
+    assertThat(deleted.get(0).at("metadata", "name").text()).isEqualTo(autoscaler.at("metadata", "name").text());
+
+    Node deployment = Node.load(DEV.resolve("deployment-dev.yaml"));
+    assertThat(deployment.at("metadata", "name").text()).isEqualTo(ofKind("Deployment").at("metadata", "name").text());
+    assertThat(deployment.at("spec", "replicas").integer()).isEqualTo(1);
+    Node devContainer = deployment.at("spec", "template", "spec", "containers").items().get(0);
+    assertThat(devContainer.get("name").text()).as("a patch of the container, not a second one")
+        .isEqualTo(container.get("name").text());
+    Node requests = devContainer.at("resources", "requests");
+    Node limits = devContainer.at("resources", "limits");
+    assertThat(requests.get("memory").text()).as("memory request = limit, as in the base")
+        .isEqualTo(limits.get("memory").text()).isEqualTo("512Mi");
+    assertThat(requests.get("cpu").text()).isEqualTo("100m");
+
+    Node service = Node.load(DEV.resolve("service-dev.yaml"));
+    assertThat(service.at("metadata", "name").text())
+        .isEqualTo(manifests.get("service.yaml").at("metadata", "name").text());
+    assertThat(patches).extracting(patch -> patch.has("path") ? patch.get("path").text() : "inline")
+        .contains("deployment-dev.yaml", "service-dev.yaml");
+  }
+
+  @Test
+  void baseImagesAreBuildArgumentsThatDefaultToPublicImages() {
+    assertThat(dockerfile.stages()).extracting(Dockerfile.Stage::base)
+        .containsExactly("${BUILD_IMAGE}", "${RUNTIME_IMAGE}");
+    assertThat(dockerfile.arguments()).containsEntry("BUILD_IMAGE", "docker.io/library/maven:3.9-eclipse-temurin-17")
+        .containsEntry("RUNTIME_IMAGE", "docker.io/library/eclipse-temurin:17-jre");
+  }
+
+  @Test
   void tlsComponentPointsChorusAtTheMountedSecretAndTheIngressAtTheClientPort() throws Exception {
-    Path tls = K8S.resolve("tls");
+    Path tls = COMPONENTS.resolve("tls");
     Node component = Node.load(tls.resolve("kustomization.yaml"));
     assertThat(component.get("kind").text()).isEqualTo("Component");
     Node patched = Node.load(tls.resolve("deployment-tls.yaml"));
@@ -342,7 +416,7 @@ class DeploymentManifestsTest {
   private static Node ofKind(String kind) {
     List<Node> found = manifests.values().stream().filter(m -> m.has("kind") && m.get("kind").text().equals(kind))
         .toList();
-    assertThat(found).as("one %s in k8s/", kind).hasSize(1);
+    assertThat(found).as("one %s in k8s/base/", kind).hasSize(1);
     return found.get(0);
   }
 
@@ -366,7 +440,7 @@ class DeploymentManifestsTest {
   }
 
   private static List<Path> manifestFiles() {
-    return manifests.keySet().stream().map(K8S::resolve).toList();
+    return manifests.keySet().stream().map(BASE::resolve).toList();
   }
 
   private static Map<String, Integer> containerPorts() {
@@ -463,13 +537,17 @@ class DeploymentManifestsTest {
     }
   }
 
-  /** The instructions of a Dockerfile, by stage, with continuation lines joined and comments dropped. */
-  private record Dockerfile(List<Stage> stages) {
+  /**
+   * The instructions of a Dockerfile, by stage, with continuation lines joined and comments dropped, and the ARGs
+   * before the first FROM with their defaults.
+   */
+  private record Dockerfile(Map<String, String> arguments, List<Stage> stages) {
 
-    record Stage(String name, List<String[]> instructions) {
+    record Stage(String base, String name, List<String[]> instructions) {
     }
 
     static Dockerfile parse(Path file) throws IOException {
+      Map<String, String> arguments = new LinkedHashMap<>();
       List<Stage> stages = new ArrayList<>();
       StringBuilder pending = new StringBuilder();
       for (String line : Files.readAllLines(file)) {
@@ -485,12 +563,16 @@ class DeploymentManifestsTest {
         pending.setLength(0);
         if (instruction[0].equalsIgnoreCase("FROM")) {
           String[] from = instruction[1].split("\\s+");
-          stages.add(new Stage(from.length == 3 ? from[2] : "", new ArrayList<>()));
+          stages.add(new Stage(from[0], from.length == 3 ? from[2] : "", new ArrayList<>()));
+        } else if (stages.isEmpty()) {
+          assertThat(instruction[0]).as("only ARG comes before the first FROM").isEqualToIgnoringCase("ARG");
+          String[] argument = instruction[1].split("=", 2);
+          arguments.put(argument[0], argument.length == 2 ? argument[1] : "");
         } else {
           stages.get(stages.size() - 1).instructions().add(instruction);
         }
       }
-      return new Dockerfile(stages);
+      return new Dockerfile(arguments, stages);
     }
 
     List<String> lastStageLines(String keyword) {
