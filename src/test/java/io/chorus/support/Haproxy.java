@@ -73,15 +73,13 @@ public final class Haproxy implements AutoCloseable {
     }
     Haproxy haproxy = new Haproxy(builder.start(), log, own[0], own[1]);
     try {
-      await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> {
-        if (!haproxy.process.isAlive()) {
-          throw new AssertionError("HAProxy exited: " + haproxy.output());
-        }
-        return !haproxy.stats().servers().isEmpty();
-      });
-    } catch (RuntimeException | Error failed) {
+      await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+          .failFast("HAProxy exited", () -> !haproxy.process.isAlive())
+          .until(() -> !haproxy.stats().servers().isEmpty());
+    } catch (RuntimeException failed) {
+      String output = haproxy.output();
       haproxy.close();
-      throw failed;
+      throw new IllegalStateException("HAProxy did not start; output:\n" + output, failed);
     }
     return haproxy;
   }
