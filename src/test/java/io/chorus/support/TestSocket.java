@@ -82,6 +82,14 @@ public final class TestSocket {
     return closed.future().isComplete();
   }
 
+  /**
+   * Completes once the connection has closed, on the client's event loop and after every message it received was
+   * recorded: a handler on it may read {@link #all()} as complete.
+   */
+  public Future<Void> closed() {
+    return closed.future();
+  }
+
   /** The close code the server sent, once closed (1006 when the connection ended without a close frame). */
   public Short closeStatus() {
     return webSocket.closeStatusCode();
