@@ -1,11 +1,13 @@
 package io.chorus;
 
+import com.hazelcast.core.HazelcastInstance;
 import io.chorus.bus.ClusterCensus;
 import io.chorus.bus.ClusterMembership;
 import io.chorus.bus.ClusterPresence;
 import io.chorus.bus.HazelcastCluster;
 import io.chorus.bus.HazelcastStreams;
 import io.chorus.bus.LocalStreams;
+import io.chorus.bus.PartitionSync;
 import io.chorus.bus.RoomBus;
 import io.chorus.bus.Streams;
 import io.chorus.config.ChorusConfig;
@@ -69,6 +71,8 @@ import java.util.function.Predicate;
 public final class Chorus {
 
   private static final Logger log = LoggerFactory.getLogger(Chorus.class);
+  /** How long a clustered node waits for the cluster to be in sync before it says it is ready anyway. */
+  private static final Duration SYNC_BOUND = Duration.ofSeconds(60);
 
   private final ChorusConfig config;
   private final Vertx vertx;
@@ -177,7 +181,12 @@ public final class Chorus {
           .onComplete(deployed -> {
             if (deployed.succeeded()) {
               tls.ifPresent(ports -> ports.watch(config.tls().reloadInterval()));
-              readiness.ready();
+              if (clusterManager == null) {
+                readiness.ready();
+              } else {
+                readiness.syncing();
+                readyOnceInSync(vertx, clusterManager.getHazelcastInstance(), readiness);
+              }
               started.complete(deployed.result());
             } else {
               tls.ifPresent(TlsPorts::close);
@@ -187,6 +196,25 @@ public final class Chorus {
           });
     });
     return started.future();
+  }
+
+  /**
+   * Makes a clustered node ready once Hazelcast has a backup of every partition again, or after {@link #SYNC_BOUND}
+   * (a member that stays unreachable must not keep this node out of service): whoever restarts nodes one at a time
+   * and waits for each to be ready before stopping the next then never stops the last holder of a room's history.
+   */
+  private static void readyOnceInSync(Vertx vertx, HazelcastInstance hazelcast, Readiness readiness) {
+    long start = System.nanoTime();
+    PartitionSync.await(vertx, hazelcast, SYNC_BOUND).onComplete(synced -> {
+      String waited = String.format("%.1f s", (System.nanoTime() - start) / 1e9);
+      if (synced.result()) {
+        log.info("Cluster in sync (every partition has its backup) after {}: ready", waited);
+      } else {
+        log.warn("Cluster still not in sync after {}: ready anyway; a restart of another node now may lose history",
+            waited);
+      }
+      readiness.ready();
+    });
   }
 
   /** The port for WebSockets and the chat page. */

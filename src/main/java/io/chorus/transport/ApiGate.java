@@ -60,7 +60,7 @@ public final class ApiGate {
     } else if (!List.of(methods.split(", ")).contains(method.name())) {
       request.response().putHeader(HttpHeaders.ALLOW, methods);
       responses.problem(request, Problem.METHOD_NOT_ALLOWED, method.name() + " is not served here: use " + methods);
-    } else if (readiness.state() != Readiness.State.READY) {
+    } else if (!readiness.serving()) {
       responses.problem(request, Problem.DRAINING, "Server is shutting down: try another node");
     } else if (rateLimits != null && !rateLimits.admit(request.remoteAddress().hostAddress(), System.nanoTime())) {
       request.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);

@@ -106,7 +106,7 @@ final class SseEndpoint {
           "At most " + maxRooms + " distinct rooms per stream"));
     } else if (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) != 0) {
       return immediately(new HandshakeRefusal(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST, "An SSE request has no body"));
-    } else if (readiness.state() != Readiness.State.READY) {
+    } else if (!readiness.serving()) {
       return immediately(new HandshakeRefusal(Handshake.DRAINING, HttpResponseStatus.SERVICE_UNAVAILABLE,
           "Server is shutting down: reconnect to another node"));
     } else if (!originPolicy.allows(headers.get(HttpHeaderNames.ORIGIN), headers.get(HttpHeaderNames.HOST))) {

@@ -115,7 +115,7 @@ final class UpgradePolicy {
     } else if (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) != 0) {
       // The WebSocket decoder takes over right after the head: a body would be read as frames.
       return new HandshakeRefusal(Handshake.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST, "A WebSocket upgrade has no body");
-    } else if (readiness.state() != Readiness.State.READY) {
+    } else if (!readiness.serving()) {
       return new HandshakeRefusal(Handshake.DRAINING, HttpResponseStatus.SERVICE_UNAVAILABLE,
           "Server is shutting down: reconnect to another node");
     } else if (!originPolicy.allows(headers.get(HttpHeaderNames.ORIGIN), headers.get(HttpHeaderNames.HOST))) {
