@@ -17,6 +17,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The command line: reads the configuration, starts Chorus, and stops it cleanly on SIGTERM or SIGINT; or, asked
  * {@code api-key}, makes an API key (see {@link ApiKeyCommand}); or prints its help or its version.
+ *
+ * <p>Signals go through {@code sun.misc.Signal}: Java has no other way to act on SIGHUP or to exit 0 after SIGTERM.
+ * It has been in every JDK since 1.3 and, since 9, in the {@code jdk.unsupported} module, which JEP 260 keeps
+ * exported until a supported replacement exists. javac's "internal proprietary API" warning about it, which no
+ * {@code @SuppressWarnings} reaches, is turned off in pom.xml; ArchitectureTest keeps the rest of Chorus off it.
  */
 public final class Main {
 

@@ -64,6 +64,14 @@ class ArchitectureTest {
   }
 
   @Test
+  void onlyMainReachesTheJdksUnsupportedApis() {
+    noClasses().that().doNotHaveFullyQualifiedName("io.chorus.Main")
+        .should().dependOnClassesThat().resideInAnyPackage("sun..", "jdk.internal..")
+        .because("javac's warning about them is off (pom.xml) for Main's signal handlers alone")
+        .check(CHORUS);
+  }
+
+  @Test
   void configMetricsAndSecurityAreLeaves() {
     for (String leaf : new String[] {"config", "metrics", "security"}) {
       noClasses().that().resideInAPackage("io.chorus." + leaf + "..")
