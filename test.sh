@@ -39,7 +39,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root=()
   if [ "$(id -u)" -ne 0 ]; then
     type -P sudo >/dev/null \
-      || fail "the tests need ${missing[*]}: run this as root or install sudo, or install them yourself"
+      || fail "the tests need ${missing[*]}; installing them needs root or sudo: run ./test.sh as root, or install them"
     as_root=(sudo)
   fi
   type -P apt-get >/dev/null || fail "the tests need ${missing[*]}, and apt-get is not here to install them"
