@@ -69,10 +69,10 @@ class DeploymentManifestsTest {
 
   @Test
   void dockerfileCopiesAndRunsTheJarThePomBuilds() throws Exception {
-    Matcher finalName = Pattern.compile("<finalName>([^<]+)</finalName>")
+    Matcher shaded = Pattern.compile("<outputFile>\\$\\{project.build.directory}/([^<]+)</outputFile>")
         .matcher(Files.readString(Path.of("pom.xml")));
-    assertThat(finalName.find()).as("pom.xml sets <finalName>").isTrue();
-    String jar = "target/" + finalName.group(1) + ".jar";
+    assertThat(shaded.find()).as("pom.xml names the shaded jar's <outputFile>").isTrue();
+    String jar = "target/" + shaded.group(1);
 
     List<String> copy = dockerfile.lastStage("COPY");
     assertThat(copy).as("COPY in the runtime stage").hasSize(3);
