@@ -49,6 +49,17 @@ if [ ${#missing[@]} -gt 0 ]; then
     && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
       apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } \
     || fail "apt-get could not install ${missing[*]} (see above)"
+  # The tests run these programs themselves. Debian starts their services on installing them, and Prometheus's on
+  # port 9090 would take the port Chorus's management endpoint uses by default.
+  if [ -d /run/systemd/system ]; then
+    for service in prometheus haproxy; do
+      if [[ " ${missing[*]} " == *" $service "* ]]; then
+        if "${as_root[@]}" systemctl disable --now --quiet "$service"; then
+          echo "test.sh: stopped and disabled the $service service that installing it started"
+        fi
+      fi
+    done
+  fi
 fi
 
 exec mvn -B verify "$@"
