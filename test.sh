@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs with apt-get what the tests drive and the machine lacks, then runs
-# `mvn -B verify` with this script's arguments (./test.sh -Dit.test=TlsIT, say). Needs a JDK 17+ and Maven, and
+# `mvn -B verify -Prolling-restart` (every test, the 1-2 minute rolling restart behind HAProxy included) with this
+# script's arguments (./test.sh -Dit.test=TlsIT, say). Needs a JDK 17+ and Maven, and
 # Debian's packages (Debian 12 or later); installing needs root, or sudo.
 #   chromium                 browser tests (/usr/bin/chromium, headless)
 #   prometheus               promtool checks the exposition and the alert rules; a real Prometheus scrapes Chorus
@@ -62,4 +63,4 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-exec mvn -B verify "$@"
+exec mvn -B verify -Prolling-restart "$@"
