@@ -3,7 +3,7 @@ package io.chorus.transport;
 import io.chorus.security.RateLimit;
 import io.chorus.security.RateLimiter;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 
@@ -58,34 +58,39 @@ final class ControlFrames {
   }
 
   /** The owed pong as the bytes of its frame; it is no longer owed. */
-  ByteBuf takePong(ByteBufAllocator alloc) {
-    ByteBuf pong = frame(OPCODE_PONG, owedPong.length, alloc).writeBytes(owedPong);
+  ByteBuf takePong() {
+    ByteBuf pong = frame(OPCODE_PONG, owedPong.length).writeBytes(owedPong);
     owedPong = null;
     return pong;
   }
 
   /** A ping without payload, as the bytes of its frame. */
-  static ByteBuf ping(ByteBufAllocator alloc) {
-    return frame(OPCODE_PING, 0, alloc);
+  static ByteBuf ping() {
+    return frame(OPCODE_PING, 0);
   }
 
   /** {@code close} as the bytes of its frame (status code and reason, as Netty's frame holds them); releases it. */
-  static ByteBuf encoded(CloseWebSocketFrame close, ByteBufAllocator alloc) {
+  static ByteBuf encoded(CloseWebSocketFrame close) {
     try {
       ByteBuf payload = close.content();
-      return frame(OPCODE_CLOSE, payload.readableBytes(), alloc).writeBytes(payload, payload.readerIndex(),
+      return frame(OPCODE_CLOSE, payload.readableBytes()).writeBytes(payload, payload.readerIndex(),
           payload.readableBytes());
     } finally {
       close.release();
     }
   }
 
-  /** An unmasked frame's header (FIN, opcode, length), in a buffer with room for its payload. */
-  private static ByteBuf frame(int opcode, int payloadLength, ByteBufAllocator alloc) {
+  /**
+   * An unmasked frame's header (FIN, opcode, length), in a buffer with room for its payload. On the heap: the
+   * transport copies it to direct memory as it writes, and should that fail for want of direct memory, the write
+   * fails and the connection closes (as when Netty's encoder allocated it), rather than the caller, such as the
+   * heartbeat's tick over every connection, failing.
+   */
+  private static ByteBuf frame(int opcode, int payloadLength) {
     if (payloadLength > MAX_PAYLOAD) {
       throw new IllegalArgumentException("A control frame's payload is at most 125 bytes, not " + payloadLength);
     }
-    return alloc.buffer(2 + payloadLength).writeByte(FIN | opcode).writeByte(payloadLength);
+    return Unpooled.buffer(2 + payloadLength).writeByte(FIN | opcode).writeByte(payloadLength);
   }
 
   /** The connection is closing: no pong may follow a close frame. */

@@ -163,7 +163,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   @Override
   public void ping() {
     if (closing.isOpen() && ctx.channel().isWritable()) {
-      closing.closeOnFailure(ctx.writeAndFlush(ControlFrames.ping(ctx.alloc())));
+      closing.closeOnFailure(ctx.writeAndFlush(ControlFrames.ping()));
     }
   }
 
@@ -334,7 +334,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   /** Writes the owed pong, if any, unless the output is over its bound: then it waits for the channel to drain. */
   private void sendOwedPong() {
     if (closing.isOpen() && controlFrames.owesPong() && ctx.channel().isWritable()) {
-      closing.closeOnFailure(ctx.writeAndFlush(controlFrames.takePong(ctx.alloc())));
+      closing.closeOnFailure(ctx.writeAndFlush(controlFrames.takePong()));
     }
   }
 

@@ -3,7 +3,6 @@ package io.chorus.transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
@@ -49,7 +48,7 @@ class ControlFramesTest {
     frames.owePong(Unpooled.wrappedBuffer("first".getBytes(StandardCharsets.UTF_8)));
     frames.owePong(Unpooled.wrappedBuffer("latest".getBytes(StandardCharsets.UTF_8)));
 
-    ByteBuf pong = frames.takePong(UnpooledByteBufAllocator.DEFAULT);
+    ByteBuf pong = frames.takePong();
     assertThat(bytes(pong)).isEqualTo(nettyEncoded(
         new PongWebSocketFrame(Unpooled.wrappedBuffer("latest".getBytes(StandardCharsets.UTF_8)))));
     assertThat(frames.owesPong()).isFalse();
@@ -57,13 +56,12 @@ class ControlFramesTest {
 
   @Test
   void controlFramesAreTheBytesNettysServerEncoderWouldWrite() {
-    assertThat(bytes(ControlFrames.ping(UnpooledByteBufAllocator.DEFAULT)))
+    assertThat(bytes(ControlFrames.ping()))
         .isEqualTo(nettyEncoded(new PingWebSocketFrame()))
         .containsExactly(0x89, 0x00);
-    assertThat(bytes(ControlFrames.encoded(new CloseWebSocketFrame(1008, "too many control frames"),
-        UnpooledByteBufAllocator.DEFAULT)))
+    assertThat(bytes(ControlFrames.encoded(new CloseWebSocketFrame(1008, "too many control frames"))))
         .isEqualTo(nettyEncoded(new CloseWebSocketFrame(1008, "too many control frames")));
-    assertThat(bytes(ControlFrames.encoded(new CloseWebSocketFrame(), UnpooledByteBufAllocator.DEFAULT)))
+    assertThat(bytes(ControlFrames.encoded(new CloseWebSocketFrame())))
         .containsExactly(0x88, 0x00);
   }
 
@@ -71,7 +69,7 @@ class ControlFramesTest {
   void aControlFramePayloadOverItsLimitIsNeverEncoded() {
     CloseWebSocketFrame tooLong = new CloseWebSocketFrame(1000, "x".repeat(124));
 
-    assertThatThrownBy(() -> ControlFrames.encoded(tooLong, UnpooledByteBufAllocator.DEFAULT))
+    assertThatThrownBy(() -> ControlFrames.encoded(tooLong))
         .isInstanceOf(IllegalArgumentException.class);
     assertThat(tooLong.refCnt()).isZero();
   }
