@@ -107,9 +107,10 @@ public final class Internals {
    * tell Vert.x's meters ({@code vertx_http_server_active_connections}) that the connection ended, is left to the
    * caller: {@link #httpConnectionClosed} with the meter returned here.
    *
-   * <p>The channel's close future still held Vert.x's close promises of the connections Vert.x made for it (two per
-   * connection, 48 bytes, listened to by no one once the connection is gone); they leave it too, and the listeners
-   * that remain (Chorus's TCP budget, the server's channel group) are listed anew, in a smaller array.
+   * <p>The channel's close future still held Vert.x promises (two per connection, 48 bytes: the HTTP connection's
+   * close promise and one added before it), with nothing waiting on them once the connection is gone; they leave it
+   * too, and the listeners that remain (Chorus's TCP budget, the server's channel group) are listed anew, in a
+   * smaller array.
    *
    * @return Vert.x's meter of the connection, or null when Vert.x's metrics are off
    */
