@@ -30,22 +30,18 @@ import java.util.Arrays;
  */
 final class SocketOutput {
 
-  private static final ByteBuf[] NO_FRAMES = {};
-  private static final int FIRST_CAPACITY = 4;
-
   private final FileDescriptor socket;
   private final ChannelHandlerContext frameOutput;
   private final ChannelPromise quietPromise;
   /** The event loop's vector of buffers for {@code writev}, shared by its connections. */
   private final IovArray iov;
   private final int flushAt;
-  /** Empty until the first frame: an idle connection, as most are, never needs the array. */
-  private ByteBuf[] frames = NO_FRAMES;
+  private ByteBuf[] frames = new ByteBuf[4];
   private int count;
   private int queuedBytes;
 
   /**
-   * @param frameOutput where frames enter Netty's pipeline: the connection's own context
+   * @param frameOutput where frames enter Netty's pipeline below the WebSocket encoder
    * @param iov         the event loop's vector for {@code writev}
    * @param flushAt     queued bytes past which frames are written without waiting for the flush
    */
@@ -79,7 +75,7 @@ final class SocketOutput {
       return;
     }
     if (count == frames.length) {
-      frames = Arrays.copyOf(frames, Math.max(FIRST_CAPACITY, count * 2));
+      frames = Arrays.copyOf(frames, count * 2);
     }
     frames[count++] = frame.retain();
     queuedBytes += frame.readableBytes();
