@@ -33,8 +33,9 @@
 # Scenarios: (1) ramp at 1,000 subscribers to the highest deliveries/s with p99 <= 50 ms, going on past the first
 # failure to draw the latency-vs-rate curve, (2) server CPU per million deliveries, p99 and loss at fixed rates
 # (100k and 500k deliveries/s), (3) 10,000 subscribers at a low rate, (4) ~19,000 idle connections
-# with the server's memory per connection, (5) HTTP publish: PUB_CONNS keep-alive connections POSTing to
-# /api/rooms/bench/messages, each its next request once answered (Chorus only). SCENARIOS picks some; the
+# with the server's memory per connection (on a fresh server, or with IDLE_WARMUP on a warmed one), (5) HTTP
+# publish: PUB_CONNS keep-alive connections POSTing to /api/rooms/bench/messages, each its next request once
+# answered (Chorus only). SCENARIOS picks some; the
 # chorus.v1 servers and chorus-sse (chorus.v1 publishers, SSE subscribers) run V1_SCENARIOS, by default (1), (2)
 # and (5); chorus-tls runs TLS_SCENARIOS, by default (1), (2) and (4). All traffic goes to 127.0.0.1; every run is
 # bounded.
@@ -48,8 +49,8 @@ set -euo pipefail
 COMMAND=""
 for _v in SERVERS BASELINE REPEATS QUICK SCENARIOS V1_SCENARIOS TLS_SCENARIOS RAMP_FROM RAMP_TO RAMP_FACTOR \
     RAMP_WARMUP RAMP_STEP RAMP_DRAIN RAMP_THROUGH P99_MAX LOSS_MAX LAT_RATES LAT_WARMUP LAT_DURATION PAYLOAD \
-    FANOUT_SUBS FANOUT_PUBS WIDE_WARMUP WIDE_DURATION IDLE_CONNS IDLE_HOLD BUILD BENCH_PORT BENCH_MANAGEMENT_PORT \
-    CHORUS_BASE_JAR CHORUS_JVM_OPTS WIDE_SUBS DEFLATE_SCENARIOS; do
+    FANOUT_SUBS FANOUT_PUBS WIDE_WARMUP WIDE_DURATION IDLE_CONNS IDLE_HOLD IDLE_WARMUP BUILD BENCH_PORT \
+    BENCH_MANAGEMENT_PORT CHORUS_BASE_JAR CHORUS_JVM_OPTS WIDE_SUBS DEFLATE_SCENARIOS; do
   if [[ "${!_v-}" == *" "* ]]; then COMMAND+="$_v=\"${!_v}\" "; elif [[ -n "${!_v+x}" ]]; then COMMAND+="$_v=${!_v} "; fi
 done
 COMMAND+="load-tests/bench.sh"
@@ -118,6 +119,11 @@ LAT_RATE=${LAT_RATES%% *}     # the first: the rate the chorus.v1, SSE and TLS t
 : "${IDLE_RATE:=2000}"        # new connections per second
 : "${IDLE_HOLD:=20s}"
 : "${IDLE_PROCS:=$(( (IDLE_CONNS + 9499) / 9500 ))}"  # generator processes: 20,000 descriptors each
+: "${IDLE_WARMUP:=0}"         # connections opened first and held before the baseline (0: none, a cold server).
+                              # A JVM compiles its connection path and loads classes while the first thousands arrive
+                              # (about 6.5 MiB with Chorus, paid once); the cost of the IDLE_CONNS - IDLE_WARMUP
+                              # that follow, on a warmed server, leaves that out. Held, not closed: memory they would
+                              # leave behind, committed, would make the next connections look cheaper than they are
 : "${PUB_CONNS:=50}"          # HTTP publish: keep-alive connections, one request in flight each
 : "${PUB_WARMUP:=20s}"         # the JIT compiles the HTTP path on the server's one core: after 5, 10 and 20 s of
                               # warm-up a 5 s window gave 18k, 26k and 59k requests/s (even with QUICK=1)
@@ -320,6 +326,29 @@ gen() {
   sed 's/^/    /' "$out.log"
 }
 
+# Opens IDLE_WARMUP idle connections to server $1 and holds them while the idle scenario measures the ones after;
+# prints the generator's PID once they are all open, fails (and stops it) when they are not within 5 minutes.
+warm_up() {
+  local name=$1 pid out="$RUN_DIR/$1-idle-warmup" _
+  log "$name: warming up: $IDLE_WARMUP connections opened first and held; the figures are the next ones'" >&2
+  taskset -c "$GEN_CPU" "$JAVA" -jar "$FANOUT_JAR" connections --url "$URL" --protocol "$PROTOCOL" \
+    --transport "$TRANSPORT" --connections "$IDLE_WARMUP" --connect-rate "$IDLE_RATE" --hold 15m --max-runtime 16m \
+    --processes "$(( (IDLE_WARMUP + 9499) / 9500 ))" > "$out.log" 2>&1 &
+  pid=$!
+  STARTED+=("$pid")
+  for _ in $(seq 1 1500); do
+    if grep -q '^opened in' "$out.log" 2>/dev/null; then
+      echo "$pid"
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  NOTES+=("$name: the warm-up connections did not open, see $out.log")
+  stop_pid "$pid"
+  return 1
+}
+
 run_server() {
   local name=$1 scenarios=" $SCENARIOS " rate through=()
   if [[ "$name" == chorus-v1* || "$name" == chorus-sse ]]; then scenarios=" $V1_SCENARIOS "; fi
@@ -356,9 +385,14 @@ run_server() {
   if [[ "$scenarios" == *" idle "* ]]; then
     # A fresh server for the memory scenario, so that the baseline is not what the others left behind.
     start_server "$name" || return 0
-    log "$name: $IDLE_CONNS idle connections ($IDLE_PROCS generator processes)"
-    gen "$name" idle connections --connections "$IDLE_CONNS" --connect-rate "$IDLE_RATE" --hold "$IDLE_HOLD" \
-      --processes "$IDLE_PROCS"
+    local warm_pid=""
+    if (( IDLE_WARMUP > 0 )); then
+      warm_pid=$(warm_up "$name") || { stop_pid "$SERVER_PID"; return 0; }
+    fi
+    log "$name: $(( IDLE_CONNS - IDLE_WARMUP )) idle connections ($IDLE_PROCS generator processes)"
+    gen "$name" idle connections --connections "$(( IDLE_CONNS - IDLE_WARMUP ))" --connect-rate "$IDLE_RATE" \
+      --hold "$IDLE_HOLD" --processes "$IDLE_PROCS"
+    if [[ -n "$warm_pid" ]]; then stop_pid "$warm_pid"; fi
     stop_pid "$SERVER_PID"
   fi
   [[ " ${RAN[*]} " == *" $name "* ]] || RAN+=("$name")
@@ -486,7 +520,8 @@ report_connections() {
     if [[ -n "$(values open "$name-idle")$(values deliveries_per_s "$name-wide")" ]]; then any=1; fi
   done
   [[ "$any" == 1 ]] || return 0
-  local head=(server "$(thousands "$WIDE_SUBS") subscribers: deliveries/s" "p99" "loss" "idle connections held of $(thousands "$IDLE_CONNS")"
+  local head=(server "$(thousands "$WIDE_SUBS") subscribers: deliveries/s" "p99" "loss"
+    "idle connections held of $(thousands "$(( IDLE_CONNS - IDLE_WARMUP ))")"
     "RSS per connection" "vs $b" "heap + direct per connection")
   echo
   echo "### Many subscribers and idle connections"
@@ -505,7 +540,13 @@ report_connections() {
   if [[ " $SCENARIOS " == *" wide "* ]]; then
     echo "$(thousands "$WIDE_SUBS") subscribers: $WIDE_RATE deliveries/s for $WIDE_DURATION."
   fi
-  echo "Memory: growth from a fresh server's baseline to $(thousands "$IDLE_CONNS") idle connections, divided by the"
+  if (( IDLE_WARMUP > 0 )); then
+    echo "Memory: WARMED SERVER: growth from the baseline of a server already holding $(thousands "$IDLE_WARMUP") idle"
+    echo "connections (opened first, so that the JVM has compiled and loaded what connections need; a fresh server's"
+    echo "figure adds that, paid once) to $(thousands "$IDLE_CONNS") idle connections, divided by the"
+  else
+    echo "Memory: growth from a fresh server's baseline to $(thousands "$IDLE_CONNS") idle connections, divided by the"
+  fi
   echo "connections still open (JVM servers get 'jcmd GC.run' before each sample; heap + direct needs a /metrics"
   echo "endpoint; below a few thousand connections a GC can make it negative)."
 }

@@ -47,18 +47,23 @@ final class AcceptBudget extends ChannelInboundHandlerAdapter {
 
   /**
    * Takes a TCP slot for the connection unless it already holds one (taken at accept once the budget is
-   * installed), and gives it back when the connection closes.
+   * installed), and gives it back when the connection closes. Asked once per connection, by its event loop.
    *
    * @return whether the connection is within the budget
    */
   static boolean admit(Channel connection, ConnectionLimit limit) {
     if (connection.hasAttr(COUNTED)) {
+      // The mark has done its job: kept, it would cost every connection about 48 bytes for its whole life.
+      connection.attr(COUNTED).remove();
       return true;
     }
+    return take(connection, limit);
+  }
+
+  private static boolean take(Channel connection, ConnectionLimit limit) {
     if (!limit.tryOpenTcp()) {
       return false;
     }
-    connection.attr(COUNTED).set(Boolean.TRUE);
     connection.closeFuture().addListener(closed -> limit.closeTcp());
     return true;
   }
@@ -66,7 +71,8 @@ final class AcceptBudget extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object accepted) {
     Channel connection = (Channel) accepted;
-    if (admit(connection, limit)) {
+    if (take(connection, limit)) {
+      connection.attr(COUNTED).set(Boolean.TRUE);
       ctx.fireChannelRead(connection);
     } else {
       refusals.refused(HttpRejection.OVER_BUDGET, connection);

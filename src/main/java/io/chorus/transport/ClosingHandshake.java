@@ -72,7 +72,7 @@ final class ClosingHandshake {
     int code = frame.statusCode();
     closeCode = code < 0 ? 1005 : code;
     closeTimer = ctx.executor().schedule(this::closeNow, closeTimeoutNanos, TimeUnit.NANOSECONDS);
-    ctx.writeAndFlush(frame).addListener(written -> {
+    ctx.writeAndFlush(ControlFrames.encoded(frame)).addListener(written -> {
       if (!written.isSuccess() || then == Then.CLOSE) {
         closeNow();
       } else if (then == Then.LINGER) {

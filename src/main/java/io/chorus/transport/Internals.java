@@ -2,9 +2,12 @@ package io.chorus.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.DefaultPromise;
+import io.netty.util.concurrent.GenericFutureListener;
 import io.netty.util.internal.PlatformDependent;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -23,12 +26,15 @@ import io.vertx.core.spi.metrics.TCPMetrics;
 
 import java.lang.reflect.Field;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Every place where Chorus reaches below the public APIs of Vert.x and Netty, in one class: the Netty channel under a
  * Vert.x HTTP connection, the listening socket under a Vert.x HTTP server, the event loop under a Vert.x context, the
- * names Vert.x gives its pipeline handlers, Vert.x's meter of a connection, a Netty buffer as a Vert.x buffer without a
- * copy, and Netty's own count of direct memory. Chorus needs them to upgrade WebSockets below Vert.x's HTTP layer (and
+ * names Vert.x gives its pipeline handlers, Vert.x's meter of a connection, the listeners of a Netty future, a Netty
+ * buffer as a Vert.x buffer without a copy, and Netty's own count of direct memory. Chorus needs them to upgrade WebSockets below Vert.x's HTTP layer (and
  * take Vert.x's connection out of their pipeline), to time and refuse requests before Vert.x sees them, and to answer
  * plain HTTP on a TLS port before the TLS handler does. A Vert.x or Netty upgrade that renames or retypes any of these
  * fails {@code InternalsTest}, not production.
@@ -41,6 +47,23 @@ public final class Internals {
   static final String HTTP_ENCODER = "httpEncoder";
   /** Vert.x's idle-timeout handler, present when the server has an idle timeout. */
   static final String IDLE_HANDLER = "idle";
+
+  private static final Field PROMISE_LISTENER;
+  private static final Field PROMISE_LISTENERS;
+  private static final Field LISTENERS_ARRAY;
+  private static final Field LISTENERS_SIZE;
+
+  static {
+    try {
+      PROMISE_LISTENER = field(DefaultPromise.class, "listener");
+      PROMISE_LISTENERS = field(DefaultPromise.class, "listeners");
+      Class<?> holder = Class.forName("io.netty.util.concurrent.DefaultFutureListeners");
+      LISTENERS_ARRAY = field(holder, "listeners");
+      LISTENERS_SIZE = field(holder, "size");
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   private Internals() {
   }
@@ -84,13 +107,51 @@ public final class Internals {
    * tell Vert.x's meters ({@code vertx_http_server_active_connections}) that the connection ended, is left to the
    * caller: {@link #httpConnectionClosed} with the meter returned here.
    *
+   * <p>The channel's close future still held Vert.x promises (two per connection, 48 bytes: the HTTP connection's
+   * close promise and one added before it), with nothing waiting on them once the connection is gone; they leave it
+   * too, and the listeners that remain (Chorus's TCP budget, the server's channel group) are listed anew, in a
+   * smaller array.
+   *
    * @return Vert.x's meter of the connection, or null when Vert.x's metrics are off
    */
   static HttpConnectionMeter detachHttpConnection(ChannelPipeline pipeline) {
     ConnectionBase connection = (ConnectionBase) ((VertxHandler<?>) pipeline.remove(HTTP_CONNECTION_HANDLER))
         .getConnection();
+    dropVertxClosePromises(pipeline.channel().closeFuture());
     NetworkMetrics<?> metrics = connection.metrics();
     return metrics instanceof TCPMetrics<?> tcp ? new HttpConnectionMeter(tcp, connection.metric()) : null;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static void dropVertxClosePromises(ChannelFuture closeFuture) {
+    List<GenericFutureListener<?>> kept = new ArrayList<>();
+    for (GenericFutureListener<?> listener : closeListeners(closeFuture)) {
+      closeFuture.removeListener((GenericFutureListener) listener);
+      if (!(listener instanceof Future<?>)) {
+        kept.add(listener);
+      }
+    }
+    for (GenericFutureListener<?> listener : kept) {
+      closeFuture.addListener((GenericFutureListener) listener);
+    }
+  }
+
+  /** A copy of the listeners of a Netty future that has not completed: one, or several in a holder, or none. */
+  static List<GenericFutureListener<?>> closeListeners(ChannelFuture future) {
+    try {
+      Object one = PROMISE_LISTENER.get(future);
+      if (one != null) {
+        return List.of((GenericFutureListener<?>) one);
+      }
+      Object several = PROMISE_LISTENERS.get(future);
+      if (several == null) {
+        return List.of();
+      }
+      GenericFutureListener<?>[] listeners = (GenericFutureListener<?>[]) LISTENERS_ARRAY.get(several);
+      return List.copyOf(Arrays.asList(listeners).subList(0, (int) LISTENERS_SIZE.get(several)));
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("Netty's promises no longer keep their listeners where Chorus looks", e);
+    }
   }
 
   /** Vert.x's meter of one detached HTTP connection: what its server's meters know it by. */

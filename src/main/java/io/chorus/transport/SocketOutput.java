@@ -41,7 +41,7 @@ final class SocketOutput {
   private int queuedBytes;
 
   /**
-   * @param frameOutput where frames enter Netty's pipeline below the WebSocket encoder
+   * @param frameOutput where frames enter Netty's pipeline: the connection's own context
    * @param iov         the event loop's vector for {@code writev}
    * @param flushAt     queued bytes past which frames are written without waiting for the flush
    */

@@ -27,7 +27,7 @@ import java.io.IOException;
 import java.util.zip.DataFormatException;
 
 /**
- * One WebSocket connection's transport, as the last Netty handler, behind the WebSocket codec; Vert.x's HTTP
+ * One WebSocket connection's transport, as the last Netty handler, behind the WebSocket decoder; Vert.x's HTTP
  * connection has left the pipeline, and its meters hear of the close from here. Frames in, frames out: it reassembles
  * and validates client messages (size, UTF-8) and hands them whole to its {@link Session}, answers pings, runs the
  * closing handshake, and writes the session's messages as pre-encoded frames that skip per-connection encoding.
@@ -53,11 +53,6 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   private Session session;
   private ChannelHandlerContext ctx;
   private ChannelPromise quietPromise;
-  /**
-   * Where messages enter the pipeline: the WebSocket encoder's own context, so that pre-encoded frames skip the
-   * encoder but still pass anything below it (such as TLS), and each write and flush walks one handler less.
-   */
-  private ChannelHandlerContext frameOutput;
   /** Writes room messages to the socket around Netty's outbound buffer; null when they must pass through Netty. */
   private SocketOutput socketOutput;
   private ClosingHandshake closing;
@@ -100,10 +95,15 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
     ctx.channel().config().setWriteBufferWaterMark(endpoint.outputBound());
   }
 
-  /** The 101 is written: the session starts, and messages may flow. */
+  /**
+   * The 101 is written: the session starts, and messages may flow. Every frame this connection writes is encoded
+   * already (room messages by their {@link Encoding}, control frames by {@link ControlFrames}), so Netty's WebSocket
+   * encoder, which the handshaker put in the pipeline, leaves it; frames go from this handler's context to what
+   * lies below (TLS, if any).
+   */
   void start() {
-    this.frameOutput = ctx.pipeline().context(WebSocketFrameEncoder.class);
-    this.socketOutput = SocketOutput.of(frameOutput, quietPromise, endpoint);
+    ctx.pipeline().remove(WebSocketFrameEncoder.class);
+    this.socketOutput = SocketOutput.of(ctx, quietPromise, endpoint);
     session.start();
   }
 
@@ -132,7 +132,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
     if (socketOutput != null) {
       socketOutput.add(frame);
     } else {
-      frameOutput.write(frame.retainedDuplicate(), quietPromise);
+      ctx.write(frame.retainedDuplicate(), quietPromise);
     }
     return Write.QUEUED;
   }
@@ -155,7 +155,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
     if (socketOutput != null) {
       socketOutput.flush();
     } else {
-      frameOutput.flush();
+      ctx.flush();
     }
   }
 
@@ -163,7 +163,7 @@ final class WebSocketConnection extends ChannelDuplexHandler implements Transpor
   @Override
   public void ping() {
     if (closing.isOpen() && ctx.channel().isWritable()) {
-      closing.closeOnFailure(ctx.writeAndFlush(new PingWebSocketFrame()));
+      closing.closeOnFailure(ctx.writeAndFlush(ControlFrames.ping()));
     }
   }
 

@@ -1,12 +1,20 @@
 package io.chorus.transport;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ControlFramesTest {
 
@@ -40,10 +48,51 @@ class ControlFramesTest {
     frames.owePong(Unpooled.wrappedBuffer("first".getBytes(StandardCharsets.UTF_8)));
     frames.owePong(Unpooled.wrappedBuffer("latest".getBytes(StandardCharsets.UTF_8)));
 
-    PongWebSocketFrame pong = frames.takePong();
-    assertThat(pong.content().toString(StandardCharsets.UTF_8)).isEqualTo("latest");
-    pong.release();
+    ByteBuf pong = frames.takePong();
+    assertThat(bytes(pong)).isEqualTo(nettyEncoded(
+        new PongWebSocketFrame(Unpooled.wrappedBuffer("latest".getBytes(StandardCharsets.UTF_8)))));
     assertThat(frames.owesPong()).isFalse();
+  }
+
+  @Test
+  void controlFramesAreTheBytesNettysServerEncoderWouldWrite() {
+    assertThat(bytes(ControlFrames.ping()))
+        .isEqualTo(nettyEncoded(new PingWebSocketFrame()))
+        .containsExactly(0x89, 0x00);
+    assertThat(bytes(ControlFrames.encoded(new CloseWebSocketFrame(1008, "too many control frames"))))
+        .isEqualTo(nettyEncoded(new CloseWebSocketFrame(1008, "too many control frames")));
+    assertThat(bytes(ControlFrames.encoded(new CloseWebSocketFrame())))
+        .containsExactly(0x88, 0x00);
+  }
+
+  @Test
+  void aControlFramePayloadOverItsLimitIsNeverEncoded() {
+    CloseWebSocketFrame tooLong = new CloseWebSocketFrame(1000, "x".repeat(124));
+
+    assertThatThrownBy(() -> ControlFrames.encoded(tooLong))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(tooLong.refCnt()).isZero();
+  }
+
+  private static byte[] bytes(ByteBuf frame) {
+    try {
+      return ByteBufUtil.getBytes(frame);
+    } finally {
+      frame.release();
+    }
+  }
+
+  /** What Netty's server-side encoder (unmasked) makes of {@code frame}. */
+  private static byte[] nettyEncoded(WebSocketFrame frame) {
+    EmbeddedChannel channel = new EmbeddedChannel(new WebSocket13FrameEncoder(false));
+    channel.writeOutbound(frame);
+    ByteBuf all = Unpooled.buffer();
+    for (ByteBuf part = channel.readOutbound(); part != null; part = channel.readOutbound()) {
+      all.writeBytes(part);
+      part.release();
+    }
+    channel.finishAndReleaseAll();
+    return bytes(all);
   }
 
   @Test

@@ -6,7 +6,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.ServerChannel;
+import io.netty.util.concurrent.GenericFutureListener;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -90,13 +92,17 @@ class InternalsTest {
   void vertxsHttpConnectionCanBeTakenOutOfItsPipeline() throws Exception {
     CompletableFuture<List<String>> names = new CompletableFuture<>();
     CompletableFuture<Internals.HttpConnectionMeter> meter = new CompletableFuture<>();
+    CompletableFuture<List<GenericFutureListener<?>>> closeListenersBefore = new CompletableFuture<>();
+    CompletableFuture<List<GenericFutureListener<?>>> closeListenersAfter = new CompletableFuture<>();
     HttpServer server = vertx.createHttpServer()
         .requestHandler(request -> {
           Channel channel = Internals.channel(request.connection());
           // Once the answer is written, as an upgrade takes a connection that Vert.x no longer answers.
           request.response().end("ok").onComplete(answered -> channel.eventLoop().execute(() -> {
             try {
+              closeListenersBefore.complete(List.copyOf(Internals.closeListeners(channel.closeFuture())));
               meter.complete(Internals.detachHttpConnection(channel.pipeline()));
+              closeListenersAfter.complete(List.copyOf(Internals.closeListeners(channel.closeFuture())));
               names.complete(channel.pipeline().names());
             } catch (RuntimeException e) {
               names.completeExceptionally(e);
@@ -110,6 +116,13 @@ class InternalsTest {
       assertThat(names.get(10, TimeUnit.SECONDS)).doesNotContain(Internals.HTTP_CONNECTION_HANDLER);
       assertThat(meter.get(10, TimeUnit.SECONDS)).as("no meter where Vert.x's metrics are off").isNull();
     }
+    List<GenericFutureListener<?>> before = closeListenersBefore.get(10, TimeUnit.SECONDS);
+    assertThat(before).as("Vert.x's close promises, which the detached connection no longer needs")
+        .anyMatch(listener -> listener instanceof Future<?>);
+    assertThat(closeListenersAfter.get(10, TimeUnit.SECONDS))
+        .as("the other listeners of the close (the server's channel group) stay, in their order")
+        .containsExactlyElementsOf(before.stream().filter(listener -> !(listener instanceof Future<?>)).toList())
+        .isNotEmpty();
   }
 
   @Test
