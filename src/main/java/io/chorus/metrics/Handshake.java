@@ -31,7 +31,8 @@ public enum Handshake {
     this.label = label;
   }
 
-  String label() {
+  /** The value of the {@code outcome} label of {@code chorus_handshakes_total}. */
+  public String label() {
     return label;
   }
 }

@@ -135,14 +135,14 @@ public final class Refusals {
       kinds.add(new Kind("HTTP request or connection" + why, "HTTP requests or connections" + why));
     }
     for (Handshake outcome : Handshake.values()) {
-      String why = " refused (" + label(outcome) + ")";
+      String why = " refused (" + outcome.label() + ")";
       kinds.add(outcome == Handshake.TIMEOUT
           ? new Kind("connection sent no complete request in time (timeout)",
               "connections sent no complete request in time (timeout)")
           : new Kind("WebSocket upgrade" + why, "WebSocket upgrades" + why));
     }
     for (Handshake outcome : Handshake.values()) {
-      String why = " refused (" + label(outcome) + ")";
+      String why = " refused (" + outcome.label() + ")";
       kinds.add(new Kind("SSE request" + why, "SSE requests" + why));
     }
     for (CloseReason reason : CloseReason.values()) {
@@ -150,10 +150,5 @@ public final class Refusals {
       kinds.add(new Kind("connection" + why, "connections" + why));
     }
     return List.copyOf(kinds);
-  }
-
-  /** The outcome as chorus_handshakes_total labels it. */
-  private static String label(Handshake outcome) {
-    return outcome.name().toLowerCase(Locale.ROOT);
   }
 }
