@@ -239,6 +239,11 @@ class ChatPageBrowserIT {
   }
 
   private static Browser.Tab openConnected(int port, String room) throws Exception {
+    return openConnected(browser, port, room);
+  }
+
+  /** The chat page of {@code room}, once it is connected over WebSocket and shows the welcome. */
+  static Browser.Tab openConnected(Browser browser, int port, String room) throws Exception {
     Browser.Tab tab = browser.open("http://127.0.0.1:" + port + "/?room=" + room, "");
     await().atMost(Duration.ofSeconds(20)).until(() -> tab.text("#status").equals(VIA_WEBSOCKET));
     await().until(() -> tab.texts("#messages .text").contains(WELCOME));

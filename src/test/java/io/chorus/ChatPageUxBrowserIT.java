@@ -242,10 +242,7 @@ class ChatPageUxBrowserIT {
   }
 
   private static Browser.Tab openConnected(int port, String room) throws Exception {
-    Browser.Tab tab = browser.open("http://127.0.0.1:" + port + "/?room=" + room, "");
-    await().atMost(Duration.ofSeconds(20)).until(() -> tab.text("#status").equals(CONNECTED));
-    await().until(() -> tab.texts("#messages .text").contains(WELCOME));
-    return tab;
+    return ChatPageBrowserIT.openConnected(browser, port, room);
   }
 
   /**
