@@ -13,6 +13,10 @@
 #   SERVERS="chorus-v1 chorus-sse" BASELINE=chorus-v1 load-tests/bench.sh
 #                                    SSE subscribers against WebSocket ones (chorus.v1, history on, same jar),
 #                                    and HTTP publish requests/s on each
+#   SERVERS="chorus chorus-container" load-tests/bench.sh
+#                                    the same jar with the JVM's defaults (the README's run command) and with the
+#                                    Dockerfile's JVM options in a 2 GiB container (CONTAINER_JVM_OPTS): memory per
+#                                    idle connection (CONTAINER_SCENARIOS, by default only the idle one)
 #   SERVERS="chorus chorus-tls" load-tests/bench.sh
 #                                    what TLS costs: the same jar with ws:// and with wss:// (a self-signed
 #                                    certificate made with keytool into $OUT_DIR; the generator trusts any)
@@ -50,7 +54,7 @@ COMMAND=""
 for _v in SERVERS BASELINE REPEATS QUICK SCENARIOS V1_SCENARIOS TLS_SCENARIOS RAMP_FROM RAMP_TO RAMP_FACTOR \
     RAMP_WARMUP RAMP_STEP RAMP_DRAIN RAMP_THROUGH P99_MAX LOSS_MAX LAT_RATES LAT_WARMUP LAT_DURATION PAYLOAD \
     FANOUT_SUBS FANOUT_PUBS WIDE_WARMUP WIDE_DURATION IDLE_CONNS IDLE_HOLD IDLE_WARMUP BUILD BENCH_PORT \
-    BENCH_MANAGEMENT_PORT CHORUS_BASE_JAR CHORUS_JVM_OPTS WIDE_SUBS DEFLATE_SCENARIOS; do
+    BENCH_MANAGEMENT_PORT CHORUS_BASE_JAR CHORUS_JVM_OPTS WIDE_SUBS DEFLATE_SCENARIOS CONTAINER_SCENARIOS; do
   if [[ "${!_v-}" == *" "* ]]; then COMMAND+="$_v=\"${!_v}\" "; elif [[ -n "${!_v+x}" ]]; then COMMAND+="$_v=${!_v} "; fi
 done
 COMMAND+="load-tests/bench.sh"
@@ -75,14 +79,17 @@ CHORUS_JAR="$ROOT/target/chorus.jar"
 : "${V1_SCENARIOS:=ramp latency publish}"  # chorus-v1*, chorus-sse: what they change is the cost per message
 : "${TLS_SCENARIOS:=ramp latency idle}"  # chorus-tls: the cost per message, and the memory per connection
 : "${DEFLATE_SCENARIOS:=ramp latency}"  # *-deflate: the cost per message and its bytes on the wire
+: "${CONTAINER_SCENARIOS:=idle}"  # chorus-container: what the container's JVM options change is memory
 : "${KEYTOOL:=keytool}"
 : "${REPEATS:=1}"            # rounds over SERVERS, alternating; medians and ranges from 2 on
 : "${PYTHON:=python3}"       # draws the curve; without it the CSV is still written
 # JVM options of the Chorus servers (chorus*, chorus-base); empty: the JVM's defaults, as the README's run command.
-# The Dockerfile's, in a 2 GiB container: CHORUS_JVM_OPTS="-XX:MaxRAM=2g -XX:MaxRAMPercentage=40 -XX:+UseSerialGC
-# -Xmn8m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:+ExitOnOutOfMemoryError"
 : "${CHORUS_JVM_OPTS:=}"
 read -ra CHORUS_JVM <<< "$CHORUS_JVM_OPTS"
+# chorus-container's: the Dockerfile's ENTRYPOINT options, in a container limited to 2 GiB (MaxRAM stands in for the
+# cgroup limit the JVM would read there).
+: "${CONTAINER_JVM_OPTS:=-XX:MaxRAM=2g -XX:MaxRAMPercentage=40 -XX:+UseSerialGC -Xmn8m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:+ExitOnOutOfMemoryError}"
+read -ra CONTAINER_JVM <<< "$CONTAINER_JVM_OPTS"
 : "${OUT_DIR:=$LT_DIR/fanout/target/bench-$(date +%Y%m%d-%H%M%S)}"
 
 if [[ "${QUICK:-0}" == 1 ]]; then
@@ -226,7 +233,7 @@ start_server() {
         --rate-limit 0 --management-port "$BENCH_MANAGEMENT_PORT")
       JVM=1
       METRICS="http://127.0.0.1:$BENCH_MANAGEMENT_PORT/metrics" ;;
-    chorus | chorus-nodelay | chorus-v1 | chorus-v1-nohistory | chorus-sse | chorus-tls | chorus-deflate)
+    chorus | chorus-nodelay | chorus-v1 | chorus-v1-nohistory | chorus-sse | chorus-tls | chorus-deflate | chorus-container)
       if [[ -z "$CHORUS_SKIP" && ! -f "$CHORUS_JAR" ]]; then
         CHORUS_SKIP="chorus: skipped, the build did not produce $CHORUS_JAR"
       fi
@@ -238,6 +245,8 @@ start_server() {
       # publish scenario's connections share a few source addresses, which the API limits per address.
       cmd=("$JAVA" -XX:ActiveProcessorCount=1 "${CHORUS_JVM[@]}" -jar "$CHORUS_JAR" --port "$BENCH_PORT" --instances 1 --rate-limit 0
         --management-port "$BENCH_MANAGEMENT_PORT")
+      # chorus-container: the Dockerfile's JVM options after the JVM's defaults' place.
+      if [[ "$name" == chorus-container ]]; then cmd=("${cmd[0]}" "${CONTAINER_JVM[@]}" "${cmd[@]:1}"); fi
       # chorus-nodelay: every broadcast written at the end of its event-loop turn, instead of within 1 ms.
       if [[ "$name" == chorus-nodelay ]]; then cmd+=(--write-delay 0ms); fi
       # chorus-deflate: permessage-deflate for the clients that offer it, each broadcast compressed once.
@@ -354,6 +363,7 @@ run_server() {
   if [[ "$name" == chorus-v1* || "$name" == chorus-sse ]]; then scenarios=" $V1_SCENARIOS "; fi
   if [[ "$name" == chorus-tls ]]; then scenarios=" $TLS_SCENARIOS "; fi
   if [[ "$name" == *-deflate ]]; then scenarios=" $DEFLATE_SCENARIOS "; fi
+  if [[ "$name" == chorus-container ]]; then scenarios=" $CONTAINER_SCENARIOS "; fi
   log "---- $name, round $ROUND of $REPEATS (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
   start_server "$name" || return 0
   if [[ "$scenarios" == *" ramp "* ]]; then
