@@ -54,7 +54,8 @@ COMMAND=""
 for _v in SERVERS BASELINE REPEATS QUICK SCENARIOS V1_SCENARIOS TLS_SCENARIOS RAMP_FROM RAMP_TO RAMP_FACTOR \
     RAMP_WARMUP RAMP_STEP RAMP_DRAIN RAMP_THROUGH P99_MAX LOSS_MAX LAT_RATES LAT_WARMUP LAT_DURATION PAYLOAD \
     FANOUT_SUBS FANOUT_PUBS WIDE_WARMUP WIDE_DURATION IDLE_CONNS IDLE_HOLD IDLE_WARMUP BUILD BENCH_PORT \
-    BENCH_MANAGEMENT_PORT CHORUS_BASE_JAR CHORUS_JVM_OPTS WIDE_SUBS DEFLATE_SCENARIOS CONTAINER_SCENARIOS; do
+    BENCH_MANAGEMENT_PORT CHORUS_BASE_JAR CHORUS_JVM_OPTS WIDE_SUBS DEFLATE_SCENARIOS CONTAINER_SCENARIOS \
+    CONTAINER_JVM_OPTS; do
   if [[ "${!_v-}" == *" "* ]]; then COMMAND+="$_v=\"${!_v}\" "; elif [[ -n "${!_v+x}" ]]; then COMMAND+="$_v=${!_v} "; fi
 done
 COMMAND+="load-tests/bench.sh"
@@ -86,9 +87,10 @@ CHORUS_JAR="$ROOT/target/chorus.jar"
 # JVM options of the Chorus servers (chorus*, chorus-base); empty: the JVM's defaults, as the README's run command.
 : "${CHORUS_JVM_OPTS:=}"
 read -ra CHORUS_JVM <<< "$CHORUS_JVM_OPTS"
-# chorus-container's: the Dockerfile's ENTRYPOINT options, in a container limited to 2 GiB (MaxRAM stands in for the
-# cgroup limit the JVM would read there).
-: "${CONTAINER_JVM_OPTS:=-XX:MaxRAM=2g -XX:MaxRAMPercentage=40 -XX:+UseSerialGC -Xmn8m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:+ExitOnOutOfMemoryError}"
+# chorus-container's: the JVM options of the Dockerfile's ENTRYPOINT (read from it, between "java" and "-jar"), in a
+# container limited to 2 GiB (MaxRAM stands in for the cgroup limit the JVM would read there).
+: "${CONTAINER_JVM_OPTS:=-XX:MaxRAM=2g $(sed -n '/^ENTRYPOINT/,/]/p' "$ROOT/Dockerfile" | grep -o '"[^"]*"' | tr -d '"' \
+  | sed -n '2,/^-jar$/p' | sed '$d' | tr '\n' ' ')}"
 read -ra CONTAINER_JVM <<< "$CONTAINER_JVM_OPTS"
 : "${OUT_DIR:=$LT_DIR/fanout/target/bench-$(date +%Y%m%d-%H%M%S)}"
 
@@ -243,10 +245,11 @@ start_server() {
       fi
       # No rate limit: the ramp's publishers send far above the default 100 messages/s each, and the HTTP
       # publish scenario's connections share a few source addresses, which the API limits per address.
-      cmd=("$JAVA" -XX:ActiveProcessorCount=1 "${CHORUS_JVM[@]}" -jar "$CHORUS_JAR" --port "$BENCH_PORT" --instances 1 --rate-limit 0
+      local jvm=("${CHORUS_JVM[@]}")
+      # chorus-container: the Dockerfile's JVM options instead of the JVM's defaults.
+      if [[ "$name" == chorus-container ]]; then jvm+=("${CONTAINER_JVM[@]}"); fi
+      cmd=("$JAVA" -XX:ActiveProcessorCount=1 "${jvm[@]}" -jar "$CHORUS_JAR" --port "$BENCH_PORT" --instances 1 --rate-limit 0
         --management-port "$BENCH_MANAGEMENT_PORT")
-      # chorus-container: the Dockerfile's JVM options after the JVM's defaults' place.
-      if [[ "$name" == chorus-container ]]; then cmd=("${cmd[0]}" "${CONTAINER_JVM[@]}" "${cmd[@]:1}"); fi
       # chorus-nodelay: every broadcast written at the end of its event-loop turn, instead of within 1 ms.
       if [[ "$name" == chorus-nodelay ]]; then cmd+=(--write-delay 0ms); fi
       # chorus-deflate: permessage-deflate for the clients that offer it, each broadcast compressed once.
