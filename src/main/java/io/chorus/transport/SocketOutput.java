@@ -99,8 +99,8 @@ final class SocketOutput {
         if (count - sent == 1) {
           ByteBuf frame = frames[sent];
           expected = frame.readableBytes();
-          // send(2), not write(2): on a socket, write passes through the file layer first (profiled at 100k
-          // deliveries/s: about 5 % of the server's CPU, a tenth of a microsecond per delivery).
+          // send(2), not write(2): on a socket, write passes through the kernel's file layer first (profiled at
+          // 100k deliveries/s: 11 % of the server's samples on write's way in against 6 % on send's).
           written = socket.sendAddress(frame.memoryAddress(), frame.readerIndex(), frame.writerIndex());
         } else {
           fillIov(sent);
