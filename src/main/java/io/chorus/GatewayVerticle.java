@@ -3,6 +3,7 @@ package io.chorus;
 import io.chorus.config.ChorusConfig;
 import io.chorus.hub.Broker;
 import io.chorus.hub.Census;
+import io.chorus.hub.FlushTiming;
 import io.chorus.hub.Hub;
 import io.chorus.hub.Presence;
 import io.chorus.metrics.ChorusMetrics;
@@ -33,7 +34,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 
 import java.util.Optional;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -103,10 +103,8 @@ final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     eventLoop = Internals.eventLoop(context);
-    long writeDelay = config.timeouts().writeDelay().toNanos();
-    Executor flushes = writeDelay == 0 ? eventLoop : task -> eventLoop.schedule(task, writeDelay, TimeUnit.NANOSECONDS);
-    Hub hub = new Hub(broker, eventLoop, flushes, PooledByteBufAllocator.DEFAULT, metrics,
-        config.retention().historySize());
+    Hub hub = new Hub(broker, eventLoop, FlushTiming.of(eventLoop, config.timeouts().writeDelay()),
+        PooledByteBufAllocator.DEFAULT, metrics, config.retention().historySize());
     census.add(hub);
     authenticator = new Authenticator(vertx, tokenKeys, eventLoop);
     sessions = new Sessions(config, hub, presence, metrics, eventLoop, authenticator);

@@ -54,7 +54,8 @@ public enum Setting {
   COMPRESSION_MIN_SIZE("compression-min-size", "128",
       "Messages shorter than this go uncompressed even to clients that negotiated compression."),
   WRITE_DELAY("write-delay", "1ms",
-      "How long a broadcast may wait to be written together with later ones; 0ms: at the end of each event-loop turn."),
+      "How long a broadcast may wait to be written together with later ones, while an event loop sees more than one "
+          + "per 4 write delays (250 a second at 1ms); otherwise, and with 0ms, at the end of each event-loop turn."),
   PING_INTERVAL("ping-interval", "25s", "How often the server pings each connection."),
   IDLE_TIMEOUT("idle-timeout", "60s", "A connection that sends nothing, not even a pong, for this long is closed."),
   POLL_TIMEOUT("poll-timeout", null, "ping-interval",

@@ -5,7 +5,8 @@ import java.time.Duration;
 /**
  * How long the server waits, and how often it checks.
  *
- * @param writeDelay       how long broadcasts may wait to be written to a connection together with later ones
+ * @param writeDelay       how long broadcasts may wait to be written to a connection together with later ones, while
+ *                         they come often
  * @param pingInterval     between two pings of a connection
  * @param idleTimeout      silence after which a connection is closed
  * @param pollTimeout      how long a long poll waits for a message before it is answered without one

@@ -1,25 +1,29 @@
 package io.chorus.hub;
 
 import java.util.Arrays;
-import java.util.concurrent.Executor;
 
 /**
  * One event loop's connections written to since the last flush, each listed once however many rooms wrote to it.
- * One task per event-loop turn (or per write delay) flushes them all: under load, many messages reach a connection
- * with a single system call, and on loopback a send costs about 4 µs of kernel time whatever its size. A connection
- * that left its rooms, or closed, after being written to is still flushed: what it was sent goes out.
+ * One task per event-loop turn (or per write delay, while broadcasts come often: {@link FlushTiming}) flushes them
+ * all: under load, many messages reach a connection with a single system call, and on loopback a send costs about
+ * 4 µs of kernel time whatever its size. A connection that left its rooms, or closed, after being written to is still
+ * flushed: what it was sent goes out.
  */
 final class Flusher {
 
-  private final Executor flushes;
+  private final FlushTiming timing;
   private final Runnable flushTask = this::flush;
   private Connection[] pending = new Connection[16];
   private int count;
   private boolean scheduled;
 
-  /** @param flushes runs the flush task later on the event loop: after the current turn, or after the write delay */
-  Flusher(Executor flushes) {
-    this.flushes = flushes;
+  Flusher(FlushTiming timing) {
+    this.timing = timing;
+  }
+
+  /** A message is being sent to a room's members: what decides whether the next flush waits. */
+  void broadcast() {
+    timing.broadcast();
   }
 
   /** The connection took a message: it is flushed with the next task. */
@@ -34,7 +38,7 @@ final class Flusher {
     pending[count++] = connection;
     if (!scheduled) {
       scheduled = true;
-      flushes.execute(flushTask);
+      timing.schedule(flushTask);
     }
   }
 

@@ -13,7 +13,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -54,17 +53,17 @@ public final class Hub {
   /**
    * @param broker       numbers, keeps and carries envelopes between hubs
    * @param eventLoop    this hub's event loop: the broker's answers and the rooms' timers run on it
-   * @param flushes      runs the flush task later on this hub's event loop: at the end of the current turn, or after
+   * @param flushTiming  when the flush task runs on this hub's event loop: at the end of the current turn, or after
    *                     the write delay
    * @param allocator    allocates the shared encodings of each message
    * @param metrics      records messages, deliveries, latency and rooms
    * @param historySize  messages the broker keeps per room; 0 when history is off
    */
-  public Hub(Broker broker, EventExecutor eventLoop, Executor flushes, ByteBufAllocator allocator,
+  public Hub(Broker broker, EventExecutor eventLoop, FlushTiming flushTiming, ByteBufAllocator allocator,
       ChorusMetrics metrics, int historySize) {
     this.broker = broker;
     this.eventLoop = eventLoop;
-    this.flusher = new Flusher(flushes);
+    this.flusher = new Flusher(flushTiming);
     this.allocator = allocator;
     this.metrics = metrics;
     this.keepsHistory = historySize > 0;
@@ -172,6 +171,7 @@ public final class Hub {
     if (room.isEmpty()) {
       return;
     }
+    flusher.broadcast();
     Message message = Message.of(envelope, allocator);
     int delivered;
     try {

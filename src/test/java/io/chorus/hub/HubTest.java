@@ -29,8 +29,8 @@ class HubTest {
   /** The flush tasks: they run at the end of the event loop's turn, which the tests mark by running them. */
   private final Queue<Runnable> eventLoop = new ArrayDeque<>();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private final Hub hub = new Hub(broker, loop, eventLoop::add, new UnpooledByteBufAllocator(false),
-      new ChorusMetrics(registry, () -> true, () -> 1), 100);
+  private final Hub hub = new Hub(broker, loop, FlushTiming.endOfTurn(eventLoop::add),
+      new UnpooledByteBufAllocator(false), new ChorusMetrics(registry, () -> true, () -> 1), 100);
 
   @Test
   void firstJoinSubscribesOnceAndLastLeaveCancels() {
@@ -49,7 +49,7 @@ class HubTest {
 
   @Test
   void subscribersCountsTheConnectionsThatJoinedUntilTheyLeaveOnEveryHubOfTheNode() {
-    Hub other = new Hub(broker, loop, eventLoop::add, new UnpooledByteBufAllocator(false),
+    Hub other = new Hub(broker, loop, FlushTiming.endOfTurn(eventLoop::add), new UnpooledByteBufAllocator(false),
         new ChorusMetrics(new SimpleMeterRegistry(), () -> true, () -> 1), 100);
     LocalCensus census = new LocalCensus();
     census.add(hub);

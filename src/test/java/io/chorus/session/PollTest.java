@@ -2,6 +2,7 @@ package io.chorus.session;
 
 import io.chorus.hub.Envelope;
 import io.chorus.hub.FakeBroker;
+import io.chorus.hub.FlushTiming;
 import io.chorus.hub.Hub;
 import io.chorus.hub.ManualLoop;
 import io.chorus.hub.Position;
@@ -137,7 +138,8 @@ class PollTest {
 
   private Hub hub(int historySize) {
     ChorusMetrics metrics = new ChorusMetrics(new SimpleMeterRegistry(), () -> true, () -> 1);
-    return new Hub(broker, loop, flushes::add, new UnpooledByteBufAllocator(false), metrics, historySize);
+    return new Hub(broker, loop, FlushTiming.endOfTurn(flushes::add), new UnpooledByteBufAllocator(false), metrics,
+        historySize);
   }
 
   private void publish(Hub hub, String text) {

@@ -6,6 +6,7 @@ import io.chorus.hub.CloseReason;
 import io.chorus.hub.Encoding;
 import io.chorus.hub.Envelope;
 import io.chorus.hub.FakeBroker;
+import io.chorus.hub.FlushTiming;
 import io.chorus.hub.Hub;
 import io.chorus.hub.LocalPresence;
 import io.chorus.hub.ManualLoop;
@@ -40,7 +41,7 @@ class SessionTest {
   private final FakeBroker broker = new FakeBroker();
   /** The sessions' event loop: tasks wait for runPending(), timers never run; the tests tick the heartbeat. */
   private final ManualLoop loop = new ManualLoop();
-  private final Hub hub = new Hub(broker, loop, eventLoop::add,
+  private final Hub hub = new Hub(broker, loop, FlushTiming.endOfTurn(eventLoop::add),
       new UnpooledByteBufAllocator(false), metrics, 100);
   private Sessions sessions;
 
