@@ -72,7 +72,11 @@ USER 10001:10001
 # 10/20 (40/70 by default): the old generation grows by 10 % at a time and gives back what is beyond 20 % free, 0.2
 # KiB per idle connection less than 40/40, for twice as many full collections while connections arrive (9 against 4
 # over 19,000 connections, each under 0.4 s on a busy machine); none while the node holds steady.
+# TrimNativeHeapInterval=5000: every 5 s the JVM has the C library give back native memory that was freed but kept
+# in its arenas (most likely the JIT compilers' scratch space while the first connections arrive, which NMT counts
+# as free): 2.7 KiB of RSS per idle connection instead of 3.2-3.7 at 19,000, and 6 MiB less at start.
 # ExitOnOutOfMemoryError: a JVM out of heap stops at once and Kubernetes restarts it, instead of limping on.
 # The jar's manifest already carries the --add-opens Hazelcast and Netty want, so nothing else is needed here.
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=40", "-XX:+UseSerialGC", "-Xmn8m", "-XX:MinHeapFreeRatio=10", \
-            "-XX:MaxHeapFreeRatio=20", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/chorus.jar"]
+            "-XX:MaxHeapFreeRatio=20", "-XX:TrimNativeHeapInterval=5000", "-XX:+ExitOnOutOfMemoryError", \
+            "-jar", "/app/chorus.jar"]
