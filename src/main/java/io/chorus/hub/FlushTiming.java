@@ -14,11 +14,13 @@ import java.util.concurrent.TimeUnit;
  * broadcast gathered (0.80× at 500 a second). The rate is an average of the intervals between the loop's
  * broadcasts, each counting for an eighth, so that a single burst or pause does not switch it; broadcasts, not
  * flushes, because a wait that gathers two broadcasts halves the flushes and would read as a rate too low to wait.
+ * The rate is the loop's, all its rooms together: a thousand rooms with a message a second each read as a high rate
+ * and wait, as every flush did before this switch, though a connection in one of them gains nothing from the wait.
  */
 public final class FlushTiming {
 
   /** Wait only while broadcasts come more often than once per this many write delays (1 ms: 250 a second). */
-  static final int GATHERING_DELAYS = 4;
+  private static final int GATHERING_DELAYS = 4;
 
   /** An interval counts for at most this many write delays: a long pause reads as rare, not as forever. */
   private static final int LONGEST_DELAYS = 2 * GATHERING_DELAYS;

@@ -61,19 +61,30 @@ class FlushTimingTest {
   }
 
   @Test
+  void theSwitchIsAtOneBroadcastPerFourDelays() {
+    broadcastEvery(DELAY.multipliedBy(7).dividedBy(2), 40);
+    assertThat(nextFlushWaits()).as("one broadcast per 3.5 delays").isTrue();
+
+    broadcastEvery(DELAY.multipliedBy(9).dividedBy(2), 40);
+    assertThat(nextFlushWaits()).as("one broadcast per 4.5 delays").isFalse();
+  }
+
+  @Test
   void aBurstDoesNotSwitchAtOnceNorDoesAPauseAfterIt() {
     broadcastEvery(DELAY.dividedBy(2), 3);
-    assertThat(waits()).as("after 3 frequent broadcasts").isFalse();
+    assertThat(waits()).as("the 4th broadcast of a burst").isFalse();
 
-    broadcastEvery(DELAY.dividedBy(2), 20);
-    loop.advance(DELAY.multipliedBy(1000));
-    assertThat(waits()).as("the first broadcast after a long pause").isTrue();
-    for (int i = 0; i < 10; i++) {
+    broadcastEvery(DELAY.dividedBy(2), 40);
+    // A pause counts for 8 delays however long it is: from an average of half a delay, the 5th pause in a row
+    // lifts it past 4 delays, not an earlier one.
+    for (int pause = 1; pause <= 4; pause++) {
       loop.advance(DELAY.multipliedBy(1000));
       timing.broadcast();
+      assertThat(nextFlushWaits()).as("after pause %d", pause).isTrue();
     }
     loop.advance(DELAY.multipliedBy(1000));
-    assertThat(waits()).as("after 10 rare broadcasts").isFalse();
+    timing.broadcast();
+    assertThat(nextFlushWaits()).as("after pause 5").isFalse();
   }
 
   @Test
@@ -93,6 +104,17 @@ class FlushTimingTest {
       loop.advance(interval);
       timing.broadcast();
     }
+  }
+
+  /** Asks for a flush without a broadcast; whether it waited for the delay. Leaves no flush pending. */
+  private boolean nextFlushWaits() {
+    int before = flushed;
+    timing.schedule(() -> flushed++);
+    loop.runPending();
+    boolean waited = flushed == before;
+    loop.advance(DELAY);
+    assertThat(flushed).isEqualTo(before + 1);
+    return waited;
   }
 
   /** Broadcasts now and asks for a flush; whether it waited for the delay. Leaves no flush pending. */

@@ -109,6 +109,44 @@ class HubTest {
   }
 
   @Test
+  void underAHighBroadcastRateTheFlushWaitsTheWriteDelayAndTakesWhatCameMeanwhile() {
+    Duration delay = Duration.ofMillis(1);
+    Hub delayed = new Hub(broker, loop, FlushTiming.of(loop, delay), new UnpooledByteBufAllocator(false),
+        new ChorusMetrics(new SimpleMeterRegistry(), () -> true, () -> 1), 100);
+    RecordingConnection connection = new RecordingConnection();
+    delayed.join("room", connection, null, joined -> { });
+    publishEvery(delayed, delay.dividedBy(10), 40);
+    loop.advance(delay);
+    int flushes = connection.flushes;
+
+    publish(delayed, "one");
+    loop.runPending();
+    assertThat(connection.flushes).as("at the end of the turn").isEqualTo(flushes);
+    loop.advance(delay.dividedBy(2));
+    publish(delayed, "two");
+    loop.advance(delay.dividedBy(2));
+
+    assertThat(connection.flushes).isEqualTo(flushes + 1);
+    assertThat(connection.texts()).endsWith("one", "two");
+  }
+
+  @Test
+  void underALowBroadcastRateTheFlushRunsAtTheEndOfTheTurn() {
+    Duration delay = Duration.ofMillis(1);
+    Hub delayed = new Hub(broker, loop, FlushTiming.of(loop, delay), new UnpooledByteBufAllocator(false),
+        new ChorusMetrics(new SimpleMeterRegistry(), () -> true, () -> 1), 100);
+    RecordingConnection connection = new RecordingConnection();
+    delayed.join("room", connection, null, joined -> { });
+    publishEvery(delayed, delay.multipliedBy(10), 40);
+    int flushes = connection.flushes;
+
+    publish(delayed, "one");
+    loop.runPending();
+
+    assertThat(connection.flushes).isEqualTo(flushes + 1);
+  }
+
+  @Test
   void connectionInTwoRoomsGetsEachMessageOnceAndIsFlushedOncePerTurn() {
     RecordingConnection both = new RecordingConnection();
     hub.join("red", both, null, joined -> { });
@@ -414,6 +452,19 @@ class HubTest {
 
   private void publish(String room, String text) {
     hub.publish(Envelope.incoming(room, bytes(text), Envelope.Kind.TEXT));
+  }
+
+  private static void publish(Hub to, String text) {
+    to.publish(Envelope.incoming("room", bytes(text), Envelope.Kind.TEXT));
+  }
+
+  /** Publishes {@code count} messages to "room" of {@code to}, {@code interval} apart, running the loop meanwhile. */
+  private void publishEvery(Hub to, Duration interval, int count) {
+    for (int i = 0; i < count; i++) {
+      loop.advance(interval);
+      publish(to, "message " + i);
+      loop.runPending();
+    }
   }
 
   private static byte[] bytes(String text) {
