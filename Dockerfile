@@ -8,7 +8,7 @@
 
 # The base images are build arguments, so that the image can be built where Docker Hub is out of reach:
 # deploy/check-image.sh builds both from Debian packages and passes them in. Any base serves that has a JDK 17 and
-# Maven on the PATH (build), or a Java 17 runtime with groupadd and useradd (runtime).
+# Maven on the PATH (build), or a Java 17.0.9 or later runtime with groupadd and useradd (runtime).
 ARG BUILD_IMAGE=docker.io/library/maven:3.9-eclipse-temurin-17
 ARG RUNTIME_IMAGE=docker.io/library/eclipse-temurin:17-jre
 
