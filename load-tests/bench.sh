@@ -250,7 +250,7 @@ start_server() {
       if [[ "$name" == chorus-container ]]; then jvm+=("${CONTAINER_JVM[@]}"); fi
       cmd=("$JAVA" -XX:ActiveProcessorCount=1 "${jvm[@]}" -jar "$CHORUS_JAR" --port "$BENCH_PORT" --instances 1 --rate-limit 0
         --management-port "$BENCH_MANAGEMENT_PORT")
-      # chorus-nodelay: every broadcast written at the end of its event-loop turn, instead of within 1 ms.
+      # chorus-nodelay: --write-delay 0ms, every flush at the end of its event-loop turn, never after the delay.
       if [[ "$name" == chorus-nodelay ]]; then cmd+=(--write-delay 0ms); fi
       # chorus-deflate: permessage-deflate for the clients that offer it, each broadcast compressed once.
       if [[ "$name" == chorus-deflate ]]; then cmd+=(--compression true); DEFLATE=1; fi
