@@ -111,8 +111,7 @@ class HubTest {
   @Test
   void underAHighBroadcastRateTheFlushWaitsTheWriteDelayAndTakesWhatCameMeanwhile() {
     Duration delay = Duration.ofMillis(1);
-    Hub delayed = new Hub(broker, loop, FlushTiming.of(loop, delay), new UnpooledByteBufAllocator(false),
-        new ChorusMetrics(new SimpleMeterRegistry(), () -> true, () -> 1), 100);
+    Hub delayed = hubWithWriteDelay(delay);
     RecordingConnection connection = new RecordingConnection();
     delayed.join("room", connection, null, joined -> { });
     publishEvery(delayed, delay.dividedBy(10), 40);
@@ -133,8 +132,7 @@ class HubTest {
   @Test
   void underALowBroadcastRateTheFlushRunsAtTheEndOfTheTurn() {
     Duration delay = Duration.ofMillis(1);
-    Hub delayed = new Hub(broker, loop, FlushTiming.of(loop, delay), new UnpooledByteBufAllocator(false),
-        new ChorusMetrics(new SimpleMeterRegistry(), () -> true, () -> 1), 100);
+    Hub delayed = hubWithWriteDelay(delay);
     RecordingConnection connection = new RecordingConnection();
     delayed.join("room", connection, null, joined -> { });
     publishEvery(delayed, delay.multipliedBy(10), 40);
@@ -452,6 +450,11 @@ class HubTest {
 
   private void publish(String room, String text) {
     hub.publish(Envelope.incoming(room, bytes(text), Envelope.Kind.TEXT));
+  }
+
+  private Hub hubWithWriteDelay(Duration delay) {
+    return new Hub(broker, loop, FlushTiming.of(loop, delay), new UnpooledByteBufAllocator(false),
+        new ChorusMetrics(new SimpleMeterRegistry(), () -> true, () -> 1), 100);
   }
 
   private static void publish(Hub to, String text) {
