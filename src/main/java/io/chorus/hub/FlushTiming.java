@@ -60,9 +60,12 @@ public final class FlushTiming {
     averageInterval += (interval - averageInterval) / 8;
   }
 
-  /** Runs the flush task: after the write delay while broadcasts come often, at the end of the turn otherwise. */
+  /**
+   * Runs the flush task: after the write delay while broadcasts come often, at the end of the turn otherwise. Without
+   * a delay the average stays 0, never under 0 delays.
+   */
   void schedule(Runnable flush) {
-    if (delay > 0 && averageInterval < GATHERING_DELAYS * delay) {
+    if (averageInterval < GATHERING_DELAYS * delay) {
       eventLoop.schedule(flush, delay, TimeUnit.NANOSECONDS);
     } else {
       endOfTurn.execute(flush);
