@@ -23,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HubTest {
 
   private static final RawEncoding RAW = new RawEncoding(0);
+  private static final Duration WRITE_DELAY = Duration.ofMillis(1);
 
   private final FakeBroker broker = new FakeBroker();
   private final ManualLoop loop = new ManualLoop();
@@ -110,20 +111,17 @@ class HubTest {
 
   @Test
   void underAHighBroadcastRateTheFlushWaitsTheWriteDelayAndTakesWhatCameMeanwhile() {
-    Duration delay = Duration.ofMillis(1);
-    Hub delayed = hubWithWriteDelay(delay);
-    RecordingConnection connection = new RecordingConnection();
-    delayed.join("room", connection, null, joined -> { });
-    publishEvery(delayed, delay.dividedBy(10), 40);
-    loop.advance(delay);
+    Hub delayed = hubWithWriteDelay();
+    RecordingConnection connection = memberAfterBroadcastsEvery(delayed, WRITE_DELAY.dividedBy(10));
+    loop.advance(WRITE_DELAY);
     int flushes = connection.flushes;
 
-    publish(delayed, "one");
+    publish(delayed, "room", "one");
     loop.runPending();
     assertThat(connection.flushes).as("at the end of the turn").isEqualTo(flushes);
-    loop.advance(delay.dividedBy(2));
-    publish(delayed, "two");
-    loop.advance(delay.dividedBy(2));
+    loop.advance(WRITE_DELAY.dividedBy(2));
+    publish(delayed, "room", "two");
+    loop.advance(WRITE_DELAY.dividedBy(2));
 
     assertThat(connection.flushes).isEqualTo(flushes + 1);
     assertThat(connection.texts()).endsWith("one", "two");
@@ -131,14 +129,11 @@ class HubTest {
 
   @Test
   void underALowBroadcastRateTheFlushRunsAtTheEndOfTheTurn() {
-    Duration delay = Duration.ofMillis(1);
-    Hub delayed = hubWithWriteDelay(delay);
-    RecordingConnection connection = new RecordingConnection();
-    delayed.join("room", connection, null, joined -> { });
-    publishEvery(delayed, delay.multipliedBy(10), 40);
+    Hub delayed = hubWithWriteDelay();
+    RecordingConnection connection = memberAfterBroadcastsEvery(delayed, WRITE_DELAY.multipliedBy(10));
     int flushes = connection.flushes;
 
-    publish(delayed, "one");
+    publish(delayed, "room", "one");
     loop.runPending();
 
     assertThat(connection.flushes).isEqualTo(flushes + 1);
@@ -449,25 +444,31 @@ class HubTest {
   }
 
   private void publish(String room, String text) {
-    hub.publish(Envelope.incoming(room, bytes(text), Envelope.Kind.TEXT));
+    publish(hub, room, text);
   }
 
-  private Hub hubWithWriteDelay(Duration delay) {
-    return new Hub(broker, loop, FlushTiming.of(loop, delay), new UnpooledByteBufAllocator(false),
+  private static void publish(Hub to, String room, String text) {
+    to.publish(Envelope.incoming(room, bytes(text), Envelope.Kind.TEXT));
+  }
+
+  private Hub hubWithWriteDelay() {
+    return new Hub(broker, loop, FlushTiming.of(loop, WRITE_DELAY), new UnpooledByteBufAllocator(false),
         new ChorusMetrics(new SimpleMeterRegistry(), () -> true, () -> 1), 100);
   }
 
-  private static void publish(Hub to, String text) {
-    to.publish(Envelope.incoming("room", bytes(text), Envelope.Kind.TEXT));
-  }
-
-  /** Publishes {@code count} messages to "room" of {@code to}, {@code interval} apart, running the loop meanwhile. */
-  private void publishEvery(Hub to, Duration interval, int count) {
-    for (int i = 0; i < count; i++) {
+  /**
+   * A connection in "room" of {@code to}, after 40 messages published there {@code interval} apart with the loop
+   * running meanwhile: long enough for the hub's flush timing to settle on that rate.
+   */
+  private RecordingConnection memberAfterBroadcastsEvery(Hub to, Duration interval) {
+    RecordingConnection connection = new RecordingConnection();
+    to.join("room", connection, null, joined -> { });
+    for (int i = 0; i < 40; i++) {
       loop.advance(interval);
-      publish(to, "message " + i);
+      publish(to, "room", "message " + i);
       loop.runPending();
     }
+    return connection;
   }
 
   private static byte[] bytes(String text) {
